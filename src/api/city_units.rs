@@ -1,0 +1,308 @@
+//! `/api/v1/city-units`: the city's district administrations, specialist
+//! administrations and companies. Admins write; everyone reads.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::extract::{JsonBody, Precondition};
+use super::{field_errors, merge_patch_field, paging, respond};
+use crate::auth::Caller;
+use crate::db::city_units::{self as store, CityUnitFilter};
+use crate::domain::access::{authorize, Action};
+use crate::domain::city_unit::{check_district, CityUnit, CityUnitDetails, CityUnitKind};
+use crate::domain::district::District;
+use crate::domain::ids::CityUnitId;
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// A city unit.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193516a-0000-7000-8000-00000000000a",
+    "name": "SDF Västra Göteborg",
+    "kind": "district_administration",
+    "district": "vastra_goteborg",
+    "version": 1,
+    "created_at": "2026-11-22T09:30:00Z",
+    "updated_at": "2026-11-22T09:30:00Z"
+}))]
+pub struct CityUnitView {
+    pub id: CityUnitId,
+    pub name: String,
+    pub kind: CityUnitKind,
+    /// The district a district administration serves; null for other units.
+    pub district: Option<District>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CityUnit> for CityUnitView {
+    fn from(u: CityUnit) -> Self {
+        CityUnitView {
+            id: u.id,
+            name: u.details.name,
+            kind: u.details.kind,
+            district: u.details.district,
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// A page of city units.
+#[derive(Serialize, ToSchema)]
+pub struct CityUnitList {
+    pub items: Vec<CityUnitView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Creates a city unit.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Social resursförvaltning", "kind": "specialist_administration"}))]
+pub struct CreateCityUnit {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    pub kind: CityUnitKind,
+    /// Required for a district administration, absent otherwise.
+    pub district: Option<District>,
+}
+
+/// A JSON merge patch of a city unit.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Stadsdelsförvaltningen Lundby"}))]
+pub struct UpdateCityUnit {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: Option<String>,
+    pub kind: Option<CityUnitKind>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<District>)]
+    pub district: Option<Option<District>>,
+}
+
+fn checked(details: CityUnitDetails) -> Result<CityUnitDetails, ApiError> {
+    check_district(details.kind, details.district).map_err(|m| ApiError::invalid("district", m))?;
+    Ok(details)
+}
+
+fn name_errors(
+    result: Result<(), validator::ValidationErrors>,
+    name: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut errors: Vec<FieldError> = result.err().map(field_errors).unwrap_or_default();
+    if name.is_some_and(|n| n.trim().is_empty()) && errors.is_empty() {
+        errors.push(FieldError::new("name", "must not be blank"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Filters and paging of the city unit list (ordered by name).
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CityUnitQuery {
+    pub kind: Option<CityUnitKind>,
+    pub district: Option<District>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List city units
+#[utoipa::path(
+    tag = "city units",
+    security((), ("bearer" = [])),
+    params(CityUnitQuery),
+    responses(
+        (status = 200, description = "A page of city units, by name", body = CityUnitList),
+        (status = 400, description = "Unknown query parameter or bad value", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/city-units")]
+pub async fn list_city_units(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    query: web::Query<CityUnitQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let (limit, cursor) = paging(query.limit, query.cursor.as_deref(), "name")?;
+    let filter = CityUnitFilter {
+        kind: query.kind,
+        district: query.district,
+    };
+    let page = state
+        .db(move |conn| store::list(conn, &filter, limit, cursor.as_ref()))
+        .await?;
+    Ok(respond::page(&req, page, CityUnitView::from))
+}
+
+/// Read a city unit
+#[utoipa::path(
+    tag = "city units",
+    security((), ("bearer" = [])),
+    params(("id" = CityUnitId, Path, description = "The unit's id")),
+    responses(
+        (status = 200, description = "The city unit", body = CityUnitView, headers(("ETag" = String, description = "The version"))),
+        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/city-units/{id}")]
+pub async fn get_city_unit(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    id: web::Path<CityUnitId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let unit = state
+        .db(move |conn| store::find(conn, id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(respond::ok(unit.version, &CityUnitView::from(unit)))
+}
+
+/// Create a city unit
+///
+/// City admins only.
+#[utoipa::path(
+    tag = "city units",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response (kept 24 h)")),
+    request_body(content = CreateCityUnit, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = CityUnitView, headers(("Location" = String, description = "The new unit's URL"), ("ETag" = String, description = "The version"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only city admins manage city units", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A unit with that name exists; or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/city-units")]
+pub async fn create_city_unit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateCityUnit>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::ManageCityUnits)?;
+    let req = body.0;
+    name_errors(req.validate(), Some(&req.name))?;
+    let details = checked(CityUnitDetails {
+        name: req.name.trim().to_owned(),
+        kind: req.kind,
+        district: req.district,
+    })?;
+    let unit = state.db(move |conn| store::insert(conn, details)).await?;
+    Ok(respond::created(
+        format!("/api/v1/city-units/{}", unit.id),
+        unit.version,
+        &CityUnitView::from(unit),
+    ))
+}
+
+/// Change a city unit
+///
+/// City admins only. A JSON merge patch.
+#[utoipa::path(
+    tag = "city units",
+    security(("bearer" = [])),
+    params(
+        ("id" = CityUnitId, Path, description = "The unit's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    request_body(content = UpdateCityUnit, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Changed", body = CityUnitView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only city admins manage city units", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A unit with that name exists", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/city-units/{id}")]
+pub async fn update_city_unit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<CityUnitId>,
+    precondition: Precondition,
+    body: JsonBody<UpdateCityUnit>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::ManageCityUnits)?;
+    let id = id.into_inner();
+    let patch = body.0;
+    name_errors(patch.validate(), patch.name.as_deref())?;
+    let unit = state
+        .db(move |conn| {
+            store::update(conn, id, precondition.0, |mut d| {
+                if let Some(name) = patch.name {
+                    d.name = name.trim().to_owned();
+                }
+                if let Some(kind) = patch.kind {
+                    d.kind = kind;
+                }
+                if let Some(district) = patch.district {
+                    d.district = district;
+                }
+                checked(d)
+            })
+        })
+        .await?;
+    Ok(respond::ok(unit.version, &CityUnitView::from(unit)))
+}
+
+/// Delete a city unit
+///
+/// City admins only; refused with 409 while other records refer to it.
+#[utoipa::path(
+    tag = "city units",
+    security(("bearer" = [])),
+    params(
+        ("id" = CityUnitId, Path, description = "The unit's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only city admins manage city units", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Other records refer to it", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/city-units/{id}")]
+pub async fn delete_city_unit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<CityUnitId>,
+    precondition: Precondition,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::ManageCityUnits)?;
+    let id = id.into_inner();
+    state
+        .db(move |conn| store::delete(conn, id, precondition.0))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

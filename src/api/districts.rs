@@ -1,0 +1,50 @@
+//! The ten districts of Gothenburg (reference data).
+
+use actix_web::{get, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::district::District;
+
+/// A district (stadsdel).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "vastra_goteborg", "name": "Västra Göteborg"}))]
+pub struct DistrictView {
+    /// The value used in `district` fields and filters.
+    pub id: District,
+    /// The Swedish name.
+    pub name: &'static str,
+}
+
+/// All ten districts, in one page.
+#[derive(Serialize, ToSchema)]
+pub struct DistrictList {
+    pub items: Vec<DistrictView>,
+    /// Always null: the list fits in one page.
+    pub next_cursor: Option<String>,
+}
+
+/// List the districts of Gothenburg
+///
+/// The ten districts (stadsdelar) used by `district` fields and filters everywhere.
+#[utoipa::path(
+    tag = "reference data",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The ten districts", body = DistrictList),
+        (status = 401, description = "A token was sent and is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/districts")]
+pub async fn list_districts(_caller: crate::auth::Caller) -> HttpResponse {
+    HttpResponse::Ok().json(DistrictList {
+        items: District::ALL
+            .iter()
+            .map(|d| DistrictView {
+                id: *d,
+                name: d.name(),
+            })
+            .collect(),
+        next_cursor: None,
+    })
+}

@@ -1,0 +1,244 @@
+//! Request extractors that answer in problems: JSON bodies (415, 413, 400,
+//! 422 naming every bad field), `If-Match`, query strings (400).
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::BytesMut;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::domain::{FieldError, IfMatch};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A JSON request body of type `T`.
+pub struct JsonBody<T>(pub T);
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.body_limit_bytes)
+            .unwrap_or(256 * 1024);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|n| n > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            if !json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::BadRequest {
+                    code: "malformed_json",
+                    detail: "the request body could not be read".into(),
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(JsonBody)
+        })
+    }
+}
+
+/// Parses a JSON object into `T`. Syntax errors are 400; wrong types,
+/// unknown and missing fields are 422, and as many as can be found are
+/// reported at once (each bad field is set aside and the rest tried again).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: {e}"),
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::BadRequest {
+            code: "malformed_json",
+            detail: "the body must be a JSON object".into(),
+        });
+    }
+    let mut errors = Vec::new();
+    for _ in 0..64 {
+        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => break,
+            Err(err) => err,
+        };
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let (field, message, top_key) =
+            if let Some(name) = quoted_after(&message, "unknown field `") {
+                let field = if path == "." {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                let top = if path == "." { name } else { top_level(&path) };
+                (field, "unknown field".to_owned(), top)
+            } else if let Some(name) = quoted_after(&message, "missing field `") {
+                let field = if path == "." {
+                    name
+                } else {
+                    format!("{path}.{name}")
+                };
+                errors.push(FieldError::new(field, "is required"));
+                break;
+            } else {
+                (path.clone(), message, top_level(&path))
+            };
+        errors.push(FieldError::new(field, message));
+        let removed = value.as_object_mut().and_then(|o| o.remove(&top_key));
+        if removed.is_none() {
+            break;
+        }
+    }
+    Err(ApiError::Validation(errors))
+}
+
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    Some(rest[..rest.find('`')?].to_owned())
+}
+
+/// The top-level key of a path like `districts[2]` or `budget.lines`.
+fn top_level(path: &str) -> String {
+    path.split(['.', '[']).next().unwrap_or_default().to_owned()
+}
+
+/// The parsed `If-Match` header, if any.
+pub struct Precondition(pub Option<IfMatch>);
+
+impl FromRequest for Precondition {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_if_match(req).map(Precondition))
+    }
+}
+
+fn parse_if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let bad = || ApiError::BadRequest {
+        code: "invalid_if_match",
+        detail: "If-Match must be `*` or entity tags such as \"3\" (from the ETag header)".into(),
+    };
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    if text == "*" {
+        return Ok(Some(IfMatch::Any));
+    }
+    let mut versions = Vec::new();
+    for tag in text.split(',').map(str::trim) {
+        // If-Match compares strongly: a weak tag never matches.
+        if tag.starts_with("W/") {
+            continue;
+        }
+        let inner = tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .ok_or_else(bad)?;
+        // Tags this service never made cannot match any version.
+        versions.push(inner.parse().unwrap_or(-1));
+    }
+    Ok(Some(IfMatch::Versions(versions)))
+}
+
+/// The handler for query strings that do not parse: a 400 naming the problem.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_query(match err {
+        actix_web::error::QueryPayloadError::Deserialize(e) => format!("bad query parameter: {e}"),
+        other => format!("bad query string: {other}"),
+    })
+    .into()
+}
+
+/// A path segment that does not parse (an id that is not a UUID) names nothing.
+pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        count: Option<i64>,
+        tags: Option<Vec<String>>,
+    }
+
+    fn field_names(err: ApiError) -> Vec<String> {
+        match err {
+            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_unknown_and_mistyped_field_is_named() {
+        let err = parse_json::<Sample>(br#"{"name":"x","count":"many","colour":1,"size":2}"#)
+            .unwrap_err();
+        let mut fields = field_names(err);
+        fields.sort();
+        assert_eq!(fields, ["colour", "count", "size"]);
+    }
+
+    #[test]
+    fn missing_required_field_is_named() {
+        assert_eq!(
+            field_names(parse_json::<Sample>(br#"{"count":1}"#).unwrap_err()),
+            ["name"]
+        );
+    }
+
+    #[test]
+    fn malformed_json_and_non_objects_are_bad_requests() {
+        for body in [&b"{"[..], b"[1,2]", b"\"text\"", b""] {
+            assert!(matches!(
+                parse_json::<Sample>(body),
+                Err(ApiError::BadRequest {
+                    code: "malformed_json",
+                    ..
+                })
+            ));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! HTTP handlers, one module per resource, and the pieces they share. Every
+//! handler is thin: parse, authorize (domain::access), call db, respond.
+
+pub mod city_units;
+pub mod districts;
+pub mod extract;
+pub mod health;
+pub mod organisations;
+pub mod problems;
+pub mod respond;
+
+use crate::db::page::Cursor;
+use crate::error::ApiError;
+
+/// The default and largest page sizes (API.md).
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 500;
+
+/// Checks `?limit=` (a larger limit is a 400, never silently cut) and decodes `?cursor=`.
+pub fn paging(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    sort: &str,
+) -> Result<(usize, Option<Cursor>), ApiError> {
+    let limit = match limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(ApiError::bad_query(format!(
+                "`limit` must be between 1 and {MAX_LIMIT}, not {n}"
+            )))
+        }
+    };
+    let cursor = cursor
+        .map(|c| Cursor::decode(c, sort))
+        .transpose()
+        .map_err(ApiError::bad_query)?;
+    Ok((limit, cursor))
+}
+
+/// Turns validator's report into our field errors, one per problem.
+pub fn field_errors(report: validator::ValidationErrors) -> Vec<crate::domain::FieldError> {
+    let mut errors: Vec<_> = report
+        .field_errors()
+        .into_iter()
+        .flat_map(|(field, errs)| {
+            errs.iter().map(move |e| {
+                crate::domain::FieldError::new(
+                    field.to_string(),
+                    e.message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string()),
+                )
+            })
+        })
+        .collect();
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors
+}
+
+/// Deserializes an optional field of a JSON merge patch: absent is `None`,
+/// `null` is `Some(None)`, a value is `Some(Some(v))`.
+pub fn merge_patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}

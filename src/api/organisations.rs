@@ -1,0 +1,500 @@
+//! `/api/v1/organisations`: civil-society organisations.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::extract::{JsonBody, Precondition};
+use super::{field_errors, merge_patch_field, paging, respond};
+use crate::auth::Caller;
+use crate::db::organisations::{self as store, OrganisationFilter, OrganisationSort};
+use crate::domain::access::{authorize, can, Action};
+use crate::domain::district::District;
+use crate::domain::ids::OrganisationId;
+use crate::domain::organisation::{
+    normalise_districts, LegalForm, Organisation, OrganisationChange, OrganisationDetails,
+    OrganisationNumber,
+};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// An organisation as clients see it. Contact details are present only for
+/// the city and the organisation itself.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e",
+    "name": "Friskvårdsklubben i Göteborg",
+    "organisation_number": "802455-9786",
+    "legal_form": "non_profit_association",
+    "districts": ["centrum", "norra_hisingen", "vastra_goteborg"],
+    "description": "User-run association: physical activity for people with mental illness.",
+    "website": "https://friskvardsklubben.se",
+    "contact_email": "kontakt@friskvardsklubben.se",
+    "contact_phone": "031-12 34 56",
+    "external_id": "fb-1042",
+    "version": 3,
+    "created_at": "2026-11-22T09:30:00Z",
+    "updated_at": "2026-11-22T10:02:11Z"
+}))]
+pub struct OrganisationView {
+    pub id: OrganisationId,
+    pub name: String,
+    /// Organisationsnummer `NNNNNN-NNNN`; null for informal networks.
+    pub organisation_number: Option<String>,
+    pub legal_form: LegalForm,
+    /// The districts the organisation works in.
+    pub districts: Vec<District>,
+    /// What the organisation says about itself (its own to edit).
+    pub description: Option<String>,
+    pub website: Option<String>,
+    /// Only for city staff, admins, integrations and the organisation itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    /// Only for city staff, admins, integrations and the organisation itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
+    /// The id in the system the record was imported from.
+    pub external_id: Option<String>,
+    /// Grows by one on every change; the ETag is this number in quotes.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrganisationView {
+    fn for_caller(org: Organisation, caller: &Caller) -> Self {
+        let contacts = can(&caller.0, Action::ReadOrganisationContacts(org.id));
+        let d = org.details;
+        OrganisationView {
+            id: org.id,
+            name: d.name,
+            organisation_number: d.organisation_number.map(|n| n.to_string()),
+            legal_form: d.legal_form,
+            districts: d.districts,
+            description: d.description,
+            website: d.website,
+            contact_email: d.contact_email.filter(|_| contacts),
+            contact_phone: d.contact_phone.filter(|_| contacts),
+            external_id: d.external_id,
+            version: org.version,
+            created_at: org.created_at,
+            updated_at: org.updated_at,
+        }
+    }
+}
+
+/// A page of organisations.
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<OrganisationView>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn check_phone(phone: &str) -> Result<(), validator::ValidationError> {
+    let ok = (5..=30).contains(&phone.len())
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        && phone.chars().filter(char::is_ascii_digit).count() >= 5;
+    if ok {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("phone")
+            .with_message("must be a phone number such as 031-365 00 00".into()))
+    }
+}
+
+fn check_web_url(url: &str) -> Result<(), validator::ValidationError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("url")
+            .with_message("must be an http or https URL".into()))
+    }
+}
+
+fn check_not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Registers an organisation.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Reningsborg",
+    "organisation_number": "802447-2824",
+    "legal_form": "social_enterprise",
+    "districts": ["vastra_goteborg"],
+    "description": "Second-hand shops that give unemployed young people work.",
+    "website": "https://reningsborg.se",
+    "contact_email": "info@reningsborg.se",
+    "external_id": "reningsborg"
+}))]
+pub struct CreateOrganisation {
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(function = "check_not_blank")
+    )]
+    pub name: String,
+    /// `NNNNNN-NNNN` with a valid Luhn check digit (the dash may be left out).
+    pub organisation_number: Option<String>,
+    pub legal_form: LegalForm,
+    #[serde(default)]
+    pub districts: Vec<District>,
+    #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    pub description: Option<String>,
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        url(message = "must be an http or https URL"),
+        custom(function = "check_web_url")
+    )]
+    pub website: Option<String>,
+    #[validate(email(message = "must be an email address"))]
+    pub contact_email: Option<String>,
+    #[validate(custom(function = "check_phone"))]
+    pub contact_phone: Option<String>,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub external_id: Option<String>,
+}
+
+fn parse_number(
+    errors: &mut Vec<FieldError>,
+    number: Option<String>,
+) -> Option<OrganisationNumber> {
+    number.and_then(|n| match OrganisationNumber::parse(n.trim()) {
+        Ok(n) => Some(n),
+        Err(message) => {
+            errors.push(FieldError::new("organisation_number", message));
+            None
+        }
+    })
+}
+
+/// Collects validator's findings and the domain's in one list, sorted by field.
+fn all_errors(
+    validated: Result<(), validator::ValidationErrors>,
+    mut domain: Vec<FieldError>,
+) -> Vec<FieldError> {
+    let mut errors = validated.err().map(field_errors).unwrap_or_default();
+    errors.append(&mut domain);
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors
+}
+
+impl TryFrom<CreateOrganisation> for OrganisationDetails {
+    type Error = ApiError;
+    fn try_from(req: CreateOrganisation) -> Result<Self, ApiError> {
+        let validated = req.validate();
+        let mut domain = Vec::new();
+        let organisation_number = parse_number(&mut domain, req.organisation_number);
+        let errors = all_errors(validated, domain);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(OrganisationDetails {
+            name: req.name.trim().to_owned(),
+            organisation_number,
+            legal_form: req.legal_form,
+            districts: normalise_districts(req.districts),
+            description: req.description,
+            website: req.website,
+            contact_email: req.contact_email,
+            contact_phone: req.contact_phone,
+            external_id: req.external_id,
+        })
+    }
+}
+
+/// A JSON merge patch (RFC 7396) of an organisation: fields left out stay as
+/// they are, `null` clears an optional field.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Activities every week at five activity houses.", "website": null}))]
+pub struct UpdateOrganisation {
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(function = "check_not_blank")
+    )]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub organisation_number: Option<Option<String>>,
+    pub legal_form: Option<LegalForm>,
+    pub districts: Option<Vec<District>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        url(message = "must be an http or https URL"),
+        custom(function = "check_web_url")
+    )]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(email(message = "must be an email address"))]
+    pub contact_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(custom(function = "check_phone"))]
+    pub contact_phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub external_id: Option<Option<String>>,
+}
+
+impl TryFrom<UpdateOrganisation> for OrganisationChange {
+    type Error = ApiError;
+    fn try_from(req: UpdateOrganisation) -> Result<Self, ApiError> {
+        let validated = req.validate();
+        let mut domain = Vec::new();
+        let organisation_number = req
+            .organisation_number
+            .map(|n| parse_number(&mut domain, n));
+        let errors = all_errors(validated, domain);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(OrganisationChange {
+            name: req.name.map(|n| n.trim().to_owned()),
+            organisation_number,
+            legal_form: req.legal_form,
+            districts: req.districts.map(normalise_districts),
+            description: req.description,
+            website: req.website,
+            contact_email: req.contact_email,
+            contact_phone: req.contact_phone,
+            external_id: req.external_id,
+        })
+    }
+}
+
+/// Filters, order and paging of the organisation list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganisationQuery {
+    /// Text the name contains (case-insensitive).
+    #[param(example = "stadsmission")]
+    pub q: Option<String>,
+    /// Organisations working in this district.
+    pub district: Option<District>,
+    pub legal_form: Option<LegalForm>,
+    /// Changed at or after this time (RFC 3339), for incremental sync.
+    #[param(example = "2026-01-01T00:00:00Z")]
+    pub updated_since: Option<DateTime<Utc>>,
+    /// `created_at` (default), `updated_at` or `name`; `-` before it sorts descending.
+    pub sort: Option<OrganisationSort>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500, example = 50)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List organisations
+///
+/// Public: anyone may list organisations' public profiles. Contact details
+/// appear for the city and for the organisation's own members.
+#[utoipa::path(
+    tag = "organisations",
+    security((), ("bearer" = [])),
+    params(OrganisationQuery),
+    responses(
+        (status = 200, description = "A page of organisations; `Link` carries the next page", body = OrganisationList,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Unknown query parameter or bad value", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organisations")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<OrganisationQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let sort = query.sort.unwrap_or(OrganisationSort::CreatedAt);
+    let (limit, cursor) = paging(query.limit, query.cursor.as_deref(), sort.as_str())?;
+    let filter = OrganisationFilter {
+        q: query.q.filter(|q| !q.trim().is_empty()),
+        district: query.district,
+        legal_form: query.legal_form,
+        updated_since: query.updated_since,
+    };
+    let page = state
+        .db(move |conn| store::list(conn, &filter, sort, limit, cursor.as_ref()))
+        .await?;
+    Ok(respond::page(&req, page, |org| {
+        OrganisationView::for_caller(org, &caller)
+    }))
+}
+
+/// Read an organisation
+///
+/// Public profile for anyone; contact details for the city and the organisation itself.
+#[utoipa::path(
+    tag = "organisations",
+    security((), ("bearer" = [])),
+    params(("id" = OrganisationId, Path, description = "The organisation's id")),
+    responses(
+        (status = 200, description = "The organisation", body = OrganisationView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organisations/{id}")]
+pub async fn get_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let org = state
+        .db(move |conn| store::find(conn, id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(respond::ok(
+        org.version,
+        &OrganisationView::for_caller(org, &caller),
+    ))
+}
+
+/// Register an organisation
+///
+/// City staff, admins and integrations register organisations (for example
+/// in a bulk import, with `external_id` and an `Idempotency-Key` so that a
+/// retried request creates nothing twice).
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response instead of creating again (kept 24 h)")),
+    request_body(content = CreateOrganisation, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered", body = OrganisationView,
+            headers(("Location" = String, description = "The new organisation's URL"), ("ETag" = String, description = "The version"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not register organisations", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Duplicate organisation number or external id; or the same Idempotency-Key is still in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (all are listed); or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organisations")]
+pub async fn create_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateOrganisation>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::CreateOrganisation)?;
+    let details = OrganisationDetails::try_from(body.0)?;
+    let org = state.db(move |conn| store::insert(conn, details)).await?;
+    let location = format!("/api/v1/organisations/{}", org.id);
+    Ok(respond::created(
+        location,
+        org.version,
+        &OrganisationView::for_caller(org, &caller),
+    ))
+}
+
+/// Change an organisation
+///
+/// A JSON merge patch. Who may change what follows the organisation's
+/// integrity: the description and website are the organisation's own words
+/// and only its members change them; the organisation number, legal form and
+/// external id are registry facts kept by the city; name, districts and
+/// contact details may be corrected by either. A partner of another
+/// organisation is refused. Send `If-Match` with the ETag you read to be sure
+/// nobody changed it in between.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(
+        ("id" = OrganisationId, Path, description = "The organisation's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    request_body(content = UpdateOrganisation, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Changed", body = OrganisationView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not change one of the fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Duplicate organisation number or external id", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (all are listed)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/organisations/{id}")]
+pub async fn update_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    precondition: Precondition,
+    body: JsonBody<UpdateOrganisation>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let change = OrganisationChange::try_from(body.0)?;
+    for field in change.fields() {
+        authorize(&caller.0, Action::EditOrganisationField(id, field))?;
+    }
+    let org = state
+        .db(move |conn| store::update(conn, id, precondition.0, change))
+        .await?;
+    Ok(respond::ok(
+        org.version,
+        &OrganisationView::for_caller(org, &caller),
+    ))
+}
+
+/// Delete an organisation
+///
+/// City admins only; refused with 409 while other records refer to it.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(
+        ("id" = OrganisationId, Path, description = "The organisation's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only city admins delete organisations", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Other records refer to it", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/organisations/{id}")]
+pub async fn delete_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    precondition: Precondition,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::DeleteOrganisation)?;
+    let id = id.into_inner();
+    state
+        .db(move |conn| store::delete(conn, id, precondition.0))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

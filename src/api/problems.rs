@@ -1,0 +1,28 @@
+//! The documentation behind each problem `type` URI.
+
+use actix_web::{get, web, HttpResponse};
+
+use crate::error::{ApiError, PROBLEM_DOCS};
+
+/// Describe a problem type
+///
+/// Every problem's `type` URI leads here: what the code means and what to do.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    params(("code" = String, Path, description = "A problem code", example = "validation_failed")),
+    responses(
+        (status = 200, description = "The problem's documentation", content_type = "text/plain", body = String),
+        (status = 404, description = "No such problem code", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/problems/{code}")]
+pub async fn describe_problem(code: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (code, status, text) = PROBLEM_DOCS
+        .iter()
+        .find(|(c, _, _)| *c == code.as_str())
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{code} (HTTP {status})\n\n{text}\n")))
+}

@@ -1,0 +1,362 @@
+//! Settings, read once at start from an optional TOML file and then from
+//! `SAMVERKAN_*` environment variables (which win). A bad setting stops
+//! start-up with one line naming it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Which database the service runs on, chosen from the URL scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://path/to/file.db` (the embedded default).
+    Sqlite { path: String },
+    /// `postgres://...` or `postgresql://...`.
+    Postgres { url: String },
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("a sqlite URL needs a file path: sqlite://samverkan.db".into());
+            }
+            if path == ":memory:" {
+                return Err(
+                    "an in-memory SQLite database is empty on every pooled connection; use a file"
+                        .into(),
+                );
+            }
+            return Ok(DatabaseUrl::Sqlite {
+                path: path.to_owned(),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres {
+                url: url.to_owned(),
+            });
+        }
+        Err("must start with sqlite:// or postgres://".into())
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite { .. } => "sqlite",
+            DatabaseUrl::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+/// How bearer tokens are verified.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+    /// Development only: tokens signed with this HS256 secret are accepted.
+    pub hs256_secret: Option<String>,
+    /// Production: a JWKS file with RS256/ES256 public keys, matched by `kid`.
+    pub jwks_path: Option<PathBuf>,
+    /// The algorithms accepted at all (each key still has exactly one).
+    pub algorithms: Vec<jsonwebtoken::Algorithm>,
+    /// Clock leeway for exp/nbf, at most 60 s.
+    pub leeway_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything the service needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// The URL clients reach the service at; problem `type` URIs point here.
+    pub public_url: String,
+    pub pool_size: u32,
+    /// HTTP worker threads (0 = one per core).
+    pub workers: usize,
+    pub body_limit_bytes: usize,
+    pub cors_origins: Vec<String>,
+    pub jwt: JwtSettings,
+    pub log_format: LogFormat,
+}
+
+/// A setting that stopped start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+fn bad(setting: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The optional TOML file (`SAMVERKAN_CONFIG=path`); same names as the
+/// environment variables without the prefix, in lower case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    bind: Option<String>,
+    public_url: Option<String>,
+    pool_size: Option<u32>,
+    workers: Option<usize>,
+    body_limit_bytes: Option<usize>,
+    cors_origins: Option<Vec<String>>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    jwt_hs256_secret: Option<String>,
+    jwt_jwks_path: Option<PathBuf>,
+    jwt_algorithms: Option<Vec<String>>,
+    jwt_leeway_seconds: Option<u64>,
+    log_format: Option<String>,
+}
+
+impl Settings {
+    /// Reads the process environment (and the TOML file it may name).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file: FileSettings = match lookup("SAMVERKAN_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| bad("SAMVERKAN_CONFIG", format!("cannot read {path}: {e}")))?;
+                toml::from_str(&text)
+                    .map_err(|e| bad("SAMVERKAN_CONFIG", format!("{path}: {}", e.message())))?
+            }
+            None => FileSettings::default(),
+        };
+        let env = |name: &str| lookup(&format!("SAMVERKAN_{name}")).filter(|v| !v.is_empty());
+        fn number<T: std::str::FromStr>(
+            name: &str,
+            v: Option<String>,
+            file: Option<T>,
+            default: T,
+        ) -> Result<T, ConfigError> {
+            match v {
+                Some(text) => text
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad(name, format!("`{text}` is not a whole number"))),
+                None => Ok(file.unwrap_or(default)),
+            }
+        }
+
+        let database_url = env("DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://samverkan.db".into());
+        let database_url =
+            DatabaseUrl::parse(&database_url).map_err(|m| bad("SAMVERKAN_DATABASE_URL", m))?;
+
+        let bind_text = env("BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            bad(
+                "SAMVERKAN_BIND",
+                format!("`{bind_text}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+
+        let public_url = env("PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(bad(
+                "SAMVERKAN_PUBLIC_URL",
+                "must be an absolute http(s) URL",
+            ));
+        }
+
+        let pool_size = number("SAMVERKAN_POOL_SIZE", env("POOL_SIZE"), file.pool_size, 16)?;
+        if !(1..=512).contains(&pool_size) {
+            return Err(bad("SAMVERKAN_POOL_SIZE", "must be between 1 and 512"));
+        }
+        let workers = number("SAMVERKAN_WORKERS", env("WORKERS"), file.workers, 0)?;
+        let body_limit_bytes = number(
+            "SAMVERKAN_BODY_LIMIT_BYTES",
+            env("BODY_LIMIT_BYTES"),
+            file.body_limit_bytes,
+            256 * 1024,
+        )?;
+        if body_limit_bytes < 1024 {
+            return Err(bad("SAMVERKAN_BODY_LIMIT_BYTES", "must be at least 1024"));
+        }
+
+        let cors_origins = match env("CORS_ORIGINS") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file.cors_origins.unwrap_or_default(),
+        };
+        for origin in &cors_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(bad(
+                    "SAMVERKAN_CORS_ORIGINS",
+                    format!("`{origin}` is not an origin like https://app.example.se"),
+                ));
+            }
+        }
+
+        let hs256_secret = env("JWT_HS256_SECRET").or(file.jwt_hs256_secret);
+        if let Some(secret) = &hs256_secret {
+            if secret.len() < 32 {
+                return Err(bad(
+                    "SAMVERKAN_JWT_HS256_SECRET",
+                    "must be at least 32 characters",
+                ));
+            }
+        }
+        let jwks_path = env("JWT_JWKS_PATH")
+            .map(PathBuf::from)
+            .or(file.jwt_jwks_path);
+        let algorithms = match env("JWT_ALGORITHMS")
+            .map(|s| {
+                s.split(',')
+                    .map(|a| a.trim().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .or(file.jwt_algorithms)
+        {
+            Some(list) => list
+                .iter()
+                .map(|a| match a.as_str() {
+                    "HS256" => Ok(jsonwebtoken::Algorithm::HS256),
+                    "RS256" => Ok(jsonwebtoken::Algorithm::RS256),
+                    "ES256" => Ok(jsonwebtoken::Algorithm::ES256),
+                    other => Err(bad(
+                        "SAMVERKAN_JWT_ALGORITHMS",
+                        format!("`{other}` is not one of HS256, RS256, ES256"),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => {
+                let mut algs = Vec::new();
+                if hs256_secret.is_some() {
+                    algs.push(jsonwebtoken::Algorithm::HS256);
+                }
+                if jwks_path.is_some() {
+                    algs.extend([
+                        jsonwebtoken::Algorithm::RS256,
+                        jsonwebtoken::Algorithm::ES256,
+                    ]);
+                }
+                algs
+            }
+        };
+        let leeway_seconds = number(
+            "SAMVERKAN_JWT_LEEWAY_SECONDS",
+            env("JWT_LEEWAY_SECONDS"),
+            file.jwt_leeway_seconds,
+            30,
+        )?;
+        if leeway_seconds > 60 {
+            return Err(bad("SAMVERKAN_JWT_LEEWAY_SECONDS", "must be at most 60"));
+        }
+        let jwt = JwtSettings {
+            issuer: env("JWT_ISSUER")
+                .or(file.jwt_issuer)
+                .unwrap_or_else(|| "https://login.goteborg.se".into()),
+            audience: env("JWT_AUDIENCE")
+                .or(file.jwt_audience)
+                .unwrap_or_else(|| "samverkan".into()),
+            hs256_secret,
+            jwks_path,
+            algorithms,
+            leeway_seconds,
+        };
+
+        let log_format = match env("LOG_FORMAT").or(file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "SAMVERKAN_LOG_FORMAT",
+                    format!("`{other}` is not text or json"),
+                ))
+            }
+        };
+
+        Ok(Settings {
+            database_url,
+            bind,
+            public_url,
+            pool_size,
+            workers,
+            body_limit_bytes,
+            cors_origins,
+            jwt,
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite {
+                path: "samverkan.db".into()
+            }
+        );
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.jwt.algorithms.is_empty());
+    }
+
+    #[test]
+    fn postgres_url_switches_backend() {
+        let s = settings(&[(
+            "SAMVERKAN_DATABASE_URL",
+            "postgres://postgres@127.0.0.1/test",
+        )])
+        .unwrap();
+        assert_eq!(s.database_url.backend_name(), "postgres");
+    }
+
+    #[test]
+    fn a_bad_setting_is_named() {
+        for (name, value) in [
+            ("SAMVERKAN_DATABASE_URL", "mysql://x"),
+            ("SAMVERKAN_BIND", "localhost"),
+            ("SAMVERKAN_POOL_SIZE", "many"),
+            ("SAMVERKAN_JWT_HS256_SECRET", "short"),
+            ("SAMVERKAN_JWT_ALGORITHMS", "none"),
+            ("SAMVERKAN_JWT_LEEWAY_SECONDS", "300"),
+            ("SAMVERKAN_LOG_FORMAT", "xml"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(err.setting, name, "{err}");
+        }
+    }
+}

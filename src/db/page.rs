@@ -1,0 +1,71 @@
+//! Keyset pagination: an opaque cursor holds the sort, the last row's sort
+//! key and its id, so pages neither skip nor repeat rows while others write.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// The position after the last row of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The sort the cursor was made for; using it with another sort is an error.
+    #[serde(rename = "s")]
+    pub sort: String,
+    /// The last row's sort key, as text.
+    #[serde(rename = "k")]
+    pub key: String,
+    /// The last row's id: the tie-breaker.
+    #[serde(rename = "i")]
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads a cursor made for `sort`; the error text is safe to show.
+    pub fn decode(text: &str, sort: &str) -> Result<Self, String> {
+        let cursor: Cursor = URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| "`cursor` is not a cursor this service gave out".to_owned())?;
+        if cursor.sort != sort {
+            return Err(format!(
+                "`cursor` was made for sort `{}`; keep the same sort while paging",
+                cursor.sort
+            ));
+        }
+        Ok(cursor)
+    }
+}
+
+/// One page of rows and the cursor to the next, if any.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    /// Cuts a result fetched with `limit + 1` rows down to `limit`, with a
+    /// cursor made from the last row kept when more rows exist.
+    pub fn from_rows(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = if more {
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page { items: rows, next }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+        }
+    }
+}

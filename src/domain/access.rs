@@ -1,0 +1,245 @@
+//! Who may do what: the role matrix of DOMAIN.md in one place. Every handler
+//! asks [`authorize`] before it acts.
+
+use super::ids::{CityUnitId, OrganisationId};
+use super::organisation::{FieldKeeper, OrganisationField};
+
+/// The caller of a request, as established from its token (or its absence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// No token: may read what is public.
+    Anonymous,
+    /// A member of one civil-society organisation.
+    Partner {
+        subject: String,
+        organisation: OrganisationId,
+    },
+    /// City staff of one unit, optionally with a delegated limit for grant decisions.
+    CityStaff {
+        subject: String,
+        unit: CityUnitId,
+        delegation_limit_sek: Option<i64>,
+    },
+    /// City administrators: everything, for every unit.
+    CityAdmin { subject: String },
+    /// Another city system (imports, change feeds), scoped like staff of its unit.
+    Integration { subject: String, unit: CityUnitId },
+}
+
+impl Principal {
+    /// The token subject, `None` when anonymous.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Partner { subject, .. }
+            | Principal::CityStaff { subject, .. }
+            | Principal::CityAdmin { subject }
+            | Principal::Integration { subject, .. } => Some(subject),
+        }
+    }
+
+    /// Staff, admins and integrations act for the city.
+    pub fn is_city(&self) -> bool {
+        matches!(
+            self,
+            Principal::CityStaff { .. }
+                | Principal::CityAdmin { .. }
+                | Principal::Integration { .. }
+        )
+    }
+
+    /// Whether this caller is a member of the given organisation.
+    pub fn is_member_of(&self, organisation: OrganisationId) -> bool {
+        matches!(self, Principal::Partner { organisation: o, .. } if *o == organisation)
+    }
+}
+
+/// Something a caller may want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CreateOrganisation,
+    /// Change one field of an existing organisation.
+    EditOrganisationField(OrganisationId, OrganisationField),
+    DeleteOrganisation,
+    /// See the contact person's email and phone of an organisation.
+    ReadOrganisationContacts(OrganisationId),
+    ManageCityUnits,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No (valid) token: the caller must authenticate (401).
+    Unauthenticated,
+    /// Authenticated, but this role may not (403).
+    Forbidden(String),
+}
+
+/// The role matrix.
+pub fn can(principal: &Principal, action: Action) -> bool {
+    use Action::*;
+    match action {
+        CreateOrganisation => principal.is_city(),
+        EditOrganisationField(organisation, field) => match field.keeper() {
+            FieldKeeper::City => principal.is_city(),
+            FieldKeeper::Organisation => principal.is_member_of(organisation),
+            FieldKeeper::Both => principal.is_city() || principal.is_member_of(organisation),
+        },
+        DeleteOrganisation | ManageCityUnits => matches!(principal, Principal::CityAdmin { .. }),
+        ReadOrganisationContacts(organisation) => {
+            principal.is_city() || principal.is_member_of(organisation)
+        }
+    }
+}
+
+/// [`can`], as a refusal that says why.
+pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
+    if can(principal, action) {
+        return Ok(());
+    }
+    if *principal == Principal::Anonymous {
+        return Err(Refusal::Unauthenticated);
+    }
+    Err(Refusal::Forbidden(match action {
+        Action::CreateOrganisation => "only city staff, admins and integrations register organisations".into(),
+        Action::EditOrganisationField(_, field) => match field.keeper() {
+            FieldKeeper::City => format!("`{}` is a registry fact kept by the city", field.name()),
+            FieldKeeper::Organisation => format!(
+                "`{}` is what the organisation says about itself: only the organisation may change it",
+                field.name()
+            ),
+            FieldKeeper::Both => format!("only the city or the organisation itself may change `{}`", field.name()),
+        },
+        Action::DeleteOrganisation => "only city admins delete organisations".into(),
+        Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
+        Action::ManageCityUnits => "only city admins manage city units".into(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrganisationField as F;
+
+    fn principals(own: OrganisationId) -> Vec<(&'static str, Principal)> {
+        let unit = CityUnitId::new();
+        vec![
+            ("anonymous", Principal::Anonymous),
+            (
+                "partner_own",
+                Principal::Partner {
+                    subject: "p".into(),
+                    organisation: own,
+                },
+            ),
+            (
+                "partner_other",
+                Principal::Partner {
+                    subject: "q".into(),
+                    organisation: OrganisationId::new(),
+                },
+            ),
+            (
+                "staff",
+                Principal::CityStaff {
+                    subject: "s".into(),
+                    unit,
+                    delegation_limit_sek: None,
+                },
+            ),
+            (
+                "admin",
+                Principal::CityAdmin {
+                    subject: "a".into(),
+                },
+            ),
+            (
+                "integration",
+                Principal::Integration {
+                    subject: "i".into(),
+                    unit,
+                },
+            ),
+        ]
+    }
+
+    /// Every (role, action) pair, written out: a new action cannot slip in
+    /// without a decision for every role.
+    #[test]
+    fn role_matrix() {
+        let own = OrganisationId::new();
+        //                                           anon   own    other  staff  admin  integ
+        let table: Vec<(Action, [bool; 6])> = vec![
+            (
+                Action::CreateOrganisation,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::Name),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::Districts),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::ContactEmail),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::Description),
+                [false, true, false, false, false, false],
+            ),
+            (
+                Action::EditOrganisationField(own, F::Website),
+                [false, true, false, false, false, false],
+            ),
+            (
+                Action::EditOrganisationField(own, F::OrganisationNumber),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::LegalForm),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::ExternalId),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::DeleteOrganisation,
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ReadOrganisationContacts(own),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::ManageCityUnits,
+                [false, false, false, false, true, false],
+            ),
+        ];
+        for (action, expected) in table {
+            for ((role, principal), allowed) in principals(own).iter().zip(expected) {
+                assert_eq!(can(principal, action), allowed, "{role} / {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn anonymous_is_asked_to_authenticate_others_are_forbidden() {
+        let own = OrganisationId::new();
+        assert_eq!(
+            authorize(&Principal::Anonymous, Action::CreateOrganisation),
+            Err(Refusal::Unauthenticated)
+        );
+        let partner = Principal::Partner {
+            subject: "p".into(),
+            organisation: own,
+        };
+        assert!(matches!(
+            authorize(&partner, Action::CreateOrganisation),
+            Err(Refusal::Forbidden(_))
+        ));
+    }
+}

@@ -1,0 +1,351 @@
+//! The one error type of the service and its mapping to RFC 9457 problems.
+//! Every error response is rendered here (and completed with `instance` and
+//! the request id by the middleware in `startup`).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::domain::access::Refusal;
+use crate::domain::FieldError;
+
+/// An RFC 9457 problem document, as sent to clients.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "https://samverkan.goteborg.se/problems/validation_failed",
+    "title": "The request has invalid fields",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "instance": "/api/v1/organisations",
+    "code": "validation_failed",
+    "request_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e",
+    "errors": [
+        {"field": "organisation_number", "message": "check digit does not match (Luhn)"},
+        {"field": "website", "message": "must be an http or https URL"}
+    ]
+}))]
+pub struct Problem {
+    /// An absolute URI that documents this kind of problem.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    /// The HTTP status, repeated.
+    pub status: u16,
+    pub detail: String,
+    /// The request path this occurrence belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// A stable machine-readable code that clients may switch on.
+    pub code: String,
+    /// The `X-Request-Id` of the request, for support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Every invalid field (422 only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For a refused state change (409): the state the case is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
+    /// For a refused state change (409): the actions the current state allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
+}
+
+/// The base of every problem `type` URI; set once at start from the public URL.
+static PROBLEM_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets where problem types are documented (`{public_url}/problems/`).
+pub fn set_problem_base(public_url: &str) {
+    let _ = PROBLEM_BASE.set(format!("{}/problems/", public_url.trim_end_matches('/')));
+}
+
+fn problem_base() -> &'static str {
+    PROBLEM_BASE
+        .get()
+        .map(String::as_str)
+        .unwrap_or("http://127.0.0.1:8080/problems/")
+}
+
+/// Everything that can go wrong in a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    #[error("forbidden: {detail}")]
+    Forbidden { code: &'static str, detail: String },
+    #[error("not found")]
+    NotFound,
+    #[error("invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("conflict: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("invalid transition from {current_state}")]
+    InvalidTransition {
+        current_state: String,
+        action: String,
+        allowed_actions: Vec<String>,
+    },
+    #[error("precondition failed")]
+    PreconditionFailed { current_version: i64 },
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyReused,
+    #[error("idempotent request still in progress")]
+    IdempotencyInProgress,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_query(detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_query_parameter",
+            detail: detail.into(),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The stable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated => "authentication_required",
+            ApiError::InvalidToken(_) => "invalid_token",
+            ApiError::Forbidden { code, .. } => code,
+            ApiError::NotFound => "not_found",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::BadRequest { code, .. } => code,
+            ApiError::Conflict { code, .. } => code,
+            ApiError::InvalidTransition { .. } => "invalid_transition",
+            ApiError::PreconditionFailed { .. } => "version_mismatch",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::IdempotencyInProgress => "idempotency_request_in_progress",
+            ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The problem document for this error (without `instance`).
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let code = self.code();
+        let (title, detail) = match self {
+            ApiError::Unauthenticated => (
+                "Authentication required",
+                "this operation needs a bearer token (Authorization: Bearer <JWT>)".to_owned(),
+            ),
+            ApiError::InvalidToken(why) => ("Invalid token", format!("the bearer token was not accepted: {why}")),
+            ApiError::Forbidden { detail, .. } => ("Forbidden", detail.clone()),
+            ApiError::NotFound => ("Not found", "no such resource, or it is not visible to you".to_owned()),
+            ApiError::Validation(errors) => (
+                "The request has invalid fields",
+                match errors.len() {
+                    1 => "1 field is invalid".to_owned(),
+                    n => format!("{n} fields are invalid"),
+                },
+            ),
+            ApiError::BadRequest { detail, .. } => ("Bad request", detail.clone()),
+            ApiError::Conflict { detail, .. } => ("Conflict", detail.clone()),
+            ApiError::InvalidTransition { current_state, action, allowed_actions } => (
+                "Action not allowed in the current state",
+                format!(
+                    "`{action}` is not allowed while the case is `{current_state}`; allowed: {}",
+                    if allowed_actions.is_empty() { "none".to_owned() } else { allowed_actions.join(", ") }
+                ),
+            ),
+            ApiError::PreconditionFailed { current_version } => (
+                "Precondition failed",
+                format!(
+                    "If-Match does not match the current version (ETag \"{current_version}\"); read the resource again and retry"
+                ),
+            ),
+            ApiError::PayloadTooLarge { limit } => {
+                ("Payload too large", format!("the request body exceeds the limit of {limit} bytes"))
+            }
+            ApiError::UnsupportedMediaType => (
+                "Unsupported media type",
+                "send the body as application/json (or application/merge-patch+json for PATCH)".to_owned(),
+            ),
+            ApiError::MethodNotAllowed { allow } => {
+                ("Method not allowed", format!("this resource allows: {}", allow.join(", ")))
+            }
+            ApiError::IdempotencyKeyReused => (
+                "Idempotency key reused",
+                "this Idempotency-Key was used with a different request body; use a new key".to_owned(),
+            ),
+            ApiError::IdempotencyInProgress => (
+                "Request in progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly".to_owned(),
+            ),
+            ApiError::Unavailable(what) => ("Service unavailable", what.clone()),
+            ApiError::Internal(_) => (
+                "Internal error",
+                "an unexpected error occurred; it has been logged with the request id".to_owned(),
+            ),
+        };
+        let (current_state, allowed_actions) = match self {
+            ApiError::InvalidTransition {
+                current_state,
+                allowed_actions,
+                ..
+            } => (Some(current_state.clone()), Some(allowed_actions.clone())),
+            _ => (None, None),
+        };
+        Problem {
+            type_uri: format!("{}{code}", problem_base()),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            instance: None,
+            code: code.to_owned(),
+            request_id: None,
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            current_state,
+            allowed_actions,
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unauthenticated => ApiError::Unauthenticated,
+            Refusal::Forbidden(detail) => ApiError::Forbidden {
+                code: "forbidden",
+                detail,
+            },
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => ApiError::NotFound,
+            // The explicit checks inside each transaction name the field; this
+            // is the last line when two writers race past them.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict {
+                code: "conflict",
+                detail: "a record with the same unique value was written at the same time; retry"
+                    .into(),
+            },
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict {
+                code: "in_use",
+                detail: "the record is referenced by other records".into(),
+            },
+            other => ApiError::Internal(anyhow::Error::new(other).context("database")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        ApiError::Unavailable(format!(
+            "the database is not reachable right now ({})",
+            short(&err)
+        ))
+    }
+}
+
+/// A pool error without connection strings or paths.
+fn short(_err: &diesel::r2d2::PoolError) -> &'static str {
+    "timed out waiting for a connection"
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated | ApiError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Conflict { .. }
+            | ApiError::InvalidTransition { .. }
+            | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(err) = self {
+            tracing::error!(error = ?err, "internal error");
+        }
+        let problem = self.problem();
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        match self {
+            ApiError::Unauthenticated => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::InvalidToken(_) => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            ApiError::IdempotencyInProgress | ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut res = response.body(body);
+        res.extensions_mut().insert(problem);
+        res
+    }
+}
+
+/// The documentation behind each problem `type` URI (served at `/problems/{code}`).
+pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
+    ("authentication_required", 401, "The operation needs a bearer token. Send `Authorization: Bearer <JWT>` issued by the city's identity provider."),
+    ("invalid_token", 401, "The bearer token was refused: expired, not yet valid, wrong issuer or audience, bad signature, an algorithm that is not configured, or claims missing for its role. Get a new token."),
+    ("forbidden", 403, "The token is valid but its role may not do this. The detail says which rule refused it."),
+    ("not_found", 404, "No such resource, or one the caller may not know exists."),
+    ("validation_failed", 422, "The JSON was well formed but some values are invalid. `errors` lists every invalid field with a message."),
+    ("malformed_json", 400, "The body is not valid JSON, or not a JSON object."),
+    ("invalid_query_parameter", 400, "A query parameter is unknown or has a bad value. Unknown parameters are refused, never ignored."),
+    ("invalid_if_match", 400, "The If-Match header is not a list of entity tags such as `\"3\"` or `*`."),
+    ("invalid_idempotency_key", 400, "The Idempotency-Key header must be 1 to 255 visible ASCII characters."),
+    ("conflict", 409, "The request conflicts with the current state of a record, for example a value that must be unique."),
+    ("duplicate_organisation_number", 409, "Another organisation already has this organisation number."),
+    ("duplicate_external_id", 409, "Another record already has this external_id."),
+    ("duplicate_name", 409, "Another record already has this name."),
+    ("in_use", 409, "The record is referenced by other records and cannot be deleted."),
+    ("invalid_transition", 409, "The action is not allowed in the case's current state. `current_state` and `allowed_actions` say what is possible."),
+    ("version_mismatch", 412, "If-Match does not match the current version: someone else changed the resource. Read it again (new ETag) and retry."),
+    ("payload_too_large", 413, "The request body exceeds the configured limit."),
+    ("unsupported_media_type", 415, "Send JSON bodies as `application/json` (PATCH also accepts `application/merge-patch+json`)."),
+    ("method_not_allowed", 405, "The resource exists but not with this method. The `Allow` header lists the methods it has."),
+    ("idempotency_key_reused", 422, "The Idempotency-Key was already used with a different request body. Keys are kept 24 hours."),
+    ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
+    ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
+    ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
+];

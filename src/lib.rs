@@ -1,0 +1,14 @@
+//! samverkan: a JSON REST API for a city's collaboration with civil society.
+//! The crate is a library first; `main.rs` is a thin command line over it.
+
+pub mod domain;
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod openapi;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,290 @@
+//! The command line: serve, migrate, token, openapi — nothing else.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use samverkan::auth::{mint_development_token, Claims, Role};
+use samverkan::config::{DatabaseUrl, Settings};
+use samverkan::startup::Application;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "samverkan",
+    version,
+    about = "API for a city's collaboration with civil society"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve {
+        /// Start on a fresh SQLite file with Gothenburg sample data and print a token per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Mint a development token with the HS256 secret (refused without one).
+    Token {
+        /// city_admin, city_staff, partner or integration.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The organisation id (partners).
+        #[arg(long)]
+        org: Option<Uuid>,
+        /// The city unit id (staff, integrations).
+        #[arg(long)]
+        unit: Option<Uuid>,
+        /// The largest grant the holder may decide, in SEK (staff).
+        #[arg(long)]
+        delegation_limit_sek: Option<i64>,
+        /// The subject (user or system id).
+        #[arg(long, default_value = "dev-user")]
+        sub: String,
+        /// How long the token lives: 30m, 1h, 2d.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: i64,
+    },
+    /// Print the OpenAPI document (regenerate openapi/openapi.json with it).
+    Openapi,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+}
+
+fn parse_ttl(text: &str) -> Result<i64, String> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 2d"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("`{text}` is not a duration like 30m, 1h or 2d")),
+    };
+    if seconds <= 0 {
+        return Err("the ttl must be positive".into());
+    }
+    Ok(seconds)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => migrate(&settings),
+        Command::Token {
+            role,
+            org,
+            unit,
+            delegation_limit_sek,
+            sub,
+            ttl,
+        } => token(
+            &settings,
+            Claims {
+                sub,
+                role,
+                org,
+                unit,
+                delegation_limit_sek,
+                exp: 0,
+                iat: 0,
+            },
+            ttl,
+        ),
+        Command::Openapi => {
+            println!(
+                "{}",
+                samverkan::startup::openapi()
+                    .to_pretty_json()
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    samverkan::telemetry::init(settings.log_format);
+    samverkan::db::connect(&settings.database_url, 1)?;
+    tracing::info!(
+        backend = settings.database_url.backend_name(),
+        "migrations applied"
+    );
+    Ok(())
+}
+
+fn token(settings: &Settings, mut claims: Claims, ttl: i64) -> anyhow::Result<()> {
+    let secret = settings
+        .jwt
+        .hs256_secret
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("refused: no HS256 secret is configured (SAMVERKAN_JWT_HS256_SECRET); production tokens come from the identity provider"))?;
+    let now = chrono::Utc::now().timestamp();
+    claims.iat = now;
+    claims.exp = now + ttl;
+    claims
+        .clone()
+        .into_principal()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{}",
+        mint_development_token(
+            secret,
+            &settings.jwt.issuer,
+            &settings.jwt.audience,
+            &claims
+        )?
+    );
+    Ok(())
+}
+
+fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
+    samverkan::telemetry::init(settings.log_format);
+    if demo {
+        prepare_demo(&mut settings)?;
+    }
+    let demo_tokens = if demo {
+        Some(load_demo(&settings)?)
+    } else {
+        None
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings.clone())?;
+        tracing::info!(
+            port = app.port(),
+            backend = settings.database_url.backend_name(),
+            "serving"
+        );
+        if let Some(lines) = demo_tokens {
+            println!("{lines}");
+        }
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+/// A fresh SQLite file and, when none is configured, a random HS256 secret.
+fn prepare_demo(settings: &mut Settings) -> anyhow::Result<()> {
+    let path = "samverkan-demo.db";
+    for file in [
+        path.to_owned(),
+        format!("{path}-wal"),
+        format!("{path}-shm"),
+    ] {
+        let _ = std::fs::remove_file(file);
+    }
+    settings.database_url = DatabaseUrl::Sqlite { path: path.into() };
+    if settings.jwt.hs256_secret.is_none() {
+        settings.jwt.hs256_secret = Some(format!(
+            "{}{}",
+            Uuid::new_v4().simple(),
+            Uuid::new_v4().simple()
+        ));
+    }
+    if !settings
+        .jwt
+        .algorithms
+        .contains(&jsonwebtoken::Algorithm::HS256)
+    {
+        settings.jwt.algorithms.push(jsonwebtoken::Algorithm::HS256);
+    }
+    Ok(())
+}
+
+fn load_demo(settings: &Settings) -> anyhow::Result<String> {
+    let pool = samverkan::db::connect(&settings.database_url, 1)?;
+    let mut conn = pool.get()?;
+    let ids =
+        samverkan::demo::load(&mut conn).map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?;
+    let secret = settings.jwt.hs256_secret.as_deref().unwrap_or_default();
+    let now = chrono::Utc::now().timestamp();
+    let mint = |sub: &str, role, org: Option<Uuid>, unit: Option<Uuid>, limit| {
+        let claims = Claims {
+            sub: sub.into(),
+            role,
+            org,
+            unit,
+            delegation_limit_sek: limit,
+            iat: now,
+            exp: now + 8 * 3600,
+        };
+        mint_development_token(
+            secret,
+            &settings.jwt.issuer,
+            &settings.jwt.audience,
+            &claims,
+        )
+    };
+    let base = format!("http://{}", settings.bind);
+    let admin = mint("admin@goteborg.se", Role::CityAdmin, None, None, None)?;
+    let staff = mint(
+        "handlaggare@vastra.goteborg.se",
+        Role::CityStaff,
+        None,
+        Some(ids.vastra_goteborg.0),
+        Some(50_000),
+    )?;
+    let social = mint(
+        "samordnare@socialresurs.goteborg.se",
+        Role::CityStaff,
+        None,
+        Some(ids.social_resurs.0),
+        Some(500_000),
+    )?;
+    let partner = mint(
+        "kontakt@reningsborg.se",
+        Role::Partner,
+        Some(ids.reningsborg.0),
+        None,
+        None,
+    )?;
+    let partner2 = mint(
+        "ordforande@friskvardsklubben.se",
+        Role::Partner,
+        Some(ids.friskvardsklubben.0),
+        None,
+        None,
+    )?;
+    let integration = mint(
+        "import-job",
+        Role::Integration,
+        None,
+        Some(ids.vastra_goteborg.0),
+        None,
+    )?;
+    Ok(format!(
+        "\nsamverkan demo at {base} (docs: {base}/docs/), tokens valid 8 hours:\n\
+         \n  city_admin                              {admin}\
+         \n  city_staff  SDF Västra Göteborg         {staff}\
+         \n  city_staff  Social resursförvaltning    {social}\
+         \n  partner     Reningsborg                 {partner}\
+         \n  partner     Friskvårdsklubben           {partner2}\
+         \n  integration (Västra Göteborg)           {integration}\
+         \n\nTry:\n  curl -s {base}/api/v1/organisations/{org} -H 'Authorization: Bearer {partner}'\n",
+        org = ids.reningsborg
+    ))
+}

@@ -1,0 +1,48 @@
+//! The parts of the OpenAPI document that are not collected from handlers:
+//! info, servers, security scheme and tags.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "samverkan",
+        description = "The API a city uses to run its collaboration with civil society: organisations, partnerships (IOP), grants and dialogue events. First home: the City of Gothenburg.\n\nErrors are RFC 9457 problems (`application/problem+json`) with a stable `code`. Lists are cursor-paginated (`items`, `next_cursor`, `Link: rel=\"next\"`). Every resource has a `version` and an `ETag`; send `If-Match` to change it safely. `POST` accepts `Idempotency-Key`.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "organisations", description = "Civil-society organisations (idéburna organisationer)"),
+        (name = "city units", description = "District administrations, specialist administrations and city companies"),
+        (name = "reference data", description = "Districts and other fixed lists"),
+        (name = "operations", description = "Health, readiness and problem documentation"),
+    ),
+    components(schemas(crate::error::Problem, crate::domain::FieldError))
+)]
+struct BaseDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT from the city's identity provider. Claims: `sub`, `role` (city_admin, city_staff, partner, integration), `org` (partners), `unit` (staff, integrations), `delegation_limit_sek` (optional), `exp`, `iat`, `iss`, `aud`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document's fixed parts; routes are added by `startup::openapi`.
+pub fn base() -> utoipa::openapi::OpenApi {
+    BaseDoc::openapi()
+}

@@ -1,0 +1,433 @@
+//! Builds the actix application and its server from the settings: used by
+//! `main` and by the tests, so both run the very same service.
+
+use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use futures_util::FutureExt;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::auth::TokenVerifier;
+use crate::config::Settings;
+use crate::db::{self, idempotency, DbConnection, DbPool};
+use crate::error::{ApiError, Problem};
+
+/// The semantic version of the API, sent as `API-Version` on every response.
+pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What every request can reach: settings, the pool, the token verifier and
+/// the route table (for 405 answers).
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: DbPool,
+    pub verifier: TokenVerifier,
+    routes: Vec<(Vec<String>, Vec<Method>)>,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool, never on the
+    /// async executor threads: both taking a connection and the queries.
+    pub async fn db<R, F>(&self, work: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("database task panicked")))?
+    }
+
+    /// The methods a path has, if the path names a resource at all.
+    fn methods_for(&self, path: &str) -> Option<&[Method]> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        self.routes
+            .iter()
+            .find(|(pattern, _)| {
+                pattern.len() == segments.len()
+                    && pattern
+                        .iter()
+                        .zip(&segments)
+                        .all(|(p, s)| p.starts_with('{') || p == s)
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// Registers every route; utoipa collects each one into the spec, so the
+/// spec cannot drift from what is served.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::health::healthz)
+        .service(api::health::readyz)
+        .service(api::problems::describe_problem)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(api::districts::list_districts)
+                .service(api::city_units::list_city_units)
+                .service(api::city_units::create_city_unit)
+                .service(api::city_units::get_city_unit)
+                .service(api::city_units::update_city_unit)
+                .service(api::city_units::delete_city_unit)
+                .service(api::organisations::list_organisations)
+                .service(api::organisations::create_organisation)
+                .service(api::organisations::get_organisation)
+                .service(api::organisations::update_organisation)
+                .service(api::organisations::delete_organisation),
+        );
+}
+
+/// The OpenAPI document the code describes.
+pub fn openapi() -> OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(crate::openapi::base())
+        .configure(routes)
+        .split_for_parts();
+    spec
+}
+
+fn route_table(spec: &OpenApi) -> Vec<(Vec<String>, Vec<Method>)> {
+    spec.paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let mut methods = Vec::new();
+            for (method, op) in [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ] {
+                if op.is_some() {
+                    methods.push(method);
+                }
+            }
+            (path.split('/').map(str::to_owned).collect(), methods)
+        })
+        .collect()
+}
+
+/// A running (not yet awaited) server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), binds and builds the server.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let verifier = TokenVerifier::from_settings(&settings.jwt)?;
+        if !verifier.has_keys() {
+            tracing::warn!(
+                "no JWT key is configured: every token is refused, only public reads work"
+            );
+        }
+        let pool = db::connect(&settings.database_url, settings.pool_size)?;
+        Self::build_with_pool(settings, pool, verifier)
+    }
+
+    pub fn build_with_pool(
+        settings: Settings,
+        pool: DbPool,
+        verifier: TokenVerifier,
+    ) -> anyhow::Result<Self> {
+        crate::error::set_problem_base(&settings.public_url);
+        let spec = openapi();
+        let listener = TcpListener::bind(settings.bind).map_err(|e| {
+            anyhow::anyhow!(
+                "configuration error: SAMVERKAN_BIND: cannot listen on {}: {e}",
+                settings.bind
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            routes: route_table(&spec),
+            settings,
+            pool,
+            verifier,
+        });
+        let spec = Arc::new(spec);
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(routes)
+                .split_for_parts();
+            app.app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(api::extract::query_error))
+                .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*spec).clone()))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header((header::LOCATION, "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(no_route))
+                .wrap(from_fn(idempotent_post))
+                .wrap(cors(&state.settings.cors_origins))
+                .wrap(from_fn(request_context))
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?;
+        let server = if workers > 0 {
+            server.workers(workers)
+        } else {
+            server
+        }
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            HeaderName::from_static("api-version"),
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// A path no route matches: 405 with `Allow` when the path exists with other
+/// methods, otherwise 404.
+async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let err = match state.methods_for(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed {
+            allow: methods.iter().map(|m| m.to_string()).collect(),
+        },
+        None => ApiError::NotFound,
+    };
+    err.error_response()
+}
+
+/// Request id, standard headers, problem `instance`, panics as 500 problems,
+/// and one log line per request.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+
+    // The request cannot be kept aside (a cloned request breaks routing), so
+    // a panic becomes an error that actix renders with the same problem body.
+    let mut res = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(res) => res?.map_into_boxed_body(),
+        Err(_) => {
+            tracing::error!(%request_id, %method, %path, "handler panicked");
+            return Err(ApiError::Internal(anyhow::anyhow!("handler panicked")).into());
+        }
+    };
+
+    let problem = res.response().extensions().get::<Problem>().cloned();
+    if let Some(mut problem) = problem {
+        problem.instance = Some(path.clone());
+        problem.request_id = Some(request_id.clone());
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        res = res.map_body(|_, _| BoxBody::new(body));
+    }
+    let status = res.status();
+    let headers = res.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), value);
+    }
+    headers.insert(
+        HeaderName::from_static("api-version"),
+        HeaderValue::from_static(API_VERSION),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if authenticated {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    tracing::info!(%request_id, %method, %path, status = status.as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    Ok(res)
+}
+
+/// Headers replayed with a stored idempotent response.
+const REPLAYED_HEADERS: [header::HeaderName; 3] =
+    [header::LOCATION, header::ETAG, header::CONTENT_TYPE];
+
+/// `Idempotency-Key` on POST: the same key and body get the first response
+/// again; another body is 422; a request still running is 409. Keys are per
+/// token subject, so two callers never see each other's responses.
+async fn idempotent_post(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = req.headers().get("idempotency-key").cloned();
+    let (Some(key), true) = (key, req.method() == Method::POST) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let key = match key.to_str() {
+        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            k.to_owned()
+        }
+        _ => {
+            let err = ApiError::BadRequest {
+                code: "invalid_idempotency_key",
+                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+            };
+            return Ok(req.error_response(err).map_into_boxed_body());
+        }
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Only a verified caller has a scope to keep keys in; the handler refuses the rest.
+    let caller = match crate::auth::caller_of(req.request())
+        .ok()
+        .and_then(|p| p.subject().map(str::to_owned))
+    {
+        Some(subject) => subject,
+        None => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
+
+    let limit = state.settings.body_limit_bytes;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return Ok(req
+                .error_response(ApiError::BadRequest {
+                    code: "malformed_json",
+                    detail: "the request body could not be read".into(),
+                })
+                .map_into_boxed_body());
+        };
+        if body.len() + chunk.len() > limit {
+            return Ok(req
+                .error_response(ApiError::PayloadTooLarge { limit })
+                .map_into_boxed_body());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let mut hasher = Sha256::new();
+    hasher.update(req.path().as_bytes());
+    hasher.update([0]);
+    hasher.update(req.query_string().as_bytes());
+    hasher.update([0]);
+    hasher.update(&body);
+    let hash = format!("{:x}", hasher.finalize());
+    req.set_payload(actix_web::dev::Payload::from(body));
+
+    let (c, k) = (caller.clone(), key.clone());
+    let claim = state
+        .db(move |conn| idempotency::claim(conn, &c, &k, &hash))
+        .await;
+    match claim {
+        Err(err) => Ok(req.error_response(err).map_into_boxed_body()),
+        Ok(idempotency::Claim::Mismatch) => Ok(req
+            .error_response(ApiError::IdempotencyKeyReused)
+            .map_into_boxed_body()),
+        Ok(idempotency::Claim::InProgress) => Ok(req
+            .error_response(ApiError::IdempotencyInProgress)
+            .map_into_boxed_body()),
+        Ok(idempotency::Claim::Replay(stored)) => {
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+            for (name, value) in &stored.headers {
+                response.insert_header((name.as_str(), value.as_str()));
+            }
+            response.insert_header(("idempotent-replayed", "true"));
+            Ok(req.into_response(response.body(stored.body)))
+        }
+        Ok(idempotency::Claim::Proceed) => {
+            let res = next.call(req).await?.map_into_boxed_body();
+            let status = res.status();
+            let headers: Vec<(String, String)> = REPLAYED_HEADERS
+                .iter()
+                .filter_map(|name| {
+                    res.headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|v| (name.to_string(), v.to_owned()))
+                })
+                .collect();
+            let (http_req, response) = res.into_parts();
+            let (head, body) = response.into_parts();
+            let bytes = to_bytes(body).await.unwrap_or_default();
+            let (c, k) = (caller, key);
+            let stored = idempotency::StoredResponse {
+                status: status.as_u16(),
+                headers,
+                body: bytes.to_vec(),
+            };
+            // A failure on our side is forgotten so that a retry runs again.
+            let recorded = if status.is_server_error() {
+                state
+                    .db(move |conn| idempotency::release(conn, &c, &k))
+                    .await
+            } else {
+                state
+                    .db(move |conn| idempotency::complete(conn, &c, &k, &stored))
+                    .await
+            };
+            if let Err(err) = recorded {
+                tracing::error!(error = %err, "could not record an idempotent response");
+            }
+            Ok(ServiceResponse::new(
+                http_req,
+                head.set_body(BoxBody::new(bytes)),
+            ))
+        }
+    }
+}
