@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
 use super::{field_errors, merge_patch_field, paging, respond};
-use crate::auth::Caller;
+use crate::auth::{Caller, SignedIn};
 use crate::db::city_units::{self as store, CityUnitFilter};
 use crate::domain::access::{authorize, Action};
 use crate::domain::city_unit::{check_district, CityUnit, CityUnitDetails, CityUnitKind};
@@ -198,7 +198,7 @@ pub async fn get_city_unit(
 #[post("/city-units")]
 pub async fn create_city_unit(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     body: JsonBody<CreateCityUnit>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ManageCityUnits)?;
@@ -244,7 +244,7 @@ pub async fn create_city_unit(
 #[patch("/city-units/{id}")]
 pub async fn update_city_unit(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     id: web::Path<CityUnitId>,
     precondition: Precondition,
     body: JsonBody<UpdateCityUnit>,
@@ -295,7 +295,7 @@ pub async fn update_city_unit(
 #[delete("/city-units/{id}")]
 pub async fn delete_city_unit(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     id: web::Path<CityUnitId>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {

@@ -100,21 +100,19 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
         let (field, message, top_key) =
-            if let Some(name) = quoted_after(&message, "unknown field `") {
-                let field = if path == "." {
-                    name.clone()
-                } else {
-                    format!("{path}.{name}")
-                };
-                let top = if path == "." { name } else { top_level(&path) };
-                (field, "unknown field".to_owned(), top)
+            // For an unknown field the path already ends with the field's name.
+            if quoted_after(&message, "unknown field `").is_some() {
+                (path.clone(), "unknown field".to_owned(), top_level(&path))
             } else if let Some(name) = quoted_after(&message, "missing field `") {
                 let field = if path == "." {
                     name
                 } else {
                     format!("{path}.{name}")
                 };
-                errors.push(FieldError::new(field, "is required"));
+                // A field set aside above for a bad value is not missing as well.
+                if !errors.iter().any(|e: &FieldError| e.field == field) {
+                    errors.push(FieldError::new(field, "is required"));
+                }
                 break;
             } else {
                 (path.clone(), message, top_level(&path))

@@ -8,9 +8,9 @@ use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
 use super::{field_errors, merge_patch_field, paging, respond};
-use crate::auth::Caller;
+use crate::auth::{Caller, SignedIn};
 use crate::db::organisations::{self as store, OrganisationFilter, OrganisationSort};
-use crate::domain::access::{authorize, can, Action};
+use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
 use crate::domain::organisation::{
@@ -65,8 +65,8 @@ pub struct OrganisationView {
 }
 
 impl OrganisationView {
-    fn for_caller(org: Organisation, caller: &Caller) -> Self {
-        let contacts = can(&caller.0, Action::ReadOrganisationContacts(org.id));
+    fn for_caller(org: Organisation, caller: &Principal) -> Self {
+        let contacts = can(caller, Action::ReadOrganisationContacts(org.id));
         let d = org.details;
         OrganisationView {
             id: org.id,
@@ -339,7 +339,7 @@ pub async fn list_organisations(
         .db(move |conn| store::list(conn, &filter, sort, limit, cursor.as_ref()))
         .await?;
     Ok(respond::page(&req, page, |org| {
-        OrganisationView::for_caller(org, &caller)
+        OrganisationView::for_caller(org, &caller.0)
     }))
 }
 
@@ -369,7 +369,7 @@ pub async fn get_organisation(
         .ok_or(ApiError::NotFound)?;
     Ok(respond::ok(
         org.version,
-        &OrganisationView::for_caller(org, &caller),
+        &OrganisationView::for_caller(org, &caller.0),
     ))
 }
 
@@ -398,7 +398,7 @@ pub async fn get_organisation(
 #[post("/organisations")]
 pub async fn create_organisation(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     body: JsonBody<CreateOrganisation>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::CreateOrganisation)?;
@@ -408,7 +408,7 @@ pub async fn create_organisation(
     Ok(respond::created(
         location,
         org.version,
-        &OrganisationView::for_caller(org, &caller),
+        &OrganisationView::for_caller(org, &caller.0),
     ))
 }
 
@@ -445,7 +445,7 @@ pub async fn create_organisation(
 #[patch("/organisations/{id}")]
 pub async fn update_organisation(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     id: web::Path<OrganisationId>,
     precondition: Precondition,
     body: JsonBody<UpdateOrganisation>,
@@ -460,7 +460,7 @@ pub async fn update_organisation(
         .await?;
     Ok(respond::ok(
         org.version,
-        &OrganisationView::for_caller(org, &caller),
+        &OrganisationView::for_caller(org, &caller.0),
     ))
 }
 
@@ -487,7 +487,7 @@ pub async fn update_organisation(
 #[delete("/organisations/{id}")]
 pub async fn delete_organisation(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     id: web::Path<OrganisationId>,
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {

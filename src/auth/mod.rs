@@ -29,6 +29,24 @@ impl FromRequest for Caller {
     }
 }
 
+/// A caller that must have sent a valid token: anonymous requests are a 401
+/// before the body is even read (writes and actions use this).
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Principal);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match caller_of(req) {
+            Ok(Principal::Anonymous) => Err(ApiError::Unauthenticated),
+            Ok(principal) => Ok(SignedIn(principal)),
+            Err(err) => Err(err),
+        })
+    }
+}
+
 /// Establishes the principal of a request from its Authorization header.
 pub fn caller_of(req: &HttpRequest) -> Result<Principal, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {

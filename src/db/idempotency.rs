@@ -33,6 +33,9 @@ pub enum Claim {
     Mismatch,
 }
 
+/// A stored key: its request hash, whether done, and the response if done.
+type KeyRow = (String, bool, Option<i32>, Option<String>, Option<Vec<u8>>);
+
 pub fn claim(
     conn: &mut DbConnection,
     caller: &str,
@@ -43,18 +46,17 @@ pub fn claim(
     let cutoff = now - Duration::hours(KEEP_FOR_HOURS);
     let result = write_transaction(conn, |conn| {
         diesel::delete(k::table.filter(k::created_at.lt(cutoff))).execute(conn)?;
-        let existing: Option<(String, bool, Option<i32>, Option<String>, Option<Vec<u8>>)> =
-            k::table
-                .find((caller, key))
-                .select((
-                    k::request_hash,
-                    k::completed,
-                    k::response_status,
-                    k::response_headers,
-                    k::response_body,
-                ))
-                .first(conn)
-                .optional()?;
+        let existing: Option<KeyRow> = k::table
+            .find((caller, key))
+            .select((
+                k::request_hash,
+                k::completed,
+                k::response_status,
+                k::response_headers,
+                k::response_body,
+            ))
+            .first(conn)
+            .optional()?;
         let Some((hash, completed, status, headers, body)) = existing else {
             diesel::insert_into(k::table)
                 .values((

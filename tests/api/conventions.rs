@@ -1,0 +1,179 @@
+//! What every endpoint shares: headers, problems, 404/405, CORS, health.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[test]
+fn every_response_carries_the_standard_headers() {
+    let app = spawn_app();
+    let anonymous = app.get("/api/v1/districts", None);
+    assert_eq!(anonymous.status, 200);
+    assert_eq!(
+        anonymous.header("api-version"),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(anonymous.header("x-content-type-options"), Some("nosniff"));
+    assert!(uuid::Uuid::parse_str(anonymous.header("x-request-id").unwrap()).is_ok());
+    assert!(anonymous.header("cache-control").is_none());
+    let authenticated = app.get("/api/v1/districts", Some(&admin()));
+    assert_eq!(authenticated.header("cache-control"), Some("no-store"));
+    // A caller's request id is echoed, also on errors.
+    let res = app.send(
+        "GET",
+        "/api/v1/nothing-here",
+        None,
+        None,
+        &[("X-Request-Id", "import-job-42")],
+    );
+    assert_eq!(res.header("x-request-id"), Some("import-job-42"));
+    assert_eq!(res.json()["request_id"], "import-job-42");
+    assert_eq!(res.header("api-version"), Some(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn unknown_paths_are_404_problems_and_wrong_methods_405_with_allow() {
+    let app = spawn_app();
+    let res = app.get("/api/v1/grants-that-do-not-exist", None);
+    assert_eq!(res.status, 404);
+    assert_eq!(res.code(), "not_found");
+    let body = res.json();
+    assert_eq!(body["instance"], "/api/v1/grants-that-do-not-exist");
+    assert_eq!(body["title"], "Not found");
+    let type_uri = body["type"].as_str().unwrap();
+    assert!(
+        type_uri.starts_with("http://") && type_uri.ends_with("/problems/not_found"),
+        "{type_uri}"
+    );
+
+    let res = app.send("PUT", "/api/v1/organisations", Some(&admin()), None, &[]);
+    assert_eq!(res.status, 405);
+    assert_eq!(res.header("allow"), Some("GET, POST"));
+    assert_eq!(res.code(), "method_not_allowed");
+    let res = app.send(
+        "POST",
+        &format!("/api/v1/organisations/{}", uuid::Uuid::now_v7()),
+        Some(&admin()),
+        None,
+        &[],
+    );
+    assert_eq!(res.status, 405);
+    assert_eq!(res.header("allow"), Some("GET, PATCH, DELETE"));
+}
+
+#[test]
+fn problem_types_lead_to_their_documentation() {
+    let app = spawn_app();
+    let res = app.post("/api/v1/organisations", None, &json!({}));
+    let type_uri = res.json()["type"].as_str().unwrap().to_owned();
+    let path = type_uri
+        .split_once("/problems/")
+        .map(|(_, code)| format!("/problems/{code}"))
+        .unwrap();
+    let doc = app.get(&path, None);
+    assert_eq!(doc.status, 200);
+    assert!(
+        doc.text.contains("authentication_required (HTTP 401)"),
+        "{}",
+        doc.text
+    );
+    assert_eq!(app.get("/problems/no_such_code", None).status, 404);
+}
+
+#[test]
+fn cors_preflight_allows_the_headers_browser_frontends_need() {
+    let app = spawn_app();
+    let res = app.send(
+        "OPTIONS",
+        "/api/v1/organisations/x",
+        None,
+        None,
+        &[
+            ("Origin", "https://frontend.example.se"),
+            ("Access-Control-Request-Method", "PATCH"),
+            (
+                "Access-Control-Request-Headers",
+                "authorization, content-type, if-match, idempotency-key",
+            ),
+        ],
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://frontend.example.se")
+    );
+    let allowed = res
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in [
+        "if-match",
+        "idempotency-key",
+        "authorization",
+        "content-type",
+    ] {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+    let res = app.send(
+        "GET",
+        "/api/v1/districts",
+        None,
+        None,
+        &[("Origin", "https://frontend.example.se")],
+    );
+    let exposed = res
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["etag", "link", "location", "api-version", "retry-after"] {
+        assert!(exposed.contains(header), "{header} in {exposed}");
+    }
+    // An origin not configured gets no CORS grant.
+    let res = app.send(
+        "GET",
+        "/api/v1/districts",
+        None,
+        None,
+        &[("Origin", "https://evil.example")],
+    );
+    assert!(res.header("access-control-allow-origin").is_none());
+}
+
+#[test]
+fn health_and_readiness() {
+    let app = spawn_app();
+    let res = app.get("/healthz", None);
+    assert_eq!(
+        (res.status, res.json()["status"].clone()),
+        (200, json!("ok"))
+    );
+    let res = app.get("/readyz", None);
+    assert_eq!(
+        (res.status, res.json()["status"].clone()),
+        (200, json!("ready"))
+    );
+}
+
+#[test]
+fn the_ten_districts_are_reference_data() {
+    let app = spawn_app();
+    let body = app.get("/api/v1/districts", None).json();
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10);
+    assert!(items.contains(&json!({"id": "vastra_goteborg", "name": "Västra Göteborg"})));
+    assert!(items.contains(&json!({"id": "orgryte_harlanda", "name": "Örgryte-Härlanda"})));
+    assert_eq!(body["next_cursor"], json!(null));
+}
+
+#[test]
+fn swagger_ui_is_served_from_the_binary() {
+    let app = spawn_app();
+    let res = app.get("/docs/", None);
+    assert_eq!(res.status, 200);
+    assert!(
+        res.text.contains("swagger"),
+        "{}",
+        &res.text[..res.text.len().min(200)]
+    );
+    assert!(!res.text.contains("cdn"), "no CDN");
+}

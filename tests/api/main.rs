@@ -1,0 +1,9 @@
+//! Black-box HTTP tests: one binary, one module per area.
+
+mod helpers;
+
+mod auth;
+mod city_units;
+mod conventions;
+mod organisations;
+mod spec;
