@@ -157,9 +157,9 @@ mint_token() {
     env "${SERVER_ENV[@]}" "$BIN" token --role city_staff --unit "$(new_uuid)" --ttl 2h
 }
 
-# run_wrk NAME PATH [TOKEN]: warm-up, then the measured run; appends a row.
+# run_wrk NAME PATH LABEL [TOKEN]: warm-up, then the measured run; appends a row.
 run_wrk() {
-    local name="$1" path="$2" token="${3:-}"
+    local name="$1" path="$2" label="$3" token="${4:-}"
     local url="http://127.0.0.1:$PORT$path"
     local args=(-t"$WRK_THREADS" -c"$WRK_CONNECTIONS" --latency)
     if [[ -n "$token" ]]; then args+=(-H "Authorization: Bearer $token"); fi
@@ -169,7 +169,9 @@ run_wrk() {
 
     log "$BACKEND $name: warm-up $WARMUP"
     timeout 120 wrk "${args[@]}" -d"$WARMUP" "$url" >/dev/null
-    log "$BACKEND $name: wrk ${args[*]//Bearer */Bearer <token>} -d$DURATION $url"
+    local shown="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency"
+    if [[ -n "$token" ]]; then shown+=" -H 'Authorization: Bearer <token>'"; fi
+    log "$BACKEND $name: $shown $url"
     local out="$WORK/wrk-$BACKEND-$name.txt"
     timeout 300 wrk "${args[@]}" -d"$DURATION" "$url" >"$out"
     sed 's/^/    /' "$out" >&2
@@ -189,8 +191,7 @@ run_wrk() {
     if [[ "$name" == healthz ]]; then CEILING="$rps"; fi
     local pct
     pct="$(python3 -c "import sys; print(f'{100 * float(sys.argv[1]) / float(sys.argv[2]):.0f} %')" "$rps" "$CEILING")"
-    local endpoint="GET $path"
-    ROWS+=("| $BACKEND | \`$endpoint\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $pct |")
+    ROWS+=("| $BACKEND | \`GET $label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $pct |")
 }
 
 # bench_backend NAME DATABASE_URL
@@ -211,16 +212,17 @@ bench_backend() {
         'import json, sys; d = json.loads(sys.argv[1]); print(d["sample_id"], d["seconds"], d["per_second"], d["lundby_count"])' \
         "$load")
     log "$BACKEND: loaded $ORGS in ${seconds} s (${per_second}/s), $lundby in lundby"
-    LOADS+=("| $BACKEND | $ORGS | $seconds s | $per_second |")
+    LOADS+=("| $BACKEND | $ORGS | $seconds s | $per_second | $lundby |")
 
-    run_wrk healthz /healthz
-    run_wrk get "/api/v1/organisations/$sample" "$token"
-    run_wrk list "$LIST_PATH" "$token"
+    run_wrk healthz /healthz /healthz
+    run_wrk get "/api/v1/organisations/$sample" "/api/v1/organisations/{id}" "$token"
+    run_wrk list "$LIST_PATH" "$LIST_PATH" "$token"
     stop_server
 }
 
 # --- the runs ----------------------------------------------------------------
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 SECRET="bench-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 ROWS=()
 LOADS=()
@@ -278,16 +280,18 @@ REPORT="$(
     echo "- command: \`$COMMAND\` (from the repository root)"
     echo "- wrk: \`wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency [-H 'Authorization: Bearer <city_staff token>'] http://127.0.0.1:<port><path>\` after a $WARMUP warm-up; healthz without a token"
     echo "- data: $ORGS organisations loaded through \`POST /api/v1/organisations\` ($LOAD_THREADS keep-alive connections), 1–3 random districts each"
+    echo "- load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- server: default settings (one HTTP worker per core, pool of 16), \`RUST_LOG=warn\`; wrk, the server and (for PostgreSQL) the database share the same cores"
     echo
     echo "$TABLE"
     echo
-    echo "\"% of ceiling\" is requests/s relative to \`/healthz\` on the same backend and run."
+    echo "\"% of ceiling\" is requests/s relative to \`/healthz\` on the same backend and run;"
+    echo "\`{id}\` is one organisation from the middle of the loaded lundby set."
     echo
     echo "Loading:"
     echo
-    echo "| backend | organisations | time | organisations/s |"
-    echo "|---|---:|---:|---:|"
+    echo "| backend | organisations | time | organisations/s | in lundby |"
+    echo "|---|---:|---:|---:|---:|"
     printf '%s\n' "${LOADS[@]}"
     if ((${#NOTES[@]} + ${#SKIPPED[@]})); then
         echo

@@ -90,7 +90,29 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::organisations::create_organisation)
                 .service(api::organisations::get_organisation)
                 .service(api::organisations::update_organisation)
-                .service(api::organisations::delete_organisation),
+                .service(api::organisations::delete_organisation)
+                .service(api::dialogue_events::dialogue_events_calendar)
+                .service(api::dialogue_events::list_dialogue_events)
+                .service(api::dialogue_events::create_dialogue_event)
+                .service(api::dialogue_events::get_dialogue_event)
+                .service(api::dialogue_events::update_dialogue_event)
+                .service(api::dialogue_events::publish_dialogue_event)
+                .service(api::dialogue_events::mark_dialogue_event_held)
+                .service(api::dialogue_events::cancel_dialogue_event)
+                .service(api::dialogue_events::dialogue_event_calendar)
+                .service(api::dialogue_events::list_invitations)
+                .service(api::dialogue_events::invite_organisations)
+                .service(api::dialogue_events::list_registrations)
+                .service(api::dialogue_events::register_for_dialogue_event)
+                .service(api::dialogue_events::cancel_registration)
+                .service(api::dialogue_events::get_attendance)
+                .service(api::dialogue_events::record_attendance)
+                .service(api::dialogue_events::get_minutes)
+                .service(api::dialogue_events::write_minutes)
+                .service(api::dialogue_events::contribute_to_minutes)
+                .service(api::dialogue_events::list_outcomes)
+                .service(api::dialogue_events::create_outcome)
+                .service(api::dialogue_events::update_outcome),
         );
 }
 

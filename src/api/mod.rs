@@ -2,9 +2,11 @@
 //! handler is thin: parse, authorize (domain::access), call db, respond.
 
 pub mod city_units;
+pub mod dialogue_events;
 pub mod districts;
 pub mod extract;
 pub mod health;
+pub mod ical;
 pub mod organisations;
 pub mod problems;
 pub mod respond;

@@ -2,6 +2,7 @@
 //! production, SQLite embedded. One module per aggregate.
 
 pub mod city_units;
+pub mod dialogue_events;
 pub mod idempotency;
 pub mod organisations;
 pub mod page;
@@ -95,6 +96,9 @@ pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(Duration::from_secs(5))
+        // No `SELECT 1` before every checkout: it doubles the round trips of
+        // every request. A connection that broke is dropped by `has_broken`.
+        .test_on_check_out(false)
         .build(manager)
         .map_err(|e| {
             anyhow::anyhow!("cannot connect to the {} database: {e}", url.backend_name())

@@ -48,6 +48,14 @@ impl Principal {
         )
     }
 
+    /// The city unit a staff member or integration acts for.
+    pub fn unit(&self) -> Option<CityUnitId> {
+        match self {
+            Principal::CityStaff { unit, .. } | Principal::Integration { unit, .. } => Some(*unit),
+            _ => None,
+        }
+    }
+
     /// Whether this caller is a member of the given organisation.
     pub fn is_member_of(&self, organisation: OrganisationId) -> bool {
         matches!(self, Principal::Partner { organisation: o, .. } if *o == organisation)
@@ -64,6 +72,17 @@ pub enum Action {
     /// See the contact person's email and phone of an organisation.
     ReadOrganisationContacts(OrganisationId),
     ManageCityUnits,
+    /// Create, change, publish, cancel an event organised by this unit (None:
+    /// organised by organisations only), and record attendance and outcomes.
+    ManageDialogueEvent(Option<CityUnitId>),
+    /// See events still being planned (drafts).
+    ReadPlannedDialogueEvents,
+    /// Register this organisation for an event, or cancel its registration.
+    RegisterForDialogueEvent(OrganisationId),
+    /// See participant names and needs of this organisation's registration.
+    ReadRegistrationDetails(OrganisationId),
+    /// Add to the minutes as this co-organising organisation.
+    ContributeToMinutesAs(OrganisationId),
 }
 
 /// Why an action is refused.
@@ -89,6 +108,18 @@ pub fn can(principal: &Principal, action: Action) -> bool {
         ReadOrganisationContacts(organisation) => {
             principal.is_city() || principal.is_member_of(organisation)
         }
+        ManageDialogueEvent(unit) => match principal {
+            Principal::CityAdmin { .. } => true,
+            Principal::CityStaff { .. } | Principal::Integration { .. } => {
+                unit.is_some() && principal.unit() == unit
+            }
+            _ => false,
+        },
+        ReadPlannedDialogueEvents => principal.is_city(),
+        RegisterForDialogueEvent(organisation) | ReadRegistrationDetails(organisation) => {
+            principal.is_city() || principal.is_member_of(organisation)
+        }
+        ContributeToMinutesAs(organisation) => principal.is_member_of(organisation),
     }
 }
 
@@ -113,6 +144,11 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::DeleteOrganisation => "only city admins delete organisations".into(),
         Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
         Action::ManageCityUnits => "only city admins manage city units".into(),
+        Action::ManageDialogueEvent(_) => "only staff of the organising unit and city admins manage this event".into(),
+        Action::ReadPlannedDialogueEvents => "planned events are visible to the city only".into(),
+        Action::RegisterForDialogueEvent(_) => "a partner registers only its own organisation".into(),
+        Action::ReadRegistrationDetails(_) => "registration details are for the city and the registering organisation".into(),
+        Action::ContributeToMinutesAs(_) => "only co-organising organisations contribute to the minutes".into(),
     }))
 }
 
@@ -121,8 +157,7 @@ mod tests {
     use super::*;
     use OrganisationField as F;
 
-    fn principals(own: OrganisationId) -> Vec<(&'static str, Principal)> {
-        let unit = CityUnitId::new();
+    fn principals(own: OrganisationId, unit: CityUnitId) -> Vec<(&'static str, Principal)> {
         vec![
             ("anonymous", Principal::Anonymous),
             (
@@ -168,6 +203,7 @@ mod tests {
     #[test]
     fn role_matrix() {
         let own = OrganisationId::new();
+        let unit = CityUnitId::new();
         //                                           anon   own    other  staff  admin  integ
         let table: Vec<(Action, [bool; 6])> = vec![
             (
@@ -220,7 +256,7 @@ mod tests {
             ),
         ];
         for (action, expected) in table {
-            for ((role, principal), allowed) in principals(own).iter().zip(expected) {
+            for ((role, principal), allowed) in principals(own, unit).iter().zip(expected) {
                 assert_eq!(can(principal, action), allowed, "{role} / {action:?}");
             }
         }

@@ -61,3 +61,15 @@ id_type!(
     /// Identifies a city unit (a district administration, specialist administration or city company).
     CityUnitId
 );
+id_type!(
+    /// Identifies a dialogue event.
+    DialogueEventId
+);
+id_type!(
+    /// Identifies an organisation's registration for a dialogue event.
+    RegistrationId
+);
+id_type!(
+    /// Identifies an outcome of a dialogue event.
+    OutcomeId
+);

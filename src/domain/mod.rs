@@ -7,9 +7,11 @@ mod text_enum;
 
 pub mod access;
 pub mod city_unit;
+pub mod dialogue;
 pub mod district;
 pub mod ids;
 pub mod organisation;
+pub mod stockholm;
 
 use chrono::{DateTime, SubsecRound, Utc};
 

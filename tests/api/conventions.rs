@@ -177,3 +177,35 @@ fn swagger_ui_is_served_from_the_binary() {
     );
     assert!(!res.text.contains("cdn"), "no CDN");
 }
+
+#[test]
+fn the_demo_data_loads_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = samverkan::config::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.path().join("demo.db").display()
+    ))
+    .unwrap();
+    let pool = samverkan::db::connect(&url, 2).unwrap();
+    let ids = samverkan::demo::load(&mut pool.get().unwrap()).expect("demo data loads");
+    let app = spawn_app_with(|s| s.database_url = url.clone());
+    let org = app
+        .get(&format!("/api/v1/organisations/{}", ids.reningsborg), None)
+        .json();
+    assert_eq!(org["name"], "Reningsborg");
+    let events = app.all_items("/api/v1/dialogue-events?district=lundby", None);
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e["status"] == "held"));
+    let second = &events[1];
+    assert_eq!(second["attendance_total"], 7);
+    let outcomes = app
+        .get(
+            &format!(
+                "/api/v1/dialogue-events/{}/outcomes",
+                second["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .json();
+    assert_eq!(outcomes["items"].as_array().unwrap().len(), 2);
+}

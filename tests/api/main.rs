@@ -5,5 +5,6 @@ mod helpers;
 mod auth;
 mod city_units;
 mod conventions;
+mod dialogue_events;
 mod organisations;
 mod spec;

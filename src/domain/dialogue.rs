@@ -1,0 +1,406 @@
+//! Dialogue events (dialog, samråd): meetings between the city and
+//! organisations at a participation level from the European code for NGO
+//! participation, with registrations, attendance, agenda, minutes and outcomes.
+
+text_enum!(
+    /// What kind of meeting.
+    DialogueEventKind {
+        DialogueMeeting => "dialogue_meeting",
+        Consultation => "consultation",
+        /// E.g. Idékom.
+        CouncilMeeting => "council_meeting",
+        /// Chefsforum.
+        LeadershipForum => "leadership_forum",
+        Workshop => "workshop",
+        Training => "training",
+        /// E.g. Idésluss: collect ideas, needs and resources, then match actors.
+        MatchingMeeting => "matching_meeting",
+        Fair => "fair",
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// The ladder of the European code of good practice for civil participation.
+    ParticipationLevel {
+        Information => "information",
+        /// Samråd.
+        Consultation => "consultation",
+        Dialogue => "dialogue",
+        /// Medskapande, co-creation.
+        Partnership => "partnership",
+    }
+);
+
+text_enum!(
+    /// Where the meeting happens.
+    EventFormat {
+        InPerson => "in_person",
+        Online => "online",
+        Hybrid => "hybrid",
+    }
+);
+
+text_enum!(
+    /// Where an event is in its life.
+    EventStatus {
+        /// Being prepared: visible to city staff only.
+        Planned => "planned",
+        /// Public; organisations may register.
+        Published => "published",
+        Cancelled => "cancelled",
+        /// It took place; attendance and minutes follow.
+        Held => "held",
+    }
+);
+
+text_enum!(
+    /// A state change of an event.
+    EventAction {
+        Publish => "publish",
+        Cancel => "cancel",
+        MarkHeld => "mark_held",
+    }
+);
+
+text_enum!(
+    /// Where a registration stands.
+    RegistrationStatus {
+        Registered => "registered",
+        /// The event was full: promoted in order when places free up.
+        Waitlisted => "waitlisted",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// Where an outcome of a meeting stands.
+    OutcomeStatus {
+        Proposed => "proposed",
+        InProgress => "in_progress",
+        Realised => "realised",
+        Dropped => "dropped",
+    }
+);
+
+impl EventStatus {
+    /// The state an action leads to, if the action is allowed from here.
+    pub fn after(self, action: EventAction) -> Option<EventStatus> {
+        use EventAction::*;
+        use EventStatus::*;
+        match (self, action) {
+            (Planned, Publish) => Some(Published),
+            (Planned | Published, Cancel) => Some(Cancelled),
+            (Published, MarkHeld) => Some(Held),
+            _ => None,
+        }
+    }
+
+    /// The actions allowed from this state.
+    pub fn allowed_actions(self) -> Vec<EventAction> {
+        EventAction::ALL
+            .iter()
+            .copied()
+            .filter(|a| self.after(*a).is_some())
+            .collect()
+    }
+
+    /// Whether anyone may see an event in this state (planned ones are drafts).
+    pub fn is_public(self) -> bool {
+        self != EventStatus::Planned
+    }
+}
+
+/// Time rules of actions: an event is marked held only once it has started.
+pub fn check_action_time(
+    action: EventAction,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), &'static str> {
+    if action == EventAction::MarkHeld && now < starts_at {
+        return Err("an event is marked held only after it has started");
+    }
+    Ok(())
+}
+
+/// Why a registration is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationRefusal {
+    NotOpen(EventStatus),
+    DeadlinePassed,
+}
+
+/// Whether registrations are taken now.
+pub fn check_registration_open(
+    status: EventStatus,
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), RegistrationRefusal> {
+    if status != EventStatus::Published {
+        return Err(RegistrationRefusal::NotOpen(status));
+    }
+    if now > deadline.unwrap_or(starts_at) {
+        return Err(RegistrationRefusal::DeadlinePassed);
+    }
+    Ok(())
+}
+
+/// A registration as the capacity rule sees it, in the order they came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seat {
+    pub participants: i32,
+    pub status: RegistrationStatus,
+}
+
+/// Places: a new registration of `participants` is registered when it fits
+/// within `capacity` next to those already registered, else waitlisted.
+pub fn status_for_new(capacity: Option<i32>, taken: i32, participants: i32) -> RegistrationStatus {
+    match capacity {
+        Some(cap) if taken + participants > cap => RegistrationStatus::Waitlisted,
+        _ => RegistrationStatus::Registered,
+    }
+}
+
+/// After a cancellation frees places: which waitlisted registrations (by
+/// index into `seats`, in waiting order) now fit. First come, first served;
+/// a large group that does not fit does not block a smaller one behind it.
+pub fn promotions(capacity: Option<i32>, seats: &[Seat]) -> Vec<usize> {
+    let mut taken: i32 = seats
+        .iter()
+        .filter(|s| s.status == RegistrationStatus::Registered)
+        .map(|s| s.participants)
+        .sum();
+    let mut promoted = Vec::new();
+    for (i, seat) in seats.iter().enumerate() {
+        if seat.status == RegistrationStatus::Waitlisted
+            && status_for_new(capacity, taken, seat.participants) == RegistrationStatus::Registered
+        {
+            taken += seat.participants;
+            promoted.push(i);
+        }
+    }
+    promoted
+}
+
+use chrono::{DateTime, Utc};
+
+use super::district::District;
+use super::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
+
+/// One item of an agenda, in order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaItem {
+    #[schema(example = "Round of ideas, needs and resources")]
+    pub title: String,
+    #[schema(example = 45, minimum = 1)]
+    pub duration_minutes: i32,
+    #[schema(example = "Lundby district office")]
+    pub presenter: Option<String>,
+}
+
+/// What describes an event, every field already checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDetails {
+    pub title: String,
+    pub description: Option<String>,
+    pub kind: DialogueEventKind,
+    pub participation_level: ParticipationLevel,
+    pub topic: Option<String>,
+    pub organiser_unit: Option<CityUnitId>,
+    pub co_organisers: Vec<OrganisationId>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub format: EventFormat,
+    pub place: Option<String>,
+    pub address: Option<String>,
+    pub online_link: Option<String>,
+    pub district: Option<District>,
+    pub capacity: Option<i32>,
+    pub registration_deadline: Option<DateTime<Utc>>,
+    pub agenda: Vec<AgendaItem>,
+    pub external_id: Option<String>,
+}
+
+impl EventDetails {
+    /// The rules that tie fields together; each broken one names its field.
+    pub fn check(&self) -> Vec<super::FieldError> {
+        use super::FieldError as E;
+        let mut errors = Vec::new();
+        if self.ends_at <= self.starts_at {
+            errors.push(E::new("ends_at", "must be after starts_at"));
+        }
+        if self
+            .registration_deadline
+            .is_some_and(|d| d > self.starts_at)
+        {
+            errors.push(E::new(
+                "registration_deadline",
+                "must not be after starts_at",
+            ));
+        }
+        if self.organiser_unit.is_none() && self.co_organisers.is_empty() {
+            errors.push(E::new(
+                "organiser_unit_id",
+                "an event needs an organising city unit or co-organising organisations",
+            ));
+        }
+        match self.format {
+            EventFormat::InPerson if self.place.is_none() => {
+                errors.push(E::new("place", "an in-person event needs a place"))
+            }
+            EventFormat::Online if self.online_link.is_none() => {
+                errors.push(E::new("online_link", "an online event needs a link"))
+            }
+            EventFormat::Hybrid if self.place.is_none() || self.online_link.is_none() => errors
+                .push(E::new(
+                    if self.place.is_none() {
+                        "place"
+                    } else {
+                        "online_link"
+                    },
+                    "a hybrid event needs a place and a link",
+                )),
+            _ => {}
+        }
+        errors
+    }
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialogueEvent {
+    pub id: DialogueEventId,
+    pub details: EventDetails,
+    pub status: EventStatus,
+    pub cancellation_reason: Option<String>,
+    pub minutes: Option<String>,
+    pub walk_ins: Option<i32>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organisation's registration for an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    pub id: RegistrationId,
+    pub event_id: DialogueEventId,
+    pub organisation_id: OrganisationId,
+    pub participants: i32,
+    pub names: Vec<String>,
+    pub needs: Option<String>,
+    pub status: RegistrationStatus,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// What came out of an event, possibly linked to what it led to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub id: OutcomeId,
+    pub event_id: DialogueEventId,
+    pub description: String,
+    pub owner: String,
+    pub status: OutcomeStatus,
+    pub partnership_id: Option<uuid::Uuid>,
+    pub grant_application_id: Option<uuid::Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A co-organiser's (or the city's) contribution to the minutes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MinutesContribution {
+    pub organisation_id: Option<OrganisationId>,
+    pub author: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventAction::*;
+    use EventStatus::*;
+
+    #[test]
+    fn every_state_and_action() {
+        let table = [
+            (Planned, Publish, Some(Published)),
+            (Planned, Cancel, Some(Cancelled)),
+            (Planned, MarkHeld, None),
+            (Published, Publish, None),
+            (Published, Cancel, Some(Cancelled)),
+            (Published, MarkHeld, Some(Held)),
+            (Cancelled, Publish, None),
+            (Cancelled, Cancel, None),
+            (Cancelled, MarkHeld, None),
+            (Held, Publish, None),
+            (Held, Cancel, None),
+            (Held, MarkHeld, None),
+        ];
+        assert_eq!(table.len(), EventStatus::ALL.len() * EventAction::ALL.len());
+        for (state, action, next) in table {
+            assert_eq!(state.after(action), next, "{state} + {action}");
+        }
+        assert_eq!(Published.allowed_actions(), vec![Cancel, MarkHeld]);
+        assert!(Held.allowed_actions().is_empty());
+    }
+
+    #[test]
+    fn capacity_waitlist_and_promotion() {
+        assert_eq!(
+            status_for_new(Some(10), 8, 2),
+            RegistrationStatus::Registered
+        );
+        assert_eq!(
+            status_for_new(Some(10), 8, 3),
+            RegistrationStatus::Waitlisted
+        );
+        assert_eq!(
+            status_for_new(None, 1000, 50),
+            RegistrationStatus::Registered
+        );
+        let seat = |participants, status| Seat {
+            participants,
+            status,
+        };
+        let seats = [
+            seat(4, RegistrationStatus::Registered),
+            seat(5, RegistrationStatus::Waitlisted),
+            seat(2, RegistrationStatus::Waitlisted),
+            seat(3, RegistrationStatus::Waitlisted),
+        ];
+        // 10 places, 4 taken: the group of 5 fits, then 1 place is left.
+        assert_eq!(promotions(Some(10), &seats), vec![1]);
+        // 8 places: 5 does not fit, 2 behind it does, then 3 does not.
+        assert_eq!(promotions(Some(8), &seats), vec![2]);
+    }
+
+    #[test]
+    fn registration_window() {
+        let t = |h| {
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-05-12T{h:02}:00:00Z"))
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        assert_eq!(
+            check_registration_open(Published, Some(t(10)), t(16), t(9)),
+            Ok(())
+        );
+        assert_eq!(
+            check_registration_open(Published, Some(t(10)), t(16), t(11)),
+            Err(RegistrationRefusal::DeadlinePassed)
+        );
+        assert_eq!(
+            check_registration_open(Published, None, t(16), t(17)),
+            Err(RegistrationRefusal::DeadlinePassed)
+        );
+        assert_eq!(
+            check_registration_open(Planned, None, t(16), t(9)),
+            Err(RegistrationRefusal::NotOpen(Planned))
+        );
+    }
+}
