@@ -112,7 +112,25 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::dialogue_events::contribute_to_minutes)
                 .service(api::dialogue_events::list_outcomes)
                 .service(api::dialogue_events::create_outcome)
-                .service(api::dialogue_events::update_outcome),
+                .service(api::dialogue_events::update_outcome)
+                .service(api::partnerships::list_partnerships)
+                .service(api::partnerships::create_partnership)
+                .service(api::partnerships::get_partnership)
+                .service(api::partnerships::update_partnership)
+                .service(api::partnerships::list_parties)
+                .service(api::partnerships::add_party)
+                .service(api::partnerships::remove_party)
+                .service(api::partnerships::get_contributions)
+                .service(api::partnerships::add_funding_line)
+                .service(api::partnerships::add_in_kind)
+                .service(api::partnerships::list_commitments)
+                .service(api::partnerships::add_commitment)
+                .service(api::partnerships::update_commitment)
+                .service(api::partnerships::list_follow_ups)
+                .service(api::partnerships::add_follow_up)
+                .service(api::partnerships::get_history)
+                // Last: `{action}` would otherwise catch the sub-resources above.
+                .service(api::partnerships::act_on_partnership),
         );
 }
 

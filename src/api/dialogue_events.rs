@@ -1460,8 +1460,9 @@ pub async fn contribute_to_minutes(
     Ok(HttpResponse::Created().json(ContributionView::from(added)))
 }
 
-/// An outcome of an event and what it led to. A link to a partnership or
-/// grant application is shown only to callers who may see that case.
+/// An outcome of an event and what it led to. A link to a partnership is
+/// shown only to callers who may see that partnership; a link to a grant
+/// application only to the city.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c1001",
@@ -1489,23 +1490,51 @@ pub struct OutcomeView {
 }
 
 impl OutcomeView {
-    /// Links name cases whose visibility is the city's to judge; others see
-    /// that an outcome exists, not which case it became.
-    fn for_caller(o: Outcome, principal: &Principal) -> Self {
-        let links = principal.is_city();
+    /// `linked_visible`: whether the caller may see the linked partnership.
+    /// Grant application links are shown to the city only.
+    fn for_caller(o: Outcome, principal: &Principal, linked_visible: bool) -> Self {
         OutcomeView {
             id: o.id,
             event_id: o.event_id,
             description: o.description,
             owner: o.owner,
             status: o.status,
-            partnership_id: o.partnership_id.filter(|_| links),
-            grant_application_id: o.grant_application_id.filter(|_| links),
+            partnership_id: o.partnership_id.filter(|_| linked_visible),
+            grant_application_id: o.grant_application_id.filter(|_| principal.is_city()),
             version: o.version,
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
     }
+}
+
+/// Whether the caller may see the partnership an outcome links to.
+fn link_visible(
+    conn: &mut crate::db::DbConnection,
+    o: &Outcome,
+    principal: &Principal,
+) -> Result<bool, ApiError> {
+    match o.partnership_id {
+        Some(p) => super::partnerships::partnership_visible(
+            conn,
+            crate::domain::ids::PartnershipId(p),
+            principal,
+        ),
+        None => Ok(false),
+    }
+}
+
+/// Refuses a link to a partnership that does not exist.
+fn check_link_exists(
+    conn: &mut crate::db::DbConnection,
+    partnership: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Some(p) = partnership {
+        if crate::db::partnerships::find(conn, crate::domain::ids::PartnershipId(p))?.is_none() {
+            return Err(ApiError::invalid("partnership_id", "no such partnership"));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1569,14 +1598,17 @@ pub async fn list_outcomes(
     let items = state
         .db(move |conn| {
             visible(store::find(conn, id)?, &principal)?;
-            store::outcomes(conn, id)
+            store::outcomes(conn, id)?
+                .into_iter()
+                .map(|o| {
+                    let linked = link_visible(conn, &o, &principal)?;
+                    Ok(OutcomeView::for_caller(o, &principal, linked))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
     Ok(HttpResponse::Ok().json(OutcomeList {
-        items: items
-            .into_iter()
-            .map(|o| OutcomeView::for_caller(o, &caller.0))
-            .collect(),
+        items,
         next_cursor: None,
     }))
 }
@@ -1621,15 +1653,16 @@ pub async fn create_outcome(
         grant_application_id: req.grant_application_id,
     };
     let principal = caller.0.clone();
-    let outcome = state
-        .db(move |conn| store::add_outcome(conn, id, manage(&principal), values))
+    let view = state
+        .db(move |conn| {
+            check_link_exists(conn, values.partnership_id)?;
+            let outcome = store::add_outcome(conn, id, manage(&principal), values)?;
+            let linked = link_visible(conn, &outcome, &principal)?;
+            Ok(OutcomeView::for_caller(outcome, &principal, linked))
+        })
         .await?;
-    let location = format!("/api/v1/dialogue-events/{id}/outcomes/{}", outcome.id);
-    Ok(respond::created(
-        location,
-        outcome.version,
-        &OutcomeView::for_caller(outcome, &caller.0),
-    ))
+    let location = format!("/api/v1/dialogue-events/{id}/outcomes/{}", view.id);
+    Ok(respond::created(location, view.version, &view))
 }
 
 /// Change an outcome
@@ -1670,9 +1703,12 @@ pub async fn update_outcome(
         .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let (id, outcome_id) = path.into_inner();
     let principal = caller.0.clone();
-    let outcome = state
+    let view = state
         .db(move |conn| {
-            store::update_outcome(
+            if let Some(link) = patch.partnership_id {
+                check_link_exists(conn, link)?;
+            }
+            let outcome = store::update_outcome(
                 conn,
                 id,
                 outcome_id,
@@ -1695,13 +1731,12 @@ pub async fn update_outcome(
                         o.grant_application_id = v;
                     }
                 },
-            )
+            )?;
+            let linked = link_visible(conn, &outcome, &principal)?;
+            Ok(OutcomeView::for_caller(outcome, &principal, linked))
         })
         .await?;
-    Ok(respond::ok(
-        outcome.version,
-        &OutcomeView::for_caller(outcome, &caller.0),
-    ))
+    Ok(respond::ok(view.version, &view))
 }
 
 /// Narrows the calendar feed.

@@ -76,6 +76,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// A JSON body that may be left out (actions whose fields are all optional):
+/// no body at all is `None`; a body must be JSON like any other.
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let empty = !headers.contains_key(header::TRANSFER_ENCODING)
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0");
+        if empty {
+            return Box::pin(async { Ok(OptionalJsonBody(None)) });
+        }
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|b| OptionalJsonBody(Some(b.0))) })
+    }
+}
+
 /// Parses a JSON object into `T`. Syntax errors are 400; wrong types,
 /// unknown and missing fields are 422, and as many as can be found are
 /// reported at once (each bad field is set aside and the rest tried again).

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod ical;
 pub mod organisations;
+pub mod partnerships;
 pub mod problems;
 pub mod respond;
 

@@ -6,6 +6,7 @@ pub mod dialogue_events;
 pub mod idempotency;
 pub mod organisations;
 pub mod page;
+pub mod partnerships;
 pub mod schema;
 
 use std::time::Duration;

@@ -143,3 +143,121 @@ diesel::allow_tables_to_appear_in_same_query!(
     dialogue_minutes_contributions,
     dialogue_outcomes,
 );
+
+diesel::table! {
+    partnerships (id) {
+        id -> Text,
+        title -> Text,
+        title_search -> Text,
+        purpose -> Text,
+        form -> Text,
+        responsible_unit_id -> Text,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        initiated_by -> Text,
+        initiating_organisation_id -> Nullable<Text>,
+        target_groups -> Text,
+        districts -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        registry_number -> Nullable<Text>,
+        status -> Text,
+        internal_notes -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_parties (partnership_id, organisation_id) {
+        partnership_id -> Text,
+        organisation_id -> Text,
+        role -> Text,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    partnership_funding_lines (id) {
+        id -> Text,
+        partnership_id -> Text,
+        source_unit_id -> Nullable<Text>,
+        source_name -> Text,
+        year -> Integer,
+        amount_sek -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_in_kind (id) {
+        id -> Text,
+        partnership_id -> Text,
+        contributed_by_organisation_id -> Nullable<Text>,
+        contributed_by_unit_id -> Nullable<Text>,
+        kind -> Text,
+        description -> Text,
+        estimated_value_sek -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_commitments (id) {
+        id -> Text,
+        partnership_id -> Text,
+        owner_organisation_id -> Nullable<Text>,
+        owner_unit_id -> Nullable<Text>,
+        description -> Text,
+        due_on -> Nullable<Date>,
+        recurrence -> Nullable<Text>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_follow_ups (id) {
+        id -> Text,
+        partnership_id -> Text,
+        held_on -> Date,
+        kind -> Text,
+        summary -> Text,
+        participants -> Nullable<Text>,
+        perceived_reception -> Nullable<Integer>,
+        effects -> Nullable<Text>,
+        filed_by -> Text,
+        filed_by_organisation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_history (id) {
+        id -> Text,
+        partnership_id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        actor_role -> Text,
+        change -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Text,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    partnerships,
+    partnership_parties,
+    partnership_funding_lines,
+    partnership_in_kind,
+    partnership_commitments,
+    partnership_follow_ups,
+    partnership_history,
+);

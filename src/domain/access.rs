@@ -38,6 +38,17 @@ impl Principal {
         }
     }
 
+    /// The role's name, as in the token's `role` claim.
+    pub fn role_name(&self) -> &'static str {
+        match self {
+            Principal::Anonymous => "anonymous",
+            Principal::Partner { .. } => "partner",
+            Principal::CityStaff { .. } => "city_staff",
+            Principal::CityAdmin { .. } => "city_admin",
+            Principal::Integration { .. } => "integration",
+        }
+    }
+
     /// Staff, admins and integrations act for the city.
     pub fn is_city(&self) -> bool {
         matches!(
@@ -83,6 +94,15 @@ pub enum Action {
     ReadRegistrationDetails(OrganisationId),
     /// Add to the minutes as this co-organising organisation.
     ContributeToMinutesAs(OrganisationId),
+    /// Move a partnership of this responsible unit through its life, change
+    /// its parties, funding and commitments.
+    ManagePartnership(CityUnitId),
+    /// Propose a partnership on behalf of this organisation.
+    ProposePartnership(OrganisationId),
+    /// Withdraw a proposal made by this organisation (None: the city's own).
+    WithdrawPartnership(CityUnitId, Option<OrganisationId>),
+    /// See contact details and internal notes of partnerships.
+    ReadPartnershipInternals,
 }
 
 /// Why an action is refused.
@@ -120,6 +140,19 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             principal.is_city() || principal.is_member_of(organisation)
         }
         ContributeToMinutesAs(organisation) => principal.is_member_of(organisation),
+        ManagePartnership(unit) => match principal {
+            Principal::CityAdmin { .. } => true,
+            Principal::CityStaff { .. } | Principal::Integration { .. } => {
+                principal.unit() == Some(unit)
+            }
+            _ => false,
+        },
+        ProposePartnership(organisation) => principal.is_member_of(organisation),
+        WithdrawPartnership(unit, initiator) => {
+            can(principal, ManagePartnership(unit))
+                || initiator.is_some_and(|o| principal.is_member_of(o))
+        }
+        ReadPartnershipInternals => principal.is_city(),
     }
 }
 
@@ -149,6 +182,12 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::RegisterForDialogueEvent(_) => "a partner registers only its own organisation".into(),
         Action::ReadRegistrationDetails(_) => "registration details are for the city and the registering organisation".into(),
         Action::ContributeToMinutesAs(_) => "only co-organising organisations contribute to the minutes".into(),
+        Action::ManagePartnership(_) => {
+            "only staff of the responsible unit and city admins act on this partnership (others may read it)".into()
+        }
+        Action::ProposePartnership(_) => "a partner proposes partnerships for its own organisation".into(),
+        Action::WithdrawPartnership(..) => "only the proposing organisation or the responsible unit withdraws a proposal".into(),
+        Action::ReadPartnershipInternals => "internal notes are for the city only".into(),
     }))
 }
 

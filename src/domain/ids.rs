@@ -73,3 +73,7 @@ id_type!(
     /// Identifies an outcome of a dialogue event.
     OutcomeId
 );
+id_type!(
+    /// Identifies a partnership.
+    PartnershipId
+);

@@ -11,6 +11,7 @@ pub mod dialogue;
 pub mod district;
 pub mod ids;
 pub mod organisation;
+pub mod partnership;
 pub mod stockholm;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -436,7 +436,21 @@ fn attendance_minutes_and_outcomes_after_the_event() {
     assert_eq!(read["contributions"].as_array().unwrap().len(), 1);
 
     // Outcomes: links are not leaked to callers who may not see the case.
-    let case = uuid::Uuid::now_v7().to_string();
+    // The link is to a proposal, visible only to the city and its parties (org A).
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let res = w.app.post(
+        &format!("{path}/outcomes"),
+        Some(&staff(&w.unit)),
+        &json!({"description": "x", "owner": "y", "partnership_id": unknown}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    let proposal = w.app.post(
+        "/api/v1/partnerships",
+        Some(&partner(&w.org_a)),
+        &json!({"title": "Summer activity", "purpose": "Joint leisure activity", "form": "iop", "responsible_unit_id": w.unit, "start_date": "2027-06-01", "end_date": "2027-08-31"}),
+    );
+    assert_eq!(proposal.status, 201, "{}", proposal.text);
+    let case = proposal.json()["id"].as_str().unwrap().to_owned();
     let res = w.app.post(&format!("{path}/outcomes"), Some(&staff(&w.unit)), &json!({"description": "Passalen and KFUM start a summer activity", "owner": "Passalen", "partnership_id": case}));
     assert_eq!(res.status, 201, "{}", res.text);
     let outcome = res.json()["id"].as_str().unwrap().to_owned();
@@ -464,6 +478,7 @@ fn attendance_minutes_and_outcomes_after_the_event() {
         w.app.get(&format!("{path}/outcomes"), token).json()["items"][0]["partnership_id"].clone()
     };
     assert_eq!(link_for(Some(&staff(&w.other_unit))), json!(case));
+    assert_eq!(link_for(Some(&partner(&w.org_a))), json!(case));
     assert_eq!(link_for(None), json!(null));
     assert_eq!(link_for(Some(&partner(&w.org_b))), json!(null));
     let res = w.app.patch(

@@ -7,4 +7,5 @@ mod city_units;
 mod conventions;
 mod dialogue_events;
 mod organisations;
+mod partnerships;
 mod spec;

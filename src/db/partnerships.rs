@@ -1,0 +1,1348 @@
+//! Partnerships with their parties, contributions, commitments, follow-ups
+//! and history: rows, queries and writes. Every change that the history
+//! must show is recorded in the same transaction as the change.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::organisations::utc;
+use super::page::{Cursor, Page};
+use super::schema::{
+    city_units, partnership_commitments as pc, partnership_follow_ups as fu,
+    partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
+    partnership_parties as pp, partnerships as p,
+};
+use super::{contains_pattern, write_transaction, DbConnection};
+use crate::domain::access::Principal;
+use crate::domain::district::District;
+use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
+use crate::domain::organisation::search_key;
+use crate::domain::partnership::{
+    CommitmentStatus, FollowUpKind, FundingLine, InKindKind, Partnership, PartnershipAction,
+    PartnershipDetails, PartnershipForm, PartnershipStatus, Party,
+};
+use crate::domain::{now, FieldError, IfMatch, Version};
+use crate::error::ApiError;
+
+fn corrupt(what: &str) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("stored {what} does not parse"))
+}
+
+fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
+    text.parse().map_err(|_| corrupt(what))
+}
+
+fn districts_column(districts: &[District]) -> String {
+    let mut text = String::from(",");
+    for d in districts {
+        text.push_str(d.as_str());
+        text.push(',');
+    }
+    text
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = p)]
+struct PartnershipRow {
+    id: String,
+    title: String,
+    purpose: String,
+    form: String,
+    responsible_unit_id: String,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+    initiated_by: String,
+    initiating_organisation_id: Option<String>,
+    target_groups: String,
+    districts: String,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    registry_number: Option<String>,
+    status: String,
+    internal_notes: Option<String>,
+    external_id: Option<String>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<PartnershipRow> for Partnership {
+    type Error = ApiError;
+    fn try_from(r: PartnershipRow) -> Result<Self, ApiError> {
+        Ok(Partnership {
+            id: parse(&r.id, "partnership id")?,
+            details: PartnershipDetails {
+                title: r.title,
+                purpose: r.purpose,
+                form: parse(&r.form, "form")?,
+                responsible_unit: parse(&r.responsible_unit_id, "unit id")?,
+                contact_name: r.contact_name,
+                contact_email: r.contact_email,
+                initiated_by: parse(&r.initiated_by, "initiator")?,
+                initiating_organisation: r
+                    .initiating_organisation_id
+                    .map(|o| parse(&o, "organisation id"))
+                    .transpose()?,
+                target_groups: serde_json::from_str(&r.target_groups)
+                    .map_err(|_| corrupt("target groups"))?,
+                districts: r
+                    .districts
+                    .split(',')
+                    .filter(|d| !d.is_empty())
+                    .map(|d| parse(d, "district"))
+                    .collect::<Result<_, _>>()?,
+                start_date: r.start_date,
+                end_date: r.end_date,
+                registry_number: r.registry_number,
+                internal_notes: r.internal_notes,
+                external_id: r.external_id,
+            },
+            status: parse(&r.status, "partnership status")?,
+            version: r.version,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        })
+    }
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = p, treat_none_as_null = true)]
+struct DetailValues<'a> {
+    title: &'a str,
+    title_search: String,
+    purpose: &'a str,
+    form: &'static str,
+    responsible_unit_id: String,
+    contact_name: Option<&'a str>,
+    contact_email: Option<&'a str>,
+    initiated_by: &'static str,
+    initiating_organisation_id: Option<String>,
+    target_groups: String,
+    districts: String,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    registry_number: Option<&'a str>,
+    internal_notes: Option<&'a str>,
+    external_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a PartnershipDetails> for DetailValues<'a> {
+    fn from(d: &'a PartnershipDetails) -> Self {
+        DetailValues {
+            title: &d.title,
+            title_search: search_key(&d.title),
+            purpose: &d.purpose,
+            form: d.form.as_str(),
+            responsible_unit_id: d.responsible_unit.to_string(),
+            contact_name: d.contact_name.as_deref(),
+            contact_email: d.contact_email.as_deref(),
+            initiated_by: d.initiated_by.as_str(),
+            initiating_organisation_id: d.initiating_organisation.map(|o| o.to_string()),
+            target_groups: serde_json::to_string(&d.target_groups).unwrap_or_else(|_| "[]".into()),
+            districts: districts_column(&d.districts),
+            start_date: d.start_date,
+            end_date: d.end_date,
+            registry_number: d.registry_number.as_deref(),
+            internal_notes: d.internal_notes.as_deref(),
+            external_id: d.external_id.as_deref(),
+        }
+    }
+}
+
+/// Who made a change, for the history.
+pub struct Actor {
+    pub subject: String,
+    pub role: &'static str,
+}
+
+impl From<&Principal> for Actor {
+    fn from(principal: &Principal) -> Self {
+        Actor {
+            subject: principal.subject().unwrap_or("anonymous").to_owned(),
+            role: principal.role_name(),
+        }
+    }
+}
+
+/// One entry of the history.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: String,
+    pub change: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub detail: String,
+    pub reason: Option<String>,
+}
+
+struct Record<'a> {
+    change: &'a str,
+    from: Option<PartnershipStatus>,
+    to: Option<PartnershipStatus>,
+    detail: String,
+    reason: Option<&'a str>,
+}
+
+fn record(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    actor: &Actor,
+    r: Record,
+) -> Result<(), ApiError> {
+    diesel::insert_into(ph::table)
+        .values((
+            ph::id.eq(uuid::Uuid::now_v7().to_string()),
+            ph::partnership_id.eq(id.to_string()),
+            ph::at.eq(now().naive_utc()),
+            ph::actor.eq(&actor.subject),
+            ph::actor_role.eq(actor.role),
+            ph::change.eq(r.change),
+            ph::from_status.eq(r.from.map(|s| s.as_str())),
+            ph::to_status.eq(r.to.map(|s| s.as_str())),
+            ph::detail.eq(r.detail),
+            ph::reason.eq(r.reason),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn history(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<HistoryEntry>, ApiError> {
+    type Row = (
+        NaiveDateTime,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = ph::table
+        .filter(ph::partnership_id.eq(id.to_string()))
+        .order((ph::at.asc(), ph::id.asc()))
+        .select((
+            ph::at,
+            ph::actor,
+            ph::actor_role,
+            ph::change,
+            ph::from_status,
+            ph::to_status,
+            ph::detail,
+            ph::reason,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(at, actor, actor_role, change, from_status, to_status, detail, reason)| {
+                HistoryEntry {
+                    at: utc(at),
+                    actor,
+                    actor_role,
+                    change,
+                    from_status,
+                    to_status,
+                    detail,
+                    reason,
+                }
+            },
+        )
+        .collect())
+}
+
+pub fn find(conn: &mut DbConnection, id: PartnershipId) -> Result<Option<Partnership>, ApiError> {
+    p::table
+        .find(id.to_string())
+        .select(PartnershipRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Partnership::try_from)
+        .transpose()
+}
+
+pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>, ApiError> {
+    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = pp::table
+        .filter(pp::partnership_id.eq(id.to_string()))
+        .order((pp::joined_on.asc(), pp::organisation_id.asc()))
+        .select((pp::organisation_id, pp::role, pp::joined_on, pp::left_on))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(o, role, joined_on, left_on)| {
+            Ok(Party {
+                organisation_id: parse(&o, "organisation id")?,
+                role: parse(&role, "party role")?,
+                joined_on,
+                left_on,
+            })
+        })
+        .collect()
+}
+
+/// A partnership with its parties, loaded together for checks.
+pub struct Loaded {
+    pub partnership: Partnership,
+    pub parties: Vec<Party>,
+}
+
+fn load(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, ApiError> {
+    let partnership = find(conn, id)?.ok_or(ApiError::NotFound)?;
+    let parties = parties(conn, id)?;
+    Ok(Loaded {
+        partnership,
+        parties,
+    })
+}
+
+/// Loads a partnership the caller may see (404 otherwise), with its parties.
+pub fn load_visible(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    principal: &Principal,
+) -> Result<Loaded, ApiError> {
+    let loaded = load(conn, id)?;
+    if !crate::domain::partnership::visible_to(principal, &loaded.partnership, &loaded.parties) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(loaded)
+}
+
+fn check_references(
+    conn: &mut DbConnection,
+    d: &PartnershipDetails,
+    except: Option<PartnershipId>,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let unit: bool = diesel::select(diesel::dsl::exists(
+        city_units::table.find(d.responsible_unit.to_string()),
+    ))
+    .get_result(conn)?;
+    if !unit {
+        errors.push(FieldError::new("responsible_unit_id", "no such city unit"));
+    }
+    if let Some(org) = d.initiating_organisation {
+        if !super::organisations::exists(conn, org)? {
+            errors.push(FieldError::new(
+                "initiating_organisation_id",
+                "no such organisation",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let except = except.map(|e| e.to_string()).unwrap_or_default();
+    if let Some(number) = &d.registry_number {
+        let taken: bool = diesel::select(diesel::dsl::exists(
+            p::table
+                .filter(p::registry_number.eq(number))
+                .filter(p::id.ne(&except)),
+        ))
+        .get_result(conn)?;
+        if taken {
+            return Err(ApiError::Conflict {
+                code: "duplicate_registry_number",
+                detail: format!("another partnership has registry number `{number}`"),
+            });
+        }
+    }
+    if let Some(external_id) = &d.external_id {
+        let taken: bool = diesel::select(diesel::dsl::exists(
+            p::table
+                .filter(p::external_id.eq(external_id))
+                .filter(p::id.ne(&except)),
+        ))
+        .get_result(conn)?;
+        if taken {
+            return Err(ApiError::Conflict {
+                code: "duplicate_external_id",
+                detail: format!("another partnership has external_id `{external_id}`"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn insert_party(conn: &mut DbConnection, id: PartnershipId, party: &Party) -> Result<(), ApiError> {
+    diesel::insert_into(pp::table)
+        .values((
+            pp::partnership_id.eq(id.to_string()),
+            pp::organisation_id.eq(party.organisation_id.to_string()),
+            pp::role.eq(party.role.as_str()),
+            pp::joined_on.eq(party.joined_on),
+            pp::left_on.eq(party.left_on),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Creates a partnership (a proposal) with its first parties.
+pub fn insert(
+    conn: &mut DbConnection,
+    details: PartnershipDetails,
+    first_parties: Vec<Party>,
+    actor: &Actor,
+) -> Result<Loaded, ApiError> {
+    let id = PartnershipId::new();
+    let now = now();
+    write_transaction(conn, |conn| {
+        check_references(conn, &details, None)?;
+        for (i, party) in first_parties.iter().enumerate() {
+            if !super::organisations::exists(conn, party.organisation_id)? {
+                return Err(ApiError::invalid(
+                    format!("parties[{i}].organisation_id"),
+                    "no such organisation",
+                ));
+            }
+        }
+        diesel::insert_into(p::table)
+            .values((
+                p::id.eq(id.to_string()),
+                DetailValues::from(&details),
+                p::status.eq(PartnershipStatus::Proposal.as_str()),
+                p::version.eq(1),
+                p::created_at.eq(now.naive_utc()),
+                p::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+        for party in &first_parties {
+            insert_party(conn, id, party)?;
+        }
+        let detail = format!(
+            "proposed by the {}; period {} to {}; parties: {}",
+            if details.initiated_by == crate::domain::partnership::Initiator::City {
+                "city"
+            } else {
+                "organisation"
+            },
+            details.start_date,
+            details.end_date,
+            first_parties
+                .iter()
+                .map(|p| format!("{} ({})", p.organisation_id, p.role))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change: "created",
+                from: None,
+                to: Some(PartnershipStatus::Proposal),
+                detail,
+                reason: None,
+            },
+        )?;
+        Ok(Loaded {
+            partnership: Partnership {
+                id,
+                details,
+                status: PartnershipStatus::Proposal,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            },
+            parties: first_parties,
+        })
+    })
+}
+
+fn bump(conn: &mut DbConnection, current: &Partnership) -> Result<DateTime<Utc>, ApiError> {
+    let now = now();
+    let written = diesel::update(
+        p::table
+            .find(current.id.to_string())
+            .filter(p::version.eq(current.version)),
+    )
+    .set((
+        p::version.eq(current.version + 1),
+        p::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    if written != 1 {
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
+    }
+    Ok(now)
+}
+
+fn precondition_holds(
+    partnership: &Partnership,
+    precondition: Option<IfMatch>,
+) -> Result<(), ApiError> {
+    if Version(partnership.version).satisfies(precondition) {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed {
+            current_version: partnership.version,
+        })
+    }
+}
+
+fn still_open(partnership: &Partnership) -> Result<(), ApiError> {
+    if partnership.status.is_open() {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict {
+            code: "partnership_closed",
+            detail: format!(
+                "the partnership is {}; it no longer changes",
+                partnership.status
+            ),
+        })
+    }
+}
+
+/// Changes the details. `authorize` sees the partnership before the change
+/// (and answers 404 for one the caller may not see); `change` computes the
+/// new details. A change of period is recorded in the history.
+pub fn update(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    precondition: Option<IfMatch>,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    change: impl FnOnce(PartnershipDetails, PartnershipStatus) -> Result<PartnershipDetails, ApiError>,
+) -> Result<Loaded, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        precondition_holds(&loaded.partnership, precondition)?;
+        still_open(&loaded.partnership)?;
+        let before = loaded.partnership.details.clone();
+        let details = change(before.clone(), loaded.partnership.status)?;
+        check_references(conn, &details, Some(id))?;
+        let now = bump(conn, &loaded.partnership)?;
+        diesel::update(p::table.find(id.to_string()))
+            .set(DetailValues::from(&details))
+            .execute(conn)?;
+        if (before.start_date, before.end_date) != (details.start_date, details.end_date) {
+            let detail = format!(
+                "period {} to {} became {} to {}",
+                before.start_date, before.end_date, details.start_date, details.end_date
+            );
+            record(
+                conn,
+                id,
+                actor,
+                Record {
+                    change: "period",
+                    from: None,
+                    to: None,
+                    detail,
+                    reason: None,
+                },
+            )?;
+        }
+        Ok(Loaded {
+            partnership: Partnership {
+                details,
+                version: loaded.partnership.version + 1,
+                updated_at: now,
+                ..loaded.partnership
+            },
+            parties: loaded.parties,
+        })
+    })
+}
+
+/// What an action carries besides its name.
+#[derive(Debug, Clone, Default)]
+pub struct ActionInput {
+    pub precondition: Option<IfMatch>,
+    pub reason: Option<String>,
+    /// `extend`: the new end date.
+    pub new_end_date: Option<NaiveDate>,
+}
+
+/// Moves a partnership through its life and records it.
+pub fn act(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    actor: &Actor,
+    action: PartnershipAction,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    amend: impl FnOnce(PartnershipDetails) -> Result<PartnershipDetails, ApiError>,
+    input: ActionInput,
+) -> Result<Loaded, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        precondition_holds(&loaded.partnership, input.precondition)?;
+        let current = loaded.partnership.status;
+        let next = current
+            .after(action)
+            .ok_or_else(|| ApiError::InvalidTransition {
+                current_state: current.to_string(),
+                action: action.to_string(),
+                allowed_actions: current
+                    .allowed_actions()
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect(),
+            })?;
+        let mut details = loaded.partnership.details.clone();
+        let mut detail = format!("{current} → {next}");
+        match action {
+            PartnershipAction::Extend => {
+                let new_end = input
+                    .new_end_date
+                    .ok_or_else(|| ApiError::invalid("new_end_date", "is required"))?;
+                if new_end <= details.end_date {
+                    return Err(ApiError::invalid(
+                        "new_end_date",
+                        format!("must be after the current end date {}", details.end_date),
+                    ));
+                }
+                detail = format!(
+                    "extended: period {} to {} became {} to {}",
+                    details.start_date, details.end_date, details.start_date, new_end
+                );
+                details.end_date = new_end;
+            }
+            PartnershipAction::Amend => {
+                details = amend(details)?;
+                check_references(conn, &details, Some(id))?;
+                detail = "amended".into();
+                let before = &loaded.partnership.details;
+                if (before.start_date, before.end_date) != (details.start_date, details.end_date) {
+                    detail = format!(
+                        "amended: period {} to {} became {} to {}",
+                        before.start_date, before.end_date, details.start_date, details.end_date
+                    );
+                }
+            }
+            _ => {}
+        }
+        let now = bump(conn, &loaded.partnership)?;
+        diesel::update(p::table.find(id.to_string()))
+            .set((p::status.eq(next.as_str()), DetailValues::from(&details)))
+            .execute(conn)?;
+        let change = match action {
+            PartnershipAction::Extend => "period",
+            PartnershipAction::Amend => "amendment",
+            _ => "status",
+        };
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change,
+                from: Some(current),
+                to: Some(next),
+                detail,
+                reason: input.reason.as_deref(),
+            },
+        )?;
+        Ok(Loaded {
+            partnership: Partnership {
+                details,
+                status: next,
+                version: loaded.partnership.version + 1,
+                updated_at: now,
+                ..loaded.partnership
+            },
+            parties: loaded.parties,
+        })
+    })
+}
+
+/// Adds an organisation as a party (or brings back one that had left).
+pub fn add_party(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    party: Party,
+) -> Result<Vec<Party>, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        if !super::organisations::exists(conn, party.organisation_id)? {
+            return Err(ApiError::invalid("organisation_id", "no such organisation"));
+        }
+        match loaded
+            .parties
+            .iter()
+            .find(|p| p.organisation_id == party.organisation_id)
+        {
+            Some(existing) if existing.is_current() => {
+                return Err(ApiError::Conflict {
+                    code: "already_party",
+                    detail: "the organisation is already a party".into(),
+                })
+            }
+            Some(_) => {
+                diesel::update(pp::table.find((id.to_string(), party.organisation_id.to_string())))
+                    .set((
+                        pp::role.eq(party.role.as_str()),
+                        pp::joined_on.eq(party.joined_on),
+                        pp::left_on.eq(None::<NaiveDate>),
+                    ))
+                    .execute(conn)?;
+            }
+            None => insert_party(conn, id, &party)?,
+        }
+        bump(conn, &loaded.partnership)?;
+        let detail = format!(
+            "{} joined as {} on {}",
+            party.organisation_id, party.role, party.joined_on
+        );
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change: "party",
+                from: None,
+                to: None,
+                detail,
+                reason: None,
+            },
+        )?;
+        parties(conn, id)
+    })
+}
+
+/// Records that a party left (the party stays in the record with its dates).
+pub fn remove_party(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    organisation: OrganisationId,
+    left_on: NaiveDate,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        let party = loaded
+            .parties
+            .iter()
+            .find(|p| p.organisation_id == organisation && p.is_current())
+            .ok_or(ApiError::NotFound)?;
+        if loaded.parties.iter().filter(|p| p.is_current()).count() == 1 {
+            return Err(ApiError::Conflict {
+                code: "last_party",
+                detail: "a partnership keeps at least one organisation".into(),
+            });
+        }
+        let left_on = left_on.max(party.joined_on);
+        diesel::update(pp::table.find((id.to_string(), organisation.to_string())))
+            .set(pp::left_on.eq(Some(left_on)))
+            .execute(conn)?;
+        bump(conn, &loaded.partnership)?;
+        let detail = format!("{organisation} left on {left_on}");
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change: "party",
+                from: None,
+                to: None,
+                detail,
+                reason: None,
+            },
+        )
+    })
+}
+
+pub fn funding_lines(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+) -> Result<Vec<FundingLine>, ApiError> {
+    let rows: Vec<(String, Option<String>, String, i32, i64)> = fl::table
+        .filter(fl::partnership_id.eq(id.to_string()))
+        .order((fl::year.asc(), fl::created_at.asc(), fl::id.asc()))
+        .select((
+            fl::id,
+            fl::source_unit_id,
+            fl::source_name,
+            fl::year,
+            fl::amount_sek,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(lid, unit, source_name, year, amount_sek)| {
+            Ok(FundingLine {
+                id: parse(&lid, "funding line id")?,
+                source_unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
+                source_name,
+                year,
+                amount_sek,
+            })
+        })
+        .collect()
+}
+
+/// A funding line to add: from a city unit or a named external source.
+pub struct NewFundingLine {
+    pub source_unit: Option<CityUnitId>,
+    pub source_name: Option<String>,
+    pub year: i32,
+    pub amount_sek: i64,
+}
+
+/// Adds a funding line. A line from a city unit is named after the unit.
+pub fn add_funding_line(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    new: NewFundingLine,
+) -> Result<FundingLine, ApiError> {
+    let NewFundingLine {
+        source_unit,
+        source_name,
+        year,
+        amount_sek,
+    } = new;
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        let name = match (source_unit, source_name) {
+            (Some(unit), name) => {
+                let unit_name: Option<String> = city_units::table
+                    .find(unit.to_string())
+                    .select(city_units::name)
+                    .first(conn)
+                    .optional()?;
+                let unit_name = unit_name
+                    .ok_or_else(|| ApiError::invalid("source_unit_id", "no such city unit"))?;
+                name.unwrap_or(unit_name)
+            }
+            (None, Some(name)) => name,
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "source_name",
+                    "name the source, or give source_unit_id",
+                ))
+            }
+        };
+        let line = FundingLine {
+            id: uuid::Uuid::now_v7(),
+            source_unit,
+            source_name: name,
+            year,
+            amount_sek,
+        };
+        diesel::insert_into(fl::table)
+            .values((
+                fl::id.eq(line.id.to_string()),
+                fl::partnership_id.eq(id.to_string()),
+                fl::source_unit_id.eq(source_unit.map(|u| u.to_string())),
+                fl::source_name.eq(&line.source_name),
+                fl::year.eq(year),
+                fl::amount_sek.eq(amount_sek),
+                fl::created_at.eq(now().naive_utc()),
+            ))
+            .execute(conn)?;
+        bump(conn, &loaded.partnership)?;
+        let detail = format!("{year}: {amount_sek} SEK from {}", line.source_name);
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change: "funding",
+                from: None,
+                to: None,
+                detail,
+                reason: None,
+            },
+        )?;
+        Ok(line)
+    })
+}
+
+/// An in-kind contribution, as stored.
+#[derive(Debug, Clone)]
+pub struct InKind {
+    pub id: uuid::Uuid,
+    pub organisation: Option<OrganisationId>,
+    pub unit: Option<CityUnitId>,
+    pub kind: InKindKind,
+    pub description: String,
+    pub estimated_value_sek: Option<i64>,
+}
+
+pub fn in_kind(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<InKind>, ApiError> {
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = ik::table
+        .filter(ik::partnership_id.eq(id.to_string()))
+        .order((ik::created_at.asc(), ik::id.asc()))
+        .select((
+            ik::id,
+            ik::contributed_by_organisation_id,
+            ik::contributed_by_unit_id,
+            ik::kind,
+            ik::description,
+            ik::estimated_value_sek,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(cid, org, unit, kind, description, estimated_value_sek)| {
+            Ok(InKind {
+                id: parse(&cid, "contribution id")?,
+                organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
+                unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
+                kind: parse(&kind, "in-kind kind")?,
+                description,
+                estimated_value_sek,
+            })
+        })
+        .collect()
+}
+
+pub fn add_in_kind(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    contribution: InKind,
+) -> Result<InKind, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        if let Some(org) = contribution.organisation {
+            if !loaded
+                .parties
+                .iter()
+                .any(|p| p.organisation_id == org && p.is_current())
+            {
+                return Err(ApiError::invalid(
+                    "organisation_id",
+                    "the organisation is not a party to this partnership",
+                ));
+            }
+        }
+        if let Some(unit) = contribution.unit {
+            let found: bool = diesel::select(diesel::dsl::exists(
+                city_units::table.find(unit.to_string()),
+            ))
+            .get_result(conn)?;
+            if !found {
+                return Err(ApiError::invalid("unit_id", "no such city unit"));
+            }
+        }
+        diesel::insert_into(ik::table)
+            .values((
+                ik::id.eq(contribution.id.to_string()),
+                ik::partnership_id.eq(id.to_string()),
+                ik::contributed_by_organisation_id
+                    .eq(contribution.organisation.map(|o| o.to_string())),
+                ik::contributed_by_unit_id.eq(contribution.unit.map(|u| u.to_string())),
+                ik::kind.eq(contribution.kind.as_str()),
+                ik::description.eq(&contribution.description),
+                ik::estimated_value_sek.eq(contribution.estimated_value_sek),
+                ik::created_at.eq(now().naive_utc()),
+            ))
+            .execute(conn)?;
+        bump(conn, &loaded.partnership)?;
+        let detail = format!(
+            "in kind ({}): {}",
+            contribution.kind, contribution.description
+        );
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change: "funding",
+                from: None,
+                to: None,
+                detail,
+                reason: None,
+            },
+        )?;
+        Ok(contribution)
+    })
+}
+
+/// A commitment, as stored.
+#[derive(Debug, Clone)]
+pub struct Commitment {
+    pub id: uuid::Uuid,
+    pub organisation: Option<OrganisationId>,
+    pub unit: Option<CityUnitId>,
+    pub description: String,
+    pub due_on: Option<NaiveDate>,
+    pub recurrence: Option<String>,
+    pub status: CommitmentStatus,
+    pub version: i64,
+}
+
+pub fn commitments(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+) -> Result<Vec<Commitment>, ApiError> {
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<NaiveDate>,
+        Option<String>,
+        String,
+        i64,
+    );
+    let rows: Vec<Row> = pc::table
+        .filter(pc::partnership_id.eq(id.to_string()))
+        .order((pc::created_at.asc(), pc::id.asc()))
+        .select((
+            pc::id,
+            pc::owner_organisation_id,
+            pc::owner_unit_id,
+            pc::description,
+            pc::due_on,
+            pc::recurrence,
+            pc::status,
+            pc::version,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(
+            |(cid, org, unit, description, due_on, recurrence, status, version)| {
+                Ok(Commitment {
+                    id: parse(&cid, "commitment id")?,
+                    organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
+                    unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
+                    description,
+                    due_on,
+                    recurrence,
+                    status: parse(&status, "commitment status")?,
+                    version,
+                })
+            },
+        )
+        .collect()
+}
+
+pub fn add_commitment(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    commitment: Commitment,
+) -> Result<Commitment, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        if let Some(org) = commitment.organisation {
+            if !loaded
+                .parties
+                .iter()
+                .any(|p| p.organisation_id == org && p.is_current())
+            {
+                return Err(ApiError::invalid(
+                    "owner_organisation_id",
+                    "the organisation is not a party to this partnership",
+                ));
+            }
+        }
+        if let Some(unit) = commitment.unit {
+            let found: bool = diesel::select(diesel::dsl::exists(
+                city_units::table.find(unit.to_string()),
+            ))
+            .get_result(conn)?;
+            if !found {
+                return Err(ApiError::invalid("owner_unit_id", "no such city unit"));
+            }
+        }
+        let now = now().naive_utc();
+        diesel::insert_into(pc::table)
+            .values((
+                pc::id.eq(commitment.id.to_string()),
+                pc::partnership_id.eq(id.to_string()),
+                pc::owner_organisation_id.eq(commitment.organisation.map(|o| o.to_string())),
+                pc::owner_unit_id.eq(commitment.unit.map(|u| u.to_string())),
+                pc::description.eq(&commitment.description),
+                pc::due_on.eq(commitment.due_on),
+                pc::recurrence.eq(commitment.recurrence.as_deref()),
+                pc::status.eq(commitment.status.as_str()),
+                pc::version.eq(1),
+                pc::created_at.eq(now),
+                pc::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(commitment)
+    })
+}
+
+/// Sets a commitment's status. `authorize` sees the partnership and the commitment.
+pub fn set_commitment_status(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    commitment_id: uuid::Uuid,
+    precondition: Option<IfMatch>,
+    authorize: impl FnOnce(&Loaded, &Commitment) -> Result<(), ApiError>,
+    status: CommitmentStatus,
+) -> Result<Commitment, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        let mut commitment = commitments(conn, id)?
+            .into_iter()
+            .find(|c| c.id == commitment_id)
+            .ok_or(ApiError::NotFound)?;
+        authorize(&loaded, &commitment)?;
+        if !Version(commitment.version).satisfies(precondition) {
+            return Err(ApiError::PreconditionFailed {
+                current_version: commitment.version,
+            });
+        }
+        let written = diesel::update(
+            pc::table
+                .find(commitment_id.to_string())
+                .filter(pc::version.eq(commitment.version)),
+        )
+        .set((
+            pc::status.eq(status.as_str()),
+            pc::version.eq(commitment.version + 1),
+            pc::updated_at.eq(now().naive_utc()),
+        ))
+        .execute(conn)?;
+        if written != 1 {
+            return Err(ApiError::PreconditionFailed {
+                current_version: commitment.version,
+            });
+        }
+        commitment.status = status;
+        commitment.version += 1;
+        Ok(commitment)
+    })
+}
+
+/// A follow-up, as stored.
+#[derive(Debug, Clone)]
+pub struct FollowUp {
+    pub id: uuid::Uuid,
+    pub held_on: NaiveDate,
+    pub kind: FollowUpKind,
+    pub summary: String,
+    pub participants: Option<String>,
+    pub perceived_reception: Option<i32>,
+    pub effects: Option<String>,
+    pub filed_by_organisation: Option<OrganisationId>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn follow_ups(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<FollowUp>, ApiError> {
+    type Row = (
+        String,
+        NaiveDate,
+        String,
+        String,
+        Option<String>,
+        Option<i32>,
+        Option<String>,
+        Option<String>,
+        NaiveDateTime,
+    );
+    let rows: Vec<Row> = fu::table
+        .filter(fu::partnership_id.eq(id.to_string()))
+        .order((fu::held_on.asc(), fu::id.asc()))
+        .select((
+            fu::id,
+            fu::held_on,
+            fu::kind,
+            fu::summary,
+            fu::participants,
+            fu::perceived_reception,
+            fu::effects,
+            fu::filed_by_organisation_id,
+            fu::created_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(
+            |(
+                fid,
+                held_on,
+                kind,
+                summary,
+                participants,
+                perceived_reception,
+                effects,
+                org,
+                created_at,
+            )| {
+                Ok(FollowUp {
+                    id: parse(&fid, "follow-up id")?,
+                    held_on,
+                    kind: parse(&kind, "follow-up kind")?,
+                    summary,
+                    participants,
+                    perceived_reception,
+                    effects,
+                    filed_by_organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
+                    created_at: utc(created_at),
+                })
+            },
+        )
+        .collect()
+}
+
+pub fn add_follow_up(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    follow_up: FollowUp,
+) -> Result<FollowUp, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load(conn, id)?;
+        authorize(&loaded)?;
+        diesel::insert_into(fu::table)
+            .values((
+                fu::id.eq(follow_up.id.to_string()),
+                fu::partnership_id.eq(id.to_string()),
+                fu::held_on.eq(follow_up.held_on),
+                fu::kind.eq(follow_up.kind.as_str()),
+                fu::summary.eq(&follow_up.summary),
+                fu::participants.eq(follow_up.participants.as_deref()),
+                fu::perceived_reception.eq(follow_up.perceived_reception),
+                fu::effects.eq(follow_up.effects.as_deref()),
+                fu::filed_by.eq(&actor.subject),
+                fu::filed_by_organisation_id
+                    .eq(follow_up.filed_by_organisation.map(|o| o.to_string())),
+                fu::created_at.eq(follow_up.created_at.naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(follow_up)
+    })
+}
+
+/// What a partnership list is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct PartnershipFilter {
+    pub status: Option<PartnershipStatus>,
+    pub form: Option<PartnershipForm>,
+    pub organisation: Option<OrganisationId>,
+    pub unit: Option<CityUnitId>,
+    pub district: Option<District>,
+    pub active_on: Option<NaiveDate>,
+    pub ends_before: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+}
+
+/// Who is asking, for what a list may contain.
+pub enum ListScope {
+    /// The city: everything.
+    Everything,
+    /// Public partnerships, plus those this organisation is party to or proposed.
+    PublicAnd(Option<OrganisationId>),
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &PartnershipFilter,
+    scope: ListScope,
+    limit: usize,
+    after: Option<&Cursor>,
+) -> Result<Page<Partnership>, ApiError> {
+    let public: Vec<&str> = PartnershipStatus::ALL
+        .iter()
+        .filter(|s| s.is_public())
+        .map(|s| s.as_str())
+        .collect();
+    let mut q = p::table.select(PartnershipRow::as_select()).into_boxed();
+    match scope {
+        ListScope::Everything => {}
+        ListScope::PublicAnd(None) => q = q.filter(p::status.eq_any(public)),
+        ListScope::PublicAnd(Some(org)) => {
+            let org = org.to_string();
+            q = q.filter(
+                p::status
+                    .eq_any(public)
+                    .or(p::initiating_organisation_id.eq(org.clone()))
+                    .or(p::id.eq_any(
+                        pp::table
+                            .filter(pp::organisation_id.eq(org))
+                            .filter(pp::left_on.is_null())
+                            .select(pp::partnership_id),
+                    )),
+            );
+        }
+    }
+    if let Some(status) = f.status {
+        q = q.filter(p::status.eq(status.as_str()));
+    }
+    if let Some(form) = f.form {
+        q = q.filter(p::form.eq(form.as_str()));
+    }
+    if let Some(org) = f.organisation {
+        q = q.filter(
+            p::id.eq_any(
+                pp::table
+                    .filter(pp::organisation_id.eq(org.to_string()))
+                    .select(pp::partnership_id),
+            ),
+        );
+    }
+    if let Some(unit) = f.unit {
+        q = q.filter(p::responsible_unit_id.eq(unit.to_string()));
+    }
+    if let Some(district) = f.district {
+        q = q.filter(p::districts.like(format!("%,{},%", district.as_str())));
+    }
+    if let Some(day) = f.active_on {
+        q = q.filter(p::start_date.le(day)).filter(p::end_date.ge(day));
+    }
+    if let Some(day) = f.ends_before {
+        q = q.filter(p::end_date.lt(day));
+    }
+    if let Some(since) = f.updated_since {
+        q = q.filter(p::updated_at.ge(since.naive_utc()));
+    }
+    if let Some(text) = &f.q {
+        q = q.filter(
+            p::title_search
+                .like(contains_pattern(&search_key(text)))
+                .escape('\\'),
+        );
+    }
+    if let Some(c) = after {
+        let key = NaiveDateTime::parse_from_str(&c.key, "%Y-%m-%dT%H:%M:%S%.6f")
+            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?;
+        q = q.filter(
+            p::created_at
+                .gt(key)
+                .or(p::created_at.eq(key).and(p::id.gt(c.id.clone()))),
+        );
+    }
+    let rows: Vec<PartnershipRow> = q
+        .order((p::created_at.asc(), p::id.asc()))
+        .limit(limit as i64 + 1)
+        .load(conn)?;
+    let page = Page::from_rows(rows, limit, |r| Cursor {
+        sort: "created_at".into(),
+        key: r.created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        id: r.id.clone(),
+    });
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(Partnership::try_from)
+            .collect::<Result<_, _>>()?,
+        next: page.next,
+    })
+}
