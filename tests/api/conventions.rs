@@ -208,4 +208,12 @@ fn the_demo_data_loads_and_serves() {
         )
         .json();
     assert_eq!(outcomes["items"].as_array().unwrap().len(), 2);
+    // The first outcome became a public partnership: anyone may follow the link.
+    assert!(outcomes["items"][0]["partnership_id"].is_string());
+    let friskvard = app.all_items("/api/v1/partnerships?q=friskv%C3%A5rd", None);
+    assert_eq!(friskvard.len(), 1);
+    assert_eq!(friskvard[0]["end_date"], "2016-12-31");
+    assert_eq!(friskvard[0]["funding"]["total_sek"], 400000);
+    let minors = app.all_items("/api/v1/partnerships?q=unaccompanied", None);
+    assert_eq!(minors[0]["parties"].as_array().unwrap().len(), 9);
 }
