@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "organisations", description = "Civil-society organisations (idéburna organisationer)"),
         (name = "city units", description = "District administrations, specialist administrations and city companies"),
+        (name = "grants", description = "Grant programmes with rounds and budgets; applications, completions, decisions within delegation, payments and reports"),
         (name = "partnerships", description = "IOP agreements and other collaborations between a city unit and organisations"),
         (name = "dialogue events", description = "Dialogue meetings, consultations, council meetings, leadership forums, workshops and matching meetings"),
         (name = "reference data", description = "Districts and other fixed lists"),

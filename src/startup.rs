@@ -129,8 +129,24 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::partnerships::list_follow_ups)
                 .service(api::partnerships::add_follow_up)
                 .service(api::partnerships::get_history)
+                .service(api::grants::list_grant_programmes)
+                .service(api::grants::create_grant_programme)
+                .service(api::grants::get_grant_programme)
+                .service(api::grants::add_grant_round)
+                .service(api::grants::list_grant_applications)
+                .service(api::grants::create_grant_application)
+                .service(api::grants::get_grant_application)
+                .service(api::grants::update_grant_application)
+                .service(api::grants::list_grant_payments)
+                .service(api::grants::pay_grant)
+                .service(api::grants::list_grant_reviews)
+                .service(api::grants::add_grant_review)
+                .service(api::grants::declare_conflict_of_interest)
+                .service(api::grants::get_grant_history)
                 // Last: `{action}` would otherwise catch the sub-resources above.
-                .service(api::partnerships::act_on_partnership),
+                .service(api::partnerships::act_on_partnership)
+                .service(api::grants::act_on_grant_programme)
+                .service(api::grants::act_on_grant_application),
         );
 }
 

@@ -5,6 +5,7 @@ pub mod city_units;
 pub mod dialogue_events;
 pub mod districts;
 pub mod extract;
+pub mod grants;
 pub mod health;
 pub mod ical;
 pub mod organisations;

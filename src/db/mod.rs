@@ -3,6 +3,7 @@
 
 pub mod city_units;
 pub mod dialogue_events;
+pub mod grants;
 pub mod idempotency;
 pub mod organisations;
 pub mod page;

@@ -261,3 +261,136 @@ diesel::allow_tables_to_appear_in_same_query!(
     partnership_follow_ups,
     partnership_history,
 );
+
+diesel::table! {
+    grant_programmes (id) {
+        id -> Text,
+        title -> Text,
+        title_search -> Text,
+        description -> Nullable<Text>,
+        owning_unit_id -> Text,
+        min_sek -> BigInt,
+        max_sek -> BigInt,
+        eligible_legal_forms -> Text,
+        districts -> Text,
+        required_documents -> Text,
+        multi_year_allowed -> Bool,
+        status -> Text,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_budgets (programme_id, year) {
+        programme_id -> Text,
+        year -> Integer,
+        budget_sek -> BigInt,
+    }
+}
+
+diesel::table! {
+    grant_rounds (id) {
+        id -> Text,
+        programme_id -> Text,
+        name -> Text,
+        opens_at -> Timestamp,
+        deadline -> Timestamp,
+        accepts_late_applications -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_applications (id) {
+        id -> Text,
+        organisation_id -> Text,
+        programme_id -> Text,
+        round_id -> Text,
+        title -> Text,
+        title_search -> Text,
+        purpose -> Text,
+        target_group -> Nullable<Text>,
+        districts -> Text,
+        requested_sek -> BigInt,
+        start_date -> Date,
+        end_date -> Date,
+        budget_lines -> Text,
+        document_answers -> Text,
+        registry_number -> Nullable<Text>,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_late -> Bool,
+        completion_message -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        granted_sek -> Nullable<BigInt>,
+        grant_year -> Nullable<Integer>,
+        motivation -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_on -> Nullable<Date>,
+        report -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_payments (id) {
+        id -> Text,
+        application_id -> Text,
+        amount_sek -> BigInt,
+        paid_on -> Date,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_reviews (id) {
+        id -> Text,
+        application_id -> Text,
+        author -> Text,
+        note -> Text,
+        recommendation -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_conflict_declarations (application_id, subject) {
+        application_id -> Text,
+        subject -> Text,
+        has_conflict -> Bool,
+        note -> Nullable<Text>,
+        declared_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_history (id) {
+        id -> Text,
+        application_id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        actor_role -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    grant_programmes,
+    grant_budgets,
+    grant_rounds,
+    grant_applications,
+    grant_payments,
+    grant_reviews,
+    grant_conflict_declarations,
+    grant_history,
+);

@@ -103,6 +103,10 @@ pub enum Action {
     WithdrawPartnership(CityUnitId, Option<OrganisationId>),
     /// See contact details and internal notes of partnerships.
     ReadPartnershipInternals,
+    /// Manage a grant programme owned by this unit and handle its applications.
+    ManageGrantProgramme(CityUnitId),
+    /// Apply, complete, report and withdraw for this organisation.
+    ApplyForGrant(OrganisationId),
 }
 
 /// Why an action is refused.
@@ -153,6 +157,14 @@ pub fn can(principal: &Principal, action: Action) -> bool {
                 || initiator.is_some_and(|o| principal.is_member_of(o))
         }
         ReadPartnershipInternals => principal.is_city(),
+        ManageGrantProgramme(unit) => match principal {
+            Principal::CityAdmin { .. } => true,
+            Principal::CityStaff { .. } | Principal::Integration { .. } => {
+                principal.unit() == Some(unit)
+            }
+            _ => false,
+        },
+        ApplyForGrant(organisation) => principal.is_member_of(organisation),
     }
 }
 
@@ -188,6 +200,8 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::ProposePartnership(_) => "a partner proposes partnerships for its own organisation".into(),
         Action::WithdrawPartnership(..) => "only the proposing organisation or the responsible unit withdraws a proposal".into(),
         Action::ReadPartnershipInternals => "internal notes are for the city only".into(),
+        Action::ManageGrantProgramme(_) => "only staff of the owning unit and city admins handle this programme".into(),
+        Action::ApplyForGrant(_) => "an organisation applies, completes and reports only for itself".into(),
     }))
 }
 

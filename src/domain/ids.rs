@@ -77,3 +77,15 @@ id_type!(
     /// Identifies a partnership.
     PartnershipId
 );
+id_type!(
+    /// Identifies a grant programme (a call).
+    GrantProgrammeId
+);
+id_type!(
+    /// Identifies an application round of a grant programme.
+    GrantRoundId
+);
+id_type!(
+    /// Identifies a grant application.
+    GrantApplicationId
+);

@@ -9,6 +9,7 @@ pub mod access;
 pub mod city_unit;
 pub mod dialogue;
 pub mod district;
+pub mod grant;
 pub mod ids;
 pub mod organisation;
 pub mod partnership;

@@ -1,0 +1,628 @@
+//! Grants: the whole handling, every refusal, deadlines, amount range,
+//! delegation, conflict of interest, the budget under concurrent decisions,
+//! payments, visibility and history.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const PROGRAMMES: &str = "/api/v1/grant-programmes";
+const APPS: &str = "/api/v1/grant-applications";
+
+struct World {
+    app: TestApp,
+    unit: String,
+    other_unit: String,
+    a: String,
+    b: String,
+}
+
+fn world() -> World {
+    let app = spawn_app();
+    let unit = |name: &str, district: &str| {
+        let res = app.post(
+            "/api/v1/city-units",
+            Some(&admin()),
+            &json!({"name": name, "kind": "district_administration", "district": district}),
+        );
+        res.json()["id"].as_str().unwrap().to_owned()
+    };
+    let unit_id = unit("SDF Västra Göteborg", "vastra_goteborg");
+    let other_unit = unit("SDF Lundby", "lundby");
+    let a =
+        app.create_organisation(json!({"name": "Reningsborg", "legal_form": "social_enterprise"}));
+    let b = app
+        .create_organisation(json!({"name": "Passalen", "legal_form": "non_profit_association"}));
+    World {
+        app,
+        unit: unit_id,
+        other_unit,
+        a,
+        b,
+    }
+}
+
+/// A staff token of `unit` with a delegation limit and its own subject.
+fn decider(unit: &str, limit: i64, who: &str) -> String {
+    let mut c = claims("city_staff");
+    c["unit"] = json!(unit);
+    c["sub"] = json!(who);
+    c["delegation_limit_sek"] = json!(limit);
+    sign_hs256(&c)
+}
+
+fn days(n: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(n))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// An open programme with one round; returns (programme id, round id).
+fn programme(w: &World, budget: i64, deadline_days: i64, late: bool) -> (String, String) {
+    let res = w.app.post(
+        PROGRAMMES,
+        Some(&staff(&w.unit)),
+        &json!({
+            "title": "Utvecklingspotten 2027",
+            "budgets": [{"year": 2027, "budget_sek": budget}],
+            "min_sek": 1000, "max_sek": 50000,
+            "districts": ["vastra_goteborg"],
+            "rounds": [{"name": "Round 2", "opens_at": days(-60), "deadline": days(deadline_days), "accepts_late_applications": late}]
+        }),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let round = res.json()["rounds"][0]["id"].as_str().unwrap().to_owned();
+    let res = w.app.send(
+        "POST",
+        &format!("{PROGRAMMES}/{id}/open"),
+        Some(&staff(&w.unit)),
+        None,
+        &[],
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    (id, round)
+}
+
+fn apply(w: &World, org: &str, programme: &(String, String), requested: i64) -> Res {
+    w.app.post(
+        APPS,
+        Some(&partner(org)),
+        &json!({
+            "organisation_id": org, "programme_id": programme.0, "round_id": programme.1,
+            "title": "Garaget", "purpose": "Summer jobs for young people in Tynnered",
+            "districts": ["vastra_goteborg"], "requested_sek": requested,
+            "start_date": "2027-06-01", "end_date": "2027-08-31",
+            "budget_lines": [{"description": "Supervisor", "amount_sek": requested}]
+        }),
+    )
+}
+
+fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> Res {
+    match body {
+        Some(b) => w
+            .app
+            .post(&format!("{APPS}/{id}/{action}"), Some(token), &b),
+        None => w.app.send(
+            "POST",
+            &format!("{APPS}/{id}/{action}"),
+            Some(token),
+            None,
+            &[],
+        ),
+    }
+}
+
+fn under_review(w: &World, org: &str, programme: &(String, String), requested: i64) -> String {
+    let res = apply(w, org, programme, requested);
+    assert_eq!(res.status, 201, "{}", res.text);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(act(w, &id, "submit", &partner(org), None).status, 200);
+    assert_eq!(
+        act(w, &id, "start_review", &staff(&w.unit), None).status,
+        200
+    );
+    id
+}
+
+fn declare(w: &World, id: &str, token: &str, conflict: bool) {
+    let res = w.app.post(
+        &format!("{APPS}/{id}/conflict-declarations"),
+        Some(token),
+        &json!({"has_conflict": conflict}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+}
+
+#[test]
+fn apply_complete_decide_pay_report_close() {
+    let w = world();
+    let p = programme(&w, 1_500_000, 30, false);
+    let res = apply(&w, &w.a, &p, 30000);
+    assert_eq!(res.status, 201, "{}", res.text);
+    assert_eq!(res.json()["status"], "draft");
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let chef = decider(&w.unit, 50000, "chef@vastra");
+    assert_eq!(
+        act(&w, &id, "submit", &partner(&w.a), None).json()["status"],
+        "submitted"
+    );
+    assert_eq!(
+        act(&w, &id, "start_review", &chef, None).json()["status"],
+        "under_review"
+    );
+    assert_eq!(act(&w, &id, "request_completion", &chef, None).status, 422);
+    let res = act(
+        &w,
+        &id,
+        "request_completion",
+        &chef,
+        Some(json!({"message": "Please add the budget for premises"})),
+    );
+    assert_eq!(res.json()["status"], "completion_requested");
+    // The organisation completes its application, then hands it back.
+    let res = w.app.patch(&format!("{APPS}/{id}"), Some(&partner(&w.a)), &json!({"budget_lines": [{"description": "Supervisor", "amount_sek": 20000}, {"description": "Premises", "amount_sek": 10000}]}), None);
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(
+        act(&w, &id, "complete", &partner(&w.a), None).json()["status"],
+        "under_review"
+    );
+    // Reviews are internal.
+    assert_eq!(
+        w.app
+            .post(
+                &format!("{APPS}/{id}/reviews"),
+                Some(&chef),
+                &json!({"note": "Premises cost high", "recommendation": "partly_granted"})
+            )
+            .status,
+        201
+    );
+    assert_eq!(
+        w.app
+            .get(&format!("{APPS}/{id}/reviews"), Some(&partner(&w.a)))
+            .status,
+        404
+    );
+    assert_eq!(
+        w.app
+            .get(&format!("{APPS}/{id}/reviews"), Some(&chef))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    declare(&w, &id, &chef, false);
+    let res = act(
+        &w,
+        &id,
+        "decide",
+        &chef,
+        Some(
+            json!({"outcome": "partly_granted", "granted_sek": 25000, "motivation": "A good plan; premises cost high"}),
+        ),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["decision"]["granted_sek"], 25000);
+    // Payments never exceed the grant.
+    let pay = |amount: i64| {
+        w.app.post(
+            &format!("{APPS}/{id}/payments"),
+            Some(&chef),
+            &json!({"amount_sek": amount, "paid_on": "2027-06-15"}),
+        )
+    };
+    assert_eq!(pay(10000).status, 201);
+    assert_eq!(pay(15001).status, 409);
+    assert_eq!(pay(15000).json()["paid_sek"], 25000);
+    assert_eq!(pay(1).json()["code"], "payment_exceeds_grant");
+    assert_eq!(
+        w.app
+            .post(
+                &format!("{APPS}/{id}/payments"),
+                Some(&partner(&w.a)),
+                &json!({"amount_sek": 1, "paid_on": "2027-06-15"})
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        act(
+            &w,
+            &id,
+            "report",
+            &partner(&w.a),
+            Some(json!({"report": "3 jobs and 10 internships"}))
+        )
+        .json()["status"],
+        "reported"
+    );
+    assert_eq!(
+        act(&w, &id, "close", &chef, None).json()["status"],
+        "closed"
+    );
+    // The programme's figures.
+    let figures = w.app.get(&format!("{PROGRAMMES}/{}", p.0), None).json()["figures"][0].clone();
+    assert_eq!(
+        figures,
+        json!({"year": 2027, "budget_sek": 1500000, "granted_sek": 25000, "paid_sek": 25000, "remaining_sek": 1475000})
+    );
+    // The organisation follows every step.
+    let history = w
+        .app
+        .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.a)))
+        .json();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "submit",
+            "start_review",
+            "request_completion",
+            "edit",
+            "complete",
+            "decide",
+            "pay",
+            "pay",
+            "report",
+            "close"
+        ]
+    );
+    // Anyone may read the decided grant, but not its internals.
+    let public = w.app.get(&format!("{APPS}/{id}"), None).json();
+    assert_eq!(public["decision"]["granted_sek"], 25000);
+    assert!(public.get("budget_lines").is_none());
+    assert!(public.get("report").is_none());
+    assert_eq!(
+        w.app
+            .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.b)))
+            .status,
+        404
+    );
+}
+
+#[test]
+fn partner_b_learns_nothing_of_partner_as_application() {
+    let w = world();
+    let p = programme(&w, 100000, 30, false);
+    let id = under_review(&w, &w.a, &p, 20000);
+    let b = partner(&w.b);
+    assert_eq!(w.app.get(&format!("{APPS}/{id}"), Some(&b)).status, 404);
+    assert_eq!(w.app.get(&format!("{APPS}/{id}"), None).status, 404);
+    for sub in ["history", "payments", "reviews"] {
+        assert_eq!(
+            w.app.get(&format!("{APPS}/{id}/{sub}"), Some(&b)).status,
+            404,
+            "{sub}"
+        );
+    }
+    for action in ["submit", "complete", "withdraw", "report"] {
+        assert_eq!(
+            act(&w, &id, action, &b, Some(json!({"report": "x"}))).status,
+            404,
+            "{action}"
+        );
+    }
+    assert_eq!(
+        w.app
+            .patch(
+                &format!("{APPS}/{id}"),
+                Some(&b),
+                &json!({"title": "x"}),
+                None
+            )
+            .status,
+        404
+    );
+    assert!(w.app.all_items(APPS, Some(&b)).is_empty());
+    assert_eq!(w.app.all_items(APPS, Some(&partner(&w.a))).len(), 1);
+    // Applying for another organisation is refused.
+    let res = apply(&w, &w.a, &p, 1000);
+    assert_eq!(res.status, 201);
+    let res = w.app.post(APPS, Some(&b), &json!({"organisation_id": w.a, "programme_id": p.0, "round_id": p.1, "title": "x", "purpose": "y", "requested_sek": 1000, "start_date": "2027-01-01", "end_date": "2027-02-01"}));
+    assert_eq!(res.status, 403);
+    // A rejected application stays private.
+    let chef = decider(&w.unit, 50000, "chef");
+    declare(&w, &id, &chef, false);
+    assert_eq!(act(&w, &id, "decide", &chef, Some(json!({"outcome": "rejected", "granted_sek": 0, "motivation": "Outside the programme's aim"}))).status, 200);
+    assert_eq!(w.app.get(&format!("{APPS}/{id}"), None).status, 404);
+    assert_eq!(
+        w.app
+            .get(&format!("{APPS}/{id}"), Some(&partner(&w.a)))
+            .json()["decision"]["motivation"],
+        "Outside the programme's aim"
+    );
+    assert_eq!(
+        act(&w, &id, "close", &chef, None).json()["status"],
+        "closed"
+    );
+}
+
+#[test]
+fn refused_transitions_and_roles() {
+    let w = world();
+    let p = programme(&w, 100000, 30, false);
+    let res = apply(&w, &w.a, &p, 20000);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let chef = decider(&w.unit, 50000, "chef");
+    let res = act(&w, &id, "start_review", &chef, None);
+    assert_eq!(res.status, 409);
+    assert_eq!(res.code(), "invalid_transition");
+    assert_eq!(res.json()["current_state"], "draft");
+    assert_eq!(res.json()["allowed_actions"], json!(["submit", "withdraw"]));
+    assert_eq!(act(&w, &id, "submit", &chef, None).status, 403);
+    assert_eq!(act(&w, &id, "submit", &partner(&w.a), None).status, 200);
+    assert_eq!(act(&w, &id, "submit", &partner(&w.a), None).status, 409);
+    assert_eq!(
+        act(&w, &id, "start_review", &partner(&w.a), None).status,
+        403
+    );
+    assert_eq!(
+        act(&w, &id, "start_review", &staff(&w.other_unit), None).status,
+        403
+    );
+    assert_eq!(
+        act(
+            &w,
+            &id,
+            "decide",
+            &chef,
+            Some(json!({"outcome": "granted", "granted_sek": 20000, "motivation": "ok"}))
+        )
+        .status,
+        409
+    );
+    assert_eq!(act(&w, &id, "start_review", &chef, None).status, 200);
+    assert_eq!(
+        w.app
+            .patch(
+                &format!("{APPS}/{id}"),
+                Some(&partner(&w.a)),
+                &json!({"title": "x"}),
+                None
+            )
+            .status,
+        409
+    );
+    assert_eq!(
+        act(&w, &id, "withdraw", &partner(&w.a), None).json()["status"],
+        "withdrawn"
+    );
+    assert_eq!(act(&w, &id, "withdraw", &partner(&w.a), None).status, 409);
+    assert_eq!(act(&w, &id, "celebrate", &partner(&w.a), None).status, 404);
+    assert_eq!(act(&w, &id, "pay", &chef, None).status, 404);
+}
+
+#[test]
+fn deadlines_late_rounds_and_amount_range() {
+    let w = world();
+    let closed = programme(&w, 100000, -1, false);
+    let id = apply(&w, &w.a, &closed, 5000).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = act(&w, &id, "submit", &partner(&w.a), None);
+    assert_eq!(res.status, 409);
+    assert_eq!(res.code(), "deadline_passed");
+    let late = programme(&w, 100000, -1, true);
+    let id = apply(&w, &w.a, &late, 5000).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = act(&w, &id, "submit", &partner(&w.a), None);
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["submitted_late"], true);
+    let history = w
+        .app
+        .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.a)))
+        .json();
+    assert!(history["items"][1]["note"]
+        .as_str()
+        .unwrap()
+        .contains("after the deadline"));
+    for amount in [999, 50001] {
+        let res = apply(&w, &w.a, &late, amount);
+        assert_eq!(res.status, 422, "{amount}");
+        assert_eq!(res.json()["errors"][0]["field"], "requested_sek");
+    }
+    let res = w.app.post(APPS, Some(&partner(&w.a)), &json!({"organisation_id": w.a, "programme_id": late.0, "round_id": closed.1, "title": "", "purpose": "y", "requested_sek": 1000, "start_date": "2027-01-01", "end_date": "2026-01-01"}));
+    assert_eq!(res.status, 422);
+    assert_eq!(res.json()["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(w.app.all_items(APPS, Some(&admin())).len(), 2);
+}
+
+#[test]
+fn delegation_and_conflict_of_interest_rule_the_decider() {
+    let w = world();
+    let p = programme(&w, 1_000_000, 30, false);
+    let id = under_review(&w, &w.a, &p, 30000);
+    let decision =
+        json!({"outcome": "granted", "granted_sek": 30000, "motivation": "Fits the aim"});
+    let small = decider(&w.unit, 20000, "small");
+    declare(&w, &id, &small, false);
+    let res = act(&w, &id, "decide", &small, Some(decision.clone()));
+    assert_eq!(res.status, 403);
+    assert_eq!(res.code(), "over_delegation_limit");
+    let undeclared = decider(&w.unit, 50000, "undeclared");
+    assert_eq!(
+        act(&w, &id, "decide", &undeclared, Some(decision.clone())).code(),
+        "conflict_declaration_required"
+    );
+    let conflicted = decider(&w.unit, 50000, "conflicted");
+    declare(&w, &id, &conflicted, true);
+    assert_eq!(
+        act(&w, &id, "decide", &conflicted, Some(decision.clone())).code(),
+        "conflict_of_interest"
+    );
+    let other = decider(&w.other_unit, 1_000_000, "other");
+    assert_eq!(
+        w.app
+            .post(
+                &format!("{APPS}/{id}/conflict-declarations"),
+                Some(&other),
+                &json!({"has_conflict": false})
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        act(&w, &id, "decide", &other, Some(decision.clone())).status,
+        403
+    );
+    assert_eq!(
+        act(&w, &id, "decide", &staff(&w.unit), Some(decision.clone())).status,
+        403
+    );
+    let chef = decider(&w.unit, 50000, "chef");
+    declare(&w, &id, &chef, false);
+    let res = act(
+        &w,
+        &id,
+        "decide",
+        &chef,
+        Some(json!({"outcome": "granted", "granted_sek": 29000, "motivation": "x"})),
+    );
+    assert_eq!(res.status, 422);
+    let res = act(&w, &id, "decide", &chef, Some(decision));
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["decision"]["decided_by"], "chef");
+}
+
+#[test]
+fn the_budget_holds_under_concurrent_decisions() {
+    let w = std::sync::Arc::new(world());
+    let p = programme(&w, 100_000, 30, false);
+    let ids: Vec<String> = (0..10).map(|_| under_review(&w, &w.a, &p, 20000)).collect();
+    let deciders: Vec<String> = (0..10)
+        .map(|i| decider(&w.unit, 50000, &format!("decider-{i}")))
+        .collect();
+    for (id, token) in ids.iter().zip(&deciders) {
+        declare(&w, id, token, false);
+    }
+    let handles: Vec<_> = ids
+        .into_iter()
+        .zip(deciders)
+        .map(|(id, token)| {
+            let w = w.clone();
+            std::thread::spawn(move || {
+                act(
+                    &w,
+                    &id,
+                    "decide",
+                    &token,
+                    Some(json!({"outcome": "granted", "granted_sek": 20000, "motivation": "Fits"})),
+                )
+            })
+        })
+        .collect();
+    let results: Vec<Res> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let granted = results.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<String> = results
+        .iter()
+        .filter(|r| r.status != 200)
+        .map(|r| r.code())
+        .collect();
+    assert_eq!(
+        granted,
+        5,
+        "{:?}",
+        results
+            .iter()
+            .map(|r| (r.status, r.text.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(refused, vec!["over_budget"; 5]);
+    let figures = w.app.get(&format!("{PROGRAMMES}/{}", p.0), None).json()["figures"][0].clone();
+    assert_eq!(figures["granted_sek"], 100_000);
+    assert_eq!(figures["remaining_sek"], 0);
+}
+
+#[test]
+fn programmes_are_the_owning_units_and_drafts_are_private() {
+    let w = world();
+    let body = json!({"title": "Föreningsbidrag 2027", "budgets": [{"year": 2027, "budget_sek": 500000}], "min_sek": 5000, "max_sek": 100000});
+    assert_eq!(
+        w.app.post(PROGRAMMES, Some(&partner(&w.a)), &body).status,
+        403
+    );
+    assert_eq!(w.app.post(PROGRAMMES, None, &body).status, 401);
+    let mut other = body.clone();
+    other["owning_unit_id"] = json!(w.other_unit);
+    assert_eq!(
+        w.app.post(PROGRAMMES, Some(&staff(&w.unit)), &other).status,
+        403
+    );
+    let bad = json!({"title": "", "budgets": [], "min_sek": 100, "max_sek": 50});
+    let res = w.app.post(PROGRAMMES, Some(&staff(&w.unit)), &bad);
+    assert_eq!(res.status, 422);
+    assert_eq!(res.json()["errors"].as_array().unwrap().len(), 3);
+    let res = w.app.post(PROGRAMMES, Some(&staff(&w.unit)), &body);
+    assert_eq!(res.status, 201);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.app.get(&format!("{PROGRAMMES}/{id}"), None).status, 404);
+    assert_eq!(
+        w.app
+            .get(&format!("{PROGRAMMES}/{id}"), Some(&partner(&w.a)))
+            .status,
+        404
+    );
+    assert_eq!(
+        w.app
+            .send(
+                "POST",
+                &format!("{PROGRAMMES}/{id}/open"),
+                Some(&staff(&w.other_unit)),
+                None,
+                &[]
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        w.app
+            .send(
+                "POST",
+                &format!("{PROGRAMMES}/{id}/close"),
+                Some(&staff(&w.unit)),
+                None,
+                &[]
+            )
+            .status,
+        409
+    );
+    assert_eq!(
+        w.app
+            .send(
+                "POST",
+                &format!("{PROGRAMMES}/{id}/open"),
+                Some(&staff(&w.unit)),
+                None,
+                &[]
+            )
+            .status,
+        200
+    );
+    assert_eq!(
+        w.app.get(&format!("{PROGRAMMES}/{id}"), None).json()["status"],
+        "open"
+    );
+    let res = w.app.post(
+        &format!("{PROGRAMMES}/{id}/rounds"),
+        Some(&staff(&w.unit)),
+        &json!({"name": "Round 1", "opens_at": days(1), "deadline": days(0)}),
+    );
+    assert_eq!(res.status, 422);
+    assert_eq!(w.app.all_items(PROGRAMMES, None).len(), 1);
+    assert_eq!(
+        w.app
+            .get(&format!("{PROGRAMMES}?status=pending"), None)
+            .status,
+        400
+    );
+}
