@@ -1460,9 +1460,8 @@ pub async fn contribute_to_minutes(
     Ok(HttpResponse::Created().json(ContributionView::from(added)))
 }
 
-/// An outcome of an event and what it led to. A link to a partnership is
-/// shown only to callers who may see that partnership; a link to a grant
-/// application only to the city.
+/// An outcome of an event and what it led to. A link to a partnership or a
+/// grant application is shown only to callers who may see that case.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c1001",
@@ -1490,17 +1489,17 @@ pub struct OutcomeView {
 }
 
 impl OutcomeView {
-    /// `linked_visible`: whether the caller may see the linked partnership.
-    /// Grant application links are shown to the city only.
-    fn for_caller(o: Outcome, principal: &Principal, linked_visible: bool) -> Self {
+    /// `linked_visible`: whether the caller may see the linked partnership
+    /// and the linked grant application.
+    fn for_caller(o: Outcome, linked_visible: (bool, bool)) -> Self {
         OutcomeView {
             id: o.id,
             event_id: o.event_id,
             description: o.description,
             owner: o.owner,
             status: o.status,
-            partnership_id: o.partnership_id.filter(|_| linked_visible),
-            grant_application_id: o.grant_application_id.filter(|_| principal.is_city()),
+            partnership_id: o.partnership_id.filter(|_| linked_visible.0),
+            grant_application_id: o.grant_application_id.filter(|_| linked_visible.1),
             version: o.version,
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -1508,30 +1507,50 @@ impl OutcomeView {
     }
 }
 
-/// Whether the caller may see the partnership an outcome links to.
+/// Whether the caller may see the partnership and the grant application an outcome links to.
 fn link_visible(
     conn: &mut crate::db::DbConnection,
     o: &Outcome,
     principal: &Principal,
-) -> Result<bool, ApiError> {
-    match o.partnership_id {
+) -> Result<(bool, bool), ApiError> {
+    let partnership = match o.partnership_id {
         Some(p) => super::partnerships::partnership_visible(
             conn,
             crate::domain::ids::PartnershipId(p),
             principal,
-        ),
-        None => Ok(false),
-    }
+        )?,
+        None => false,
+    };
+    let application = match o.grant_application_id {
+        Some(a) => super::grants::application_visible(
+            conn,
+            crate::domain::ids::GrantApplicationId(a),
+            principal,
+        )?,
+        None => false,
+    };
+    Ok((partnership, application))
 }
 
-/// Refuses a link to a partnership that does not exist.
+/// Refuses a link to a partnership or grant application that does not exist.
 fn check_link_exists(
     conn: &mut crate::db::DbConnection,
     partnership: Option<Uuid>,
+    application: Option<Uuid>,
 ) -> Result<(), ApiError> {
     if let Some(p) = partnership {
         if crate::db::partnerships::find(conn, crate::domain::ids::PartnershipId(p))?.is_none() {
             return Err(ApiError::invalid("partnership_id", "no such partnership"));
+        }
+    }
+    if let Some(a) = application {
+        if crate::db::grants::find_application(conn, crate::domain::ids::GrantApplicationId(a))?
+            .is_none()
+        {
+            return Err(ApiError::invalid(
+                "grant_application_id",
+                "no such grant application",
+            ));
         }
     }
     Ok(())
@@ -1602,7 +1621,7 @@ pub async fn list_outcomes(
                 .into_iter()
                 .map(|o| {
                     let linked = link_visible(conn, &o, &principal)?;
-                    Ok(OutcomeView::for_caller(o, &principal, linked))
+                    Ok(OutcomeView::for_caller(o, linked))
                 })
                 .collect::<Result<Vec<_>, ApiError>>()
         })
@@ -1655,10 +1674,10 @@ pub async fn create_outcome(
     let principal = caller.0.clone();
     let view = state
         .db(move |conn| {
-            check_link_exists(conn, values.partnership_id)?;
+            check_link_exists(conn, values.partnership_id, values.grant_application_id)?;
             let outcome = store::add_outcome(conn, id, manage(&principal), values)?;
             let linked = link_visible(conn, &outcome, &principal)?;
-            Ok(OutcomeView::for_caller(outcome, &principal, linked))
+            Ok(OutcomeView::for_caller(outcome, linked))
         })
         .await?;
     let location = format!("/api/v1/dialogue-events/{id}/outcomes/{}", view.id);
@@ -1705,9 +1724,11 @@ pub async fn update_outcome(
     let principal = caller.0.clone();
     let view = state
         .db(move |conn| {
-            if let Some(link) = patch.partnership_id {
-                check_link_exists(conn, link)?;
-            }
+            check_link_exists(
+                conn,
+                patch.partnership_id.flatten(),
+                patch.grant_application_id.flatten(),
+            )?;
             let outcome = store::update_outcome(
                 conn,
                 id,
@@ -1733,7 +1754,7 @@ pub async fn update_outcome(
                 },
             )?;
             let linked = link_visible(conn, &outcome, &principal)?;
-            Ok(OutcomeView::for_caller(outcome, &principal, linked))
+            Ok(OutcomeView::for_caller(outcome, linked))
         })
         .await?;
     Ok(respond::ok(view.version, &view))

@@ -216,4 +216,21 @@ fn the_demo_data_loads_and_serves() {
     assert_eq!(friskvard[0]["funding"]["total_sek"], 400000);
     let minors = app.all_items("/api/v1/partnerships?q=unaccompanied", None);
     assert_eq!(minors[0]["parties"].as_array().unwrap().len(), 9);
+    // Decided grants are public; the rejection and the one awaiting completion are not.
+    let grants = app.all_items("/api/v1/grant-applications", None);
+    assert_eq!(grants.len(), 3);
+    let garaget = grants
+        .iter()
+        .find(|g| g["organisation_id"] == json!(ids.reningsborg))
+        .unwrap();
+    assert_eq!(garaget["decision"]["granted_sek"], 75000);
+    assert_eq!(garaget["paid_sek"], 75000);
+    let pot = app
+        .all_items("/api/v1/grant-programmes", None)
+        .into_iter()
+        .find(|p| p["max_sek"] == 50000)
+        .unwrap();
+    assert_eq!(pot["figures"][0]["budget_sek"], 1500000);
+    assert_eq!(pot["figures"][0]["granted_sek"], 20000);
+    assert_eq!(pot["rounds"][0]["deadline"], "2015-09-30T21:59:00Z");
 }

@@ -626,3 +626,60 @@ fn programmes_are_the_owning_units_and_drafts_are_private() {
         400
     );
 }
+
+#[test]
+fn application_lists_filter_and_refuse_bad_parameters() {
+    let w = world();
+    let p = programme(&w, 1_000_000, 30, false);
+    let small = under_review(&w, &w.a, &p, 5000);
+    let large = under_review(&w, &w.b, &p, 40000);
+    let chef = decider(&w.unit, 50000, "chef");
+    declare(&w, &large, &chef, false);
+    assert_eq!(
+        act(
+            &w,
+            &large,
+            "decide",
+            &chef,
+            Some(json!({"outcome": "granted", "granted_sek": 40000, "motivation": "ok"}))
+        )
+        .status,
+        200
+    );
+    let ids = |query: &str| -> Vec<String> {
+        w.app
+            .all_items(&format!("{APPS}?{query}"), Some(&admin()))
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("status=under_review"), [small.as_str()]);
+    assert_eq!(ids(&format!("organisation_id={}", w.b)), [large.as_str()]);
+    assert_eq!(ids("min_sek=10000"), [large.as_str()]);
+    assert_eq!(ids("max_sek=10000"), [small.as_str()]);
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        ids(&format!("decided_from={today}&decided_to={today}")),
+        [large.as_str()]
+    );
+    assert_eq!(
+        ids(&format!("programme_id={}&round_id={}", p.0, p.1)).len(),
+        2
+    );
+    assert_eq!(ids("q=GARAGET").len(), 2);
+    assert_eq!(ids("district=lundby").len(), 0);
+    // Anonymous: only the decided grant.
+    assert_eq!(w.app.all_items(APPS, None).len(), 1);
+    for bad in [
+        "status=granted",
+        "min_sek=lots",
+        "decided_from=yesterday",
+        "colour=red",
+    ] {
+        assert_eq!(
+            w.app.get(&format!("{APPS}?{bad}"), None).status,
+            400,
+            "{bad}"
+        );
+    }
+}
