@@ -10,7 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
-use super::{field_errors, merge_patch_field, paging, respond};
+use super::{all_valid, field_errors, merge_patch_field, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::dialogue_events::{
     self as store, Attendance, EventFilter, NewRegistration, OutcomeValues,
@@ -338,16 +338,8 @@ impl CreateDialogueEvent {
             external_id: self.external_id,
         };
         errors.extend(details.check());
-        finish(errors, details)
+        all_valid(errors, details)
     }
-}
-
-fn finish<T>(mut errors: Vec<FieldError>, value: T) -> Result<T, ApiError> {
-    if errors.is_empty() {
-        return Ok(value);
-    }
-    errors.sort_by(|a, b| a.field.cmp(&b.field));
-    Err(ApiError::Validation(errors))
 }
 
 /// A JSON merge patch of an event that is planned or published.
@@ -469,7 +461,7 @@ impl UpdateDialogueEvent {
         if errors.is_empty() {
             errors.extend(d.check());
         }
-        finish(errors, d)
+        all_valid(errors, d)
     }
 }
 
@@ -1253,7 +1245,7 @@ pub async fn record_attendance(
             ));
         }
     }
-    let attendance = finish(
+    let attendance = all_valid(
         errors,
         Attendance {
             organisations: record

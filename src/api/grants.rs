@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{field_errors, paging, respond};
+use super::{all_valid, field_errors, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{
     self as store, ActionInput, Actor, Application, ApplicationDetails, ApplicationFilter,
@@ -29,14 +29,6 @@ use crate::domain::organisation::LegalForm;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
-
-fn finish<T>(mut errors: Vec<FieldError>, value: T) -> Result<T, ApiError> {
-    if errors.is_empty() {
-        return Ok(value);
-    }
-    errors.sort_by(|a, b| a.field.cmp(&b.field));
-    Err(ApiError::Validation(errors))
-}
 
 fn actor(principal: &Principal) -> Actor {
     Actor {
@@ -384,7 +376,7 @@ pub async fn create_grant_programme(
     if owning_unit.is_none() {
         errors.push(FieldError::new("owning_unit_id", "is required"));
     }
-    let (details, rounds) = finish(
+    let (details, rounds) = all_valid(
         errors,
         (
             ProgrammeDetails {
@@ -503,7 +495,7 @@ pub async fn add_grant_round(
     let id = id.into_inner();
     let mut errors = Vec::new();
     check_round(None, &body.0, &mut errors);
-    let round = finish(errors, round_of(body.0))?;
+    let round = all_valid(errors, round_of(body.0))?;
     let p = state
         .db(move |conn| store::add_round(conn, id, manage_programme(&caller.0), round))
         .await?;
@@ -883,7 +875,7 @@ pub async fn create_grant_application(
     let mut districts = req.districts;
     districts.sort();
     districts.dedup();
-    let details = finish(
+    let details = all_valid(
         errors,
         ApplicationDetails {
             organisation: req.organisation_id,
@@ -1001,7 +993,7 @@ pub async fn update_grant_application(
                     errors.push(FieldError::new("end_date", "must not be before start_date"));
                 }
                 check_lines(&d.budget_lines, &d.document_answers, &mut errors);
-                finish(errors, d)
+                all_valid(errors, d)
             })
         })
         .await?;
@@ -1107,7 +1099,7 @@ pub async fn act_on_grant_application(
         },
         _ => input.message = r.message.clone(),
     }
-    finish(errors, ())?;
+    all_valid(errors, ())?;
     let principal = caller.0.clone();
     let who = actor(&caller.0);
     let a = state

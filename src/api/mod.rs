@@ -72,3 +72,12 @@ where
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
+
+/// `value` when no field was found invalid, else a 422 naming every one.
+pub fn all_valid<T>(mut errors: Vec<crate::domain::FieldError>, value: T) -> Result<T, ApiError> {
+    if errors.is_empty() {
+        return Ok(value);
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    Err(ApiError::Validation(errors))
+}

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{field_errors, merge_patch_field, paging, respond};
+use super::{all_valid, field_errors, merge_patch_field, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::partnerships::{
     self as store, ActionInput, Actor, Commitment, FollowUp, InKind, ListScope, Loaded,
@@ -353,14 +353,6 @@ pub struct CreatePartnership {
     pub external_id: Option<String>,
 }
 
-fn finish<T>(mut errors: Vec<FieldError>, value: T) -> Result<T, ApiError> {
-    if errors.is_empty() {
-        return Ok(value);
-    }
-    errors.sort_by(|a, b| a.field.cmp(&b.field));
-    Err(ApiError::Validation(errors))
-}
-
 fn sorted_districts(mut districts: Vec<District>) -> Vec<District> {
     districts.sort();
     districts.dedup();
@@ -400,7 +392,7 @@ impl CreatePartnership {
                     ),
                     None => {
                         errors.push(FieldError::new("responsible_unit_id", "is required"));
-                        return Err(finish::<()>(errors, ()).unwrap_err());
+                        return Err(all_valid::<()>(errors, ()).unwrap_err());
                     }
                 }
             }
@@ -472,7 +464,7 @@ impl CreatePartnership {
             external_id: self.external_id,
         };
         errors.extend(details.check());
-        finish(errors, (details, parties, needed))
+        all_valid(errors, (details, parties, needed))
     }
 }
 
@@ -572,7 +564,7 @@ impl UpdatePartnership {
         if errors.is_empty() {
             errors.extend(d.check());
         }
-        finish(errors, d)
+        all_valid(errors, d)
     }
 }
 
@@ -898,7 +890,7 @@ impl PartnershipActionRequest {
         if action != PartnershipAction::Amend && self.changes.is_some() {
             errors.push(FieldError::new("changes", "only `amend` takes changes"));
         }
-        finish(errors, ())
+        all_valid(errors, ())
     }
 }
 
@@ -1267,7 +1259,7 @@ pub async fn add_funding_line(
             "name the source, or give source_unit_id",
         ));
     }
-    let new = finish(
+    let new = all_valid(
         errors,
         NewFundingLine {
             source_unit: req.source_unit_id,
@@ -1332,7 +1324,7 @@ pub async fn add_in_kind(
             "must not be negative",
         ));
     }
-    let contribution = finish(
+    let contribution = all_valid(
         errors,
         InKind {
             id: Uuid::now_v7(),
@@ -1505,7 +1497,7 @@ pub async fn add_commitment(
     {
         errors.push(FieldError::new("recurrence", "must be 1 to 200 characters"));
     }
-    let commitment = finish(
+    let commitment = all_valid(
         errors,
         Commitment {
             id: Uuid::now_v7(),
@@ -1711,7 +1703,7 @@ pub async fn add_follow_up(
             "must be 1 (poor) to 5 (very good)",
         ));
     }
-    let follow_up = finish(
+    let follow_up = all_valid(
         errors,
         FollowUp {
             id: Uuid::now_v7(),

@@ -11,7 +11,7 @@ use super::schema::{
     dialogue_minutes_contributions as mc, dialogue_outcomes as oc, dialogue_registrations as reg,
     organisations,
 };
-use super::{contains_pattern, write_transaction, DbConnection};
+use super::{contains_pattern, corrupt, list_column, parse, write_transaction, DbConnection};
 use crate::domain::dialogue::{
     check_registration_open, promotions, status_for_new, DialogueEvent, DialogueEventKind,
     EventAction, EventDetails, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
@@ -22,23 +22,6 @@ use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId,
 use crate::domain::organisation::search_key;
 use crate::domain::{now, FieldError, IfMatch, Version};
 use crate::error::ApiError;
-
-fn corrupt(what: &str) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("stored {what} does not parse"))
-}
-
-fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| corrupt(what))
-}
-
-fn id_list(ids: &[OrganisationId]) -> String {
-    let mut text = String::from(",");
-    for id in ids {
-        text.push_str(&id.to_string());
-        text.push(',');
-    }
-    text
-}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = ev)]
@@ -149,7 +132,7 @@ impl<'a> From<&'a EventDetails> for DetailValues<'a> {
             participation_level: d.participation_level.as_str(),
             topic: d.topic.as_deref(),
             organiser_unit_id: d.organiser_unit.map(|u| u.to_string()),
-            co_organisers: id_list(&d.co_organisers),
+            co_organisers: list_column(&d.co_organisers),
             starts_at: d.starts_at.naive_utc(),
             ends_at: d.ends_at.naive_utc(),
             format: d.format.as_str(),

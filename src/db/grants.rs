@@ -13,7 +13,9 @@ use super::schema::{
     grant_history as gh, grant_payments as gp, grant_programmes as pr, grant_reviews as rv,
     grant_rounds as gr, organisations,
 };
-use super::{contains_pattern, write_transaction, DbConnection};
+use super::{
+    contains_pattern, corrupt, list_column, parse, parse_list, write_transaction, DbConnection,
+};
 use crate::domain::district::District;
 use crate::domain::grant::{
     ApplicationAction, ApplicationStatus, Decision, DecisionOutcome, ProgrammeStatus,
@@ -24,30 +26,6 @@ use crate::domain::ids::{
 use crate::domain::organisation::{search_key, LegalForm};
 use crate::domain::{now, IfMatch, Version};
 use crate::error::ApiError;
-
-fn corrupt(what: &str) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("stored {what} does not parse"))
-}
-
-fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| corrupt(what))
-}
-
-fn list_column<T: std::fmt::Display>(items: &[T]) -> String {
-    let mut text = String::from(",");
-    for i in items {
-        text.push_str(&i.to_string());
-        text.push(',');
-    }
-    text
-}
-
-fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> Result<Vec<T>, ApiError> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| parse(s, what))
-        .collect()
-}
 
 /// A document a programme asks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

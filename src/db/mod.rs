@@ -159,3 +159,38 @@ pub fn contains_pattern(text: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// A stored value that does not parse is a bug or a corrupted row: an
+/// internal error (logged), never a client's fault.
+pub(crate) fn corrupt(what: &str) -> crate::error::ApiError {
+    crate::error::ApiError::Internal(anyhow::anyhow!("stored {what} does not parse"))
+}
+
+/// Parses a stored text column.
+pub(crate) fn parse<T: std::str::FromStr>(
+    text: &str,
+    what: &str,
+) -> Result<T, crate::error::ApiError> {
+    text.parse().map_err(|_| corrupt(what))
+}
+
+/// A list stored as `,a,b,` so that `LIKE '%,a,%'` finds one item on both backends.
+pub(crate) fn list_column<T: std::fmt::Display>(items: &[T]) -> String {
+    let mut text = String::from(",");
+    for item in items {
+        text.push_str(&item.to_string());
+        text.push(',');
+    }
+    text
+}
+
+/// Reads a list stored by [`list_column`].
+pub(crate) fn parse_list<T: std::str::FromStr>(
+    text: &str,
+    what: &str,
+) -> Result<Vec<T>, crate::error::ApiError> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(s, what))
+        .collect()
+}

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::page::{Cursor, Page};
 use super::schema::organisations;
-use super::{contains_pattern, write_transaction, DbConnection};
+use super::{contains_pattern, list_column, parse, write_transaction, DbConnection};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
 use crate::domain::organisation::{
@@ -78,7 +78,7 @@ impl<'a> From<&'a OrganisationDetails> for OrganisationValues<'a> {
                 .organisation_number
                 .as_ref()
                 .map(OrganisationNumber::as_str),
-            districts: districts_column(&d.districts),
+            districts: list_column(&d.districts),
             legal_form: d.legal_form.as_str(),
             description: d.description.as_deref(),
             website: d.website.as_deref(),
@@ -89,31 +89,15 @@ impl<'a> From<&'a OrganisationDetails> for OrganisationValues<'a> {
     }
 }
 
-/// `[angered, lundby]` is stored as `,angered,lundby,` so that
-/// `LIKE '%,lundby,%'` finds it on both backends.
-fn districts_column(districts: &[District]) -> String {
-    let mut text = String::from(",");
-    for d in districts {
-        text.push_str(d.as_str());
-        text.push(',');
-    }
-    text
-}
-
 pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
-}
-
-fn stored<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("stored {what} `{text}` does not parse")))
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
     type Error = ApiError;
     fn try_from(row: OrganisationRow) -> Result<Self, ApiError> {
         Ok(Organisation {
-            id: stored(&row.id, "organisation id")?,
+            id: parse(&row.id, "organisation id")?,
             details: OrganisationDetails {
                 name: row.name,
                 organisation_number: row
@@ -124,12 +108,12 @@ impl TryFrom<OrganisationRow> for Organisation {
                         })
                     })
                     .transpose()?,
-                legal_form: stored(&row.legal_form, "legal form")?,
+                legal_form: parse(&row.legal_form, "legal form")?,
                 districts: row
                     .districts
                     .split(',')
                     .filter(|d| !d.is_empty())
-                    .map(|d| stored(d, "district"))
+                    .map(|d| parse(d, "district"))
                     .collect::<Result<_, _>>()?,
                 description: row.description,
                 website: row.website,

@@ -12,7 +12,7 @@ use super::schema::{
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
     partnership_parties as pp, partnerships as p,
 };
-use super::{contains_pattern, write_transaction, DbConnection};
+use super::{contains_pattern, corrupt, list_column, parse, write_transaction, DbConnection};
 use crate::domain::access::Principal;
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
@@ -23,23 +23,6 @@ use crate::domain::partnership::{
 };
 use crate::domain::{now, FieldError, IfMatch, Version};
 use crate::error::ApiError;
-
-fn corrupt(what: &str) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("stored {what} does not parse"))
-}
-
-fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| corrupt(what))
-}
-
-fn districts_column(districts: &[District]) -> String {
-    let mut text = String::from(",");
-    for d in districts {
-        text.push_str(d.as_str());
-        text.push(',');
-    }
-    text
-}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = p)]
@@ -139,7 +122,7 @@ impl<'a> From<&'a PartnershipDetails> for DetailValues<'a> {
             initiated_by: d.initiated_by.as_str(),
             initiating_organisation_id: d.initiating_organisation.map(|o| o.to_string()),
             target_groups: serde_json::to_string(&d.target_groups).unwrap_or_else(|_| "[]".into()),
-            districts: districts_column(&d.districts),
+            districts: list_column(&d.districts),
             start_date: d.start_date,
             end_date: d.end_date,
             registry_number: d.registry_number.as_deref(),
