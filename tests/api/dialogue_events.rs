@@ -738,3 +738,47 @@ fn published_events_are_an_icalendar_feed() {
         400
     );
 }
+
+#[test]
+fn staff_invite_organisations() {
+    let w = world();
+    let id = published(&w, &idesluss(&w, 30));
+    let path = format!("{EVENTS}/{id}/invitations");
+    let body = json!({"organisation_ids": [w.org_a, w.org_b]});
+    assert_eq!(
+        w.app.post(&path, Some(&partner(&w.org_a)), &body).status,
+        403
+    );
+    assert_eq!(
+        w.app.post(&path, Some(&staff(&w.other_unit)), &body).status,
+        403
+    );
+    assert_eq!(w.app.post(&path, None, &body).status, 401);
+    let res = w.app.post(
+        &path,
+        Some(&staff(&w.unit)),
+        &json!({"organisation_ids": [uuid::Uuid::now_v7()]}),
+    );
+    assert_eq!(res.status, 422);
+    assert_eq!(res.json()["errors"][0]["field"], "organisation_ids[0]");
+    let res = w.app.post(&path, Some(&staff(&w.unit)), &body);
+    assert_eq!(res.status, 200, "{}", res.text);
+    // Inviting again changes nothing.
+    let res = w.app.post(
+        &path,
+        Some(&staff(&w.unit)),
+        &json!({"organisation_ids": [w.org_b]}),
+    );
+    assert_eq!(res.json()["organisation_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        w.app.get(&path, None).json()["organisation_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let invited = w
+        .app
+        .all_items(&format!("{EVENTS}?organisation_id={}", w.org_b), None);
+    assert_eq!(invited.len(), 1);
+}
