@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::organisations::utc;
-use super::page::{Cursor, Page};
+use super::page::{timestamp_key, Cursor, Page};
 use super::schema::{
     city_units, dialogue_attendance as att, dialogue_events as ev, dialogue_invitations as inv,
     dialogue_minutes_contributions as mc, dialogue_outcomes as oc, dialogue_registrations as reg,
@@ -439,8 +439,7 @@ pub fn list(
         );
     }
     if let Some(c) = after {
-        let key = NaiveDateTime::parse_from_str(&c.key, "%Y-%m-%dT%H:%M:%S%.6f")
-            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?;
+        let key = c.timestamp()?;
         q = q.filter(
             ev::starts_at
                 .gt(key)
@@ -453,7 +452,7 @@ pub fn list(
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "starts_at".into(),
-        key: r.starts_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        key: timestamp_key(r.starts_at),
         id: r.id.clone(),
     });
     Ok(Page {

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::organisations::utc;
-use super::page::{Cursor, Page};
+use super::page::{timestamp_key, Cursor, Page};
 use super::schema::{
     city_units, grant_applications as ga, grant_budgets as gb, grant_conflict_declarations as cd,
     grant_history as gh, grant_payments as gp, grant_programmes as pr, grant_reviews as rv,
@@ -421,8 +421,7 @@ pub fn list_programmes(
         q = q.filter(pr::owning_unit_id.eq(u.to_string()));
     }
     if let Some(c) = after {
-        let key = NaiveDateTime::parse_from_str(&c.key, "%Y-%m-%dT%H:%M:%S%.6f")
-            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?;
+        let key = c.timestamp()?;
         q = q.filter(
             pr::created_at
                 .gt(key)
@@ -435,7 +434,7 @@ pub fn list_programmes(
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
-        key: r.13.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        key: timestamp_key(r.13),
         id: r.0.clone(),
     });
     let mut items = Vec::new();
@@ -1347,8 +1346,7 @@ pub fn list_applications(
         );
     }
     if let Some(c) = after {
-        let key = NaiveDateTime::parse_from_str(&c.key, "%Y-%m-%dT%H:%M:%S%.6f")
-            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?;
+        let key = c.timestamp()?;
         q = q.filter(
             ga::created_at
                 .gt(key)
@@ -1361,7 +1359,7 @@ pub fn list_applications(
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
-        key: r.created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        key: timestamp_key(r.created_at),
         id: r.id.clone(),
     });
     let mut items = Vec::new();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::page::{Cursor, Page};
+use super::page::{timestamp_key, Cursor, Page};
 use super::schema::organisations;
 use super::{contains_pattern, list_column, parse, write_transaction, DbConnection};
 use crate::domain::district::District;
@@ -268,10 +268,6 @@ pub fn delete(
         diesel::delete(organisations::table.find(id.to_string())).execute(conn)?;
         Ok(())
     })
-}
-
-fn timestamp_key(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
 fn parse_timestamp_key(text: &str) -> Result<NaiveDateTime, ApiError> {

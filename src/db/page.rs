@@ -19,7 +19,19 @@ pub struct Cursor {
     pub id: String,
 }
 
+/// A timestamp as a cursor key (microseconds, as both databases keep them).
+pub fn timestamp_key(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
 impl Cursor {
+    /// The key of a cursor made by [`timestamp_key`].
+    pub fn timestamp(&self) -> Result<chrono::NaiveDateTime, crate::error::ApiError> {
+        chrono::NaiveDateTime::parse_from_str(&self.key, "%Y-%m-%dT%H:%M:%S%.6f").map_err(|_| {
+            crate::error::ApiError::bad_query("`cursor` is not a cursor this service gave out")
+        })
+    }
+
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }

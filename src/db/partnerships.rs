@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::organisations::utc;
-use super::page::{Cursor, Page};
+use super::page::{timestamp_key, Cursor, Page};
 use super::schema::{
     city_units, partnership_commitments as pc, partnership_follow_ups as fu,
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
@@ -1303,8 +1303,7 @@ pub fn list(
         );
     }
     if let Some(c) = after {
-        let key = NaiveDateTime::parse_from_str(&c.key, "%Y-%m-%dT%H:%M:%S%.6f")
-            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?;
+        let key = c.timestamp()?;
         q = q.filter(
             p::created_at
                 .gt(key)
@@ -1317,7 +1316,7 @@ pub fn list(
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
-        key: r.created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        key: timestamp_key(r.created_at),
         id: r.id.clone(),
     });
     Ok(Page {
