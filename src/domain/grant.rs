@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::access::Principal;
-use super::ids::{CityUnitId, GrantApplicationId, GrantProgrammeId, OrganisationId};
+use super::ids::CityUnitId;
 
 text_enum!(
     /// Whether a programme takes applications.
@@ -217,14 +217,6 @@ pub struct Decision {
     pub motivation: String,
     pub decided_by: String,
     pub decided_on: NaiveDate,
-}
-
-/// Identifies what the application is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApplicationRef {
-    pub id: GrantApplicationId,
-    pub programme: GrantProgrammeId,
-    pub organisation: OrganisationId,
 }
 
 #[cfg(test)]
