@@ -257,6 +257,12 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+impl From<crate::domain::money::Overflow> for ApiError {
+    fn from(err: crate::domain::money::Overflow) -> Self {
+        ApiError::Internal(anyhow::Error::new(err))
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(err: diesel::r2d2::PoolError) -> Self {
         ApiError::Unavailable(format!(

@@ -151,6 +151,54 @@ where
     }
 }
 
+/// A row whose lock guards an invariant (the aggregate root a check reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    CityUnit,
+    Organisation,
+    DialogueEvent,
+    Partnership,
+    GrantProgramme,
+    GrantApplication,
+}
+
+impl Guard {
+    fn table(self) -> &'static str {
+        match self {
+            Guard::CityUnit => "city_units",
+            Guard::Organisation => "organisations",
+            Guard::DialogueEvent => "dialogue_events",
+            Guard::Partnership => "partnerships",
+            Guard::GrantProgramme => "grant_programmes",
+            Guard::GrantApplication => "grant_applications",
+        }
+    }
+}
+
+/// Locks one row until the write transaction ends, so that what a check
+/// reads after it is every committed write and stays so until commit: "lock,
+/// check, write". On PostgreSQL this is `SELECT ... FOR NO KEY UPDATE` (it
+/// does not block inserts that merely reference the row); on SQLite the
+/// transaction's `BEGIN IMMEDIATE` already holds the database's one write
+/// lock. Call it first in a [`write_transaction`], before any read that a
+/// rule depends on; take several in the order application, organisation,
+/// event, partnership, programme, unit so two writers never wait on each other.
+pub fn lock(
+    conn: &mut DbConnection,
+    guard: Guard,
+    id: &impl std::fmt::Display,
+) -> Result<(), diesel::result::Error> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!(
+            "SELECT id FROM {} WHERE id = $1 FOR NO KEY UPDATE",
+            guard.table()
+        ))
+        .bind::<diesel::sql_types::Text, _>(id.to_string())
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// A `LIKE` pattern that finds `text` anywhere, with wildcards in `text` escaped.
 pub fn contains_pattern(text: &str) -> String {
     let escaped = text

@@ -11,6 +11,7 @@ pub mod dialogue;
 pub mod district;
 pub mod grant;
 pub mod ids;
+pub mod money;
 pub mod organisation;
 pub mod partnership;
 pub mod stockholm;

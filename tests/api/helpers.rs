@@ -21,6 +21,7 @@ pub struct TestApp {
     agent: ureq::Agent,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg_schema: Option<(String, String)>,
+    database_url: String,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -119,7 +120,27 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     };
     settings.database_url = samverkan::config::DatabaseUrl::parse(&url).expect("test database URL");
     adjust(&mut settings);
+    let (port, server) = start_server(settings);
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        agent: agent(),
+        _sqlite_dir: sqlite_dir,
+        pg_schema,
+        database_url: url,
+        server,
+    }
+}
 
+fn agent() -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build();
+    ureq::Agent::new_with_config(config)
+}
+
+/// Runs the server of `settings` on its own thread; returns its port and handle.
+fn start_server(settings: Settings) -> (u16, actix_web::dev::ServerHandle) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -134,21 +155,49 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             }
         })
     });
-    let (port, server) = rx.recv().expect("server thread").expect("server starts");
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build();
-    TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        agent: ureq::Agent::new_with_config(config),
-        _sqlite_dir: sqlite_dir,
-        pg_schema,
-        server,
-    }
+    rx.recv().expect("server thread").expect("server starts")
+}
+
+/// Runs `request(i)` for `i in 0..n` on `n` threads released together by a
+/// barrier, so the requests reach the server(s) at the same moment; returns
+/// the answers in the order of `i`.
+pub fn race<T: Send + 'static>(
+    n: usize,
+    request: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let request = std::sync::Arc::new(request);
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let request = request.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                request(i)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
 }
 
 impl TestApp {
+    /// A second server process-alike (its own pool, its own workers) on the
+    /// same database: a replica of the API, for races across replicas.
+    pub fn replica(&self) -> TestApp {
+        let mut settings = test_settings();
+        settings.database_url =
+            samverkan::config::DatabaseUrl::parse(&self.database_url).expect("test database URL");
+        let (port, server) = start_server(settings);
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            agent: agent(),
+            _sqlite_dir: None,
+            pg_schema: None,
+            database_url: self.database_url.clone(),
+            server,
+        }
+    }
+
     /// Any request: method, path, optional bearer token, optional raw body, extra headers.
     pub fn send(
         &self,

@@ -1,0 +1,123 @@
+//! Money and counts. Amounts are whole Swedish kronor (`*_sek`), bounded so
+//! that no sum the service makes can overflow: an amount is at most
+//! [`MAX_SEK`] (one trillion kronor, far above any municipal budget), and a
+//! sum is made with checked arithmetic all the same.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest amount a field may hold: 10^12 SEK.
+pub const MAX_SEK: i64 = 1_000_000_000_000;
+
+/// The largest head count a field may hold (participants, attendees,
+/// walk-ins, capacity).
+pub const MAX_COUNT: i32 = 100_000;
+
+/// An amount of whole kronor, 0 ..= [`MAX_SEK`]. It can only be made from a
+/// value in range, so code that holds one never checks it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sek(i64);
+
+/// Why an amount was refused, in words for a 422.
+pub const SEK_RANGE: &str = "must be a whole number of kronor from 0 to 1000000000000";
+
+impl Sek {
+    pub const ZERO: Sek = Sek(0);
+
+    /// An amount in range, or the message for the field.
+    pub fn new(kronor: i64) -> Result<Sek, &'static str> {
+        if (0..=MAX_SEK).contains(&kronor) {
+            Ok(Sek(kronor))
+        } else {
+            Err(SEK_RANGE)
+        }
+    }
+
+    /// A positive amount in range (payments, requests).
+    pub fn positive(kronor: i64) -> Result<Sek, &'static str> {
+        if (1..=MAX_SEK).contains(&kronor) {
+            Ok(Sek(kronor))
+        } else {
+            Err("must be a whole number of kronor from 1 to 1000000000000")
+        }
+    }
+
+    pub fn kronor(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Sek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} SEK", self.0)
+    }
+}
+
+/// A sum that did not fit in 64 bits (only possible with corrupt data, since
+/// every stored amount is bounded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a sum of amounts does not fit in 64 bits")]
+pub struct Overflow;
+
+/// The checked sum of amounts or counts.
+pub fn total<T>(values: impl IntoIterator<Item = T>) -> Result<T, Overflow>
+where
+    T: CheckedAdd + Default,
+{
+    values
+        .into_iter()
+        .try_fold(T::default(), |sum, v| sum.checked_add_to(v).ok_or(Overflow))
+}
+
+/// Integer types that [`total`] can sum.
+pub trait CheckedAdd: Sized {
+    fn checked_add_to(self, other: Self) -> Option<Self>;
+}
+
+impl CheckedAdd for i64 {
+    fn checked_add_to(self, other: Self) -> Option<Self> {
+        self.checked_add(other)
+    }
+}
+
+impl CheckedAdd for i32 {
+    fn checked_add_to(self, other: Self) -> Option<Self> {
+        self.checked_add(other)
+    }
+}
+
+/// A head count in range, or the message for the field.
+pub fn count(n: i32, min: i32) -> Result<i32, String> {
+    if (min..=MAX_COUNT).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("must be a whole number from {min} to {MAX_COUNT}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_bounded() {
+        assert!(Sek::new(-1).is_err());
+        assert_eq!(Sek::new(0).unwrap().kronor(), 0);
+        assert_eq!(Sek::new(MAX_SEK).unwrap().kronor(), MAX_SEK);
+        assert!(Sek::new(MAX_SEK + 1).is_err());
+        assert!(Sek::new(i64::MAX).is_err());
+        assert!(Sek::positive(0).is_err());
+        assert!(Sek::positive(1).is_ok());
+    }
+
+    #[test]
+    fn sums_are_checked() {
+        assert_eq!(total([1i64, 2, 3]), Ok(6));
+        assert_eq!(total([i64::MAX, 1]), Err(Overflow));
+        assert_eq!(total([i32::MAX, 1]), Err(Overflow));
+        assert_eq!(total(Vec::<i32>::new()), Ok(0));
+        assert!(count(0, 1).is_err());
+        assert!(count(MAX_COUNT + 1, 0).is_err());
+        assert_eq!(count(5, 0), Ok(5));
+    }
+}
