@@ -638,20 +638,18 @@ fn load_grants(
         store::import_submission(conn, a.id, at(submitted), &admin)?;
         Ok(a.id)
     };
+    // The demo's decisions are made by an admin with a delegation, after a
+    // declaration of no conflict, like any other decision.
+    let decider = crate::domain::access::Principal::CityAdmin {
+        subject: admin.subject.clone(),
+        delegation_limit_sek: Some(crate::domain::money::MAX_SEK),
+    };
     let step = |conn: &mut DbConnection, id, action, input: ActionInput| {
-        store::act(
-            conn,
-            id,
-            &admin,
-            action,
-            |_| Ok(()),
-            |_, _, _| Ok(()),
-            input,
-        )
-        .map(|_| ())
+        store::act(conn, id, &decider, action, input).map(|_| ())
     };
     let decide = |conn: &mut DbConnection, id, outcome, granted: i64, motivation: &str| {
         step(conn, id, A::StartReview, ActionInput::default())?;
+        store::declare_conflict(conn, id, &decider, false, None)?;
         let input = ActionInput {
             decision: Some((outcome, granted, motivation.to_owned())),
             ..Default::default()
@@ -678,10 +676,10 @@ fn load_grants(
     store::pay(
         conn,
         garaget,
-        &admin,
-        |_| Ok(()),
+        &decider,
         Payment {
-            amount_sek: 75_000,
+            amount_sek: crate::domain::money::Sek::new(75_000)
+                .map_err(|m| ApiError::Internal(anyhow::anyhow!(m)))?,
             paid_on: day("2015-06-10"),
         },
     )?;

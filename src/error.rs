@@ -236,6 +236,20 @@ impl From<Refusal> for ApiError {
     }
 }
 
+impl From<crate::domain::grant::DecisionRefusal> for ApiError {
+    fn from(refusal: crate::domain::grant::DecisionRefusal) -> Self {
+        use crate::domain::grant::DecisionRefusal as R;
+        let (code, detail) = match refusal {
+            R::NotTheOwningUnit => ("forbidden", "only staff of the owning unit decide (or an admin with a delegation)".to_owned()),
+            R::NoDelegation => ("over_delegation_limit", "your token carries no delegation to decide grants (delegation_limit_sek)".to_owned()),
+            R::OverLimit { limit_sek } => ("over_delegation_limit", format!("the amount is above your delegation limit of {limit_sek} SEK")),
+            R::ConflictOfInterest => ("conflict_of_interest", "you declared a conflict of interest (jäv) with this organisation; someone else decides".to_owned()),
+            R::DeclarationRequired => ("conflict_declaration_required", "declare at .../conflict-declarations that you have no conflict of interest before deciding".to_owned()),
+        };
+        ApiError::Forbidden { code, detail }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -363,8 +377,8 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("over_budget", 409, "The decision would make the grants of the programme's year exceed its budget."),
     ("payment_exceeds_grant", 409, "Payments would add up to more than the amount granted."),
     ("not_editable", 409, "An application changes only as a draft or when a completion is asked for."),
-    ("over_delegation_limit", 403, "The amount is above the decider's delegation limit (delegationsordning), or the decider has no delegation."),
-    ("conflict_of_interest", 403, "The decider declared a conflict of interest (jäv) with the organisation; someone else must decide."),
+    ("over_delegation_limit", 403, "The amount is above the decider's delegation limit (delegationsordning), or the decider's token carries no delegation. Every decider needs one, admins included."),
+    ("conflict_of_interest", 403, "The decider declared a conflict of interest (jäv) with the organisation, on this or another of its applications, and no admin has recorded that it no longer applies; someone else must decide."),
     ("conflict_declaration_required", 403, "Before deciding, declare at `.../conflict-declarations` that you have no conflict of interest (jäv)."),
     ("version_mismatch", 412, "If-Match does not match the current version: someone else changed the resource. Read it again (new ETag) and retry."),
     ("payload_too_large", 413, "The request body exceeds the configured limit."),
@@ -373,5 +387,6 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("idempotency_key_reused", 422, "The Idempotency-Key was already used with a different request body. Keys are kept 24 hours."),
     ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
     ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
+    ("not_a_binding_conflict", 409, "Only a declared conflict of interest that has not been released can be released."),
     ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
 ];

@@ -142,6 +142,8 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::grants::list_grant_reviews)
                 .service(api::grants::add_grant_review)
                 .service(api::grants::declare_conflict_of_interest)
+                .service(api::grants::list_conflict_declarations)
+                .service(api::grants::release_conflict_of_interest)
                 .service(api::grants::get_grant_history)
                 // Last: `{action}` would otherwise catch the sub-resources above.
                 .service(api::partnerships::act_on_partnership)

@@ -19,12 +19,12 @@ use crate::db::grants::{
 use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
-    check_delegation, ApplicationAction, ApplicationStatus, DecisionOutcome, DelegationRefusal,
-    ProgrammeStatus,
+    ApplicationAction, ApplicationStatus, DecisionOutcome, ProgrammeStatus,
 };
 use crate::domain::ids::{
     CityUnitId, GrantApplicationId, GrantProgrammeId, GrantRoundId, OrganisationId,
 };
+use crate::domain::money::Sek;
 use crate::domain::organisation::LegalForm;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
@@ -155,6 +155,7 @@ pub struct ProgrammeList {
 #[serde(deny_unknown_fields)]
 pub struct YearBudget {
     pub year: i32,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub budget_sek: i64,
 }
 
@@ -187,8 +188,11 @@ pub struct CreateProgramme {
     pub description: Option<String>,
     /// Staff default to their own unit.
     pub owning_unit_id: Option<CityUnitId>,
+    #[schema(min_items = 1)]
     pub budgets: Vec<YearBudget>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_sek: i64,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: i64,
     #[serde(default)]
     pub eligible_legal_forms: Vec<LegalForm>,
@@ -343,10 +347,12 @@ pub async fn create_grant_programme(
     }
     let req = body.0;
     let mut errors = req.validate().err().map(field_errors).unwrap_or_default();
-    if req.min_sek < 0 {
-        errors.push(FieldError::new("min_sek", "must not be negative"));
+    if let Err(message) = Sek::new(req.min_sek) {
+        errors.push(FieldError::new("min_sek", message));
     }
-    if req.max_sek < req.min_sek {
+    if let Err(message) = Sek::new(req.max_sek) {
+        errors.push(FieldError::new("max_sek", message));
+    } else if req.max_sek < req.min_sek {
         errors.push(FieldError::new("max_sek", "must not be below min_sek"));
     }
     if req.budgets.is_empty() {
@@ -356,11 +362,8 @@ pub async fn create_grant_programme(
         ));
     }
     for (i, b) in req.budgets.iter().enumerate() {
-        if b.budget_sek < 0 {
-            errors.push(FieldError::new(
-                format!("budgets[{i}].budget_sek"),
-                "must not be negative",
-            ));
+        if let Err(message) = Sek::new(b.budget_sek) {
+            errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), message));
         }
         if req.budgets.iter().filter(|c| c.year == b.year).count() > 1 {
             errors.push(FieldError::new(
@@ -509,8 +512,27 @@ pub struct DecisionView {
     pub granted_sek: i64,
     /// Shown to the organisation (and, for grants, to everyone).
     pub motivation: String,
-    pub decided_by: String,
+    /// The person who decided (token subject): for the city and the
+    /// applicant only, never in open data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// The role the decider acted in (`city_staff` or `city_admin`).
+    #[schema(example = "city_staff")]
+    pub decided_by_role: String,
+    /// The unit on whose behalf the decision was made (the programme's owner).
+    pub decided_by_unit_id: Option<CityUnitId>,
     pub decided_on: NaiveDate,
+    /// The grant per calendar year of its period: a multi-year grant is
+    /// charged to each year's budget, pro rata by days.
+    pub allocation: Vec<YearAmount>,
+}
+
+/// An amount for one year.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"year": 2015, "amount_sek": 75000}))]
+pub struct YearAmount {
+    pub year: i32,
+    pub amount_sek: i64,
 }
 
 /// A grant application. Others than the city and the applicant see only
@@ -526,7 +548,7 @@ pub struct DecisionView {
     "purpose": "3 jobs and 10 internships for young people in summer 2015.",
     "requested_sek": 75000,
     "status": "paid",
-    "decision": {"outcome": "granted", "granted_sek": 75000, "motivation": "Fits the programme's aim; a clear plan.", "decided_by": "chef@vastra.goteborg.se", "decided_on": "2015-05-20"},
+    "decision": {"outcome": "granted", "granted_sek": 75000, "motivation": "Fits the programme's aim; a clear plan.", "decided_by": "chef@vastra.goteborg.se", "decided_by_role": "city_staff", "decided_by_unit_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0a01", "decided_on": "2015-05-20", "allocation": [{"year": 2015, "amount_sek": 75000}]},
     "paid_sek": 75000,
     "version": 7
 }))]
@@ -575,15 +597,12 @@ pub struct ApplicationView {
 
 /// Whether the caller sees all of an application (the city, the applicant).
 fn sees_all(principal: &Principal, a: &Application) -> bool {
-    principal.is_city() || principal.is_member_of(a.details.organisation)
+    crate::domain::grant::sees_whole_application(principal, a.details.organisation)
 }
 
 /// Decided grants (not rejections) are public.
 fn is_public(a: &Application) -> bool {
-    a.status.is_decided()
-        && a.decision
-            .as_ref()
-            .is_some_and(|d| d.outcome != DecisionOutcome::Rejected)
+    crate::domain::grant::is_public_grant(a.status, a.decision.as_ref().map(|d| d.outcome))
 }
 
 impl ApplicationView {
@@ -621,8 +640,15 @@ impl ApplicationView {
                 outcome: d.outcome,
                 granted_sek: d.granted_sek,
                 motivation: d.motivation,
-                decided_by: d.decided_by,
+                decided_by: all.then_some(d.decided_by),
+                decided_by_role: d.decided_by_role,
+                decided_by_unit_id: d.decided_by_unit,
                 decided_on: d.decided_on,
+                allocation: d
+                    .allocation
+                    .into_iter()
+                    .map(|(year, amount_sek)| YearAmount { year, amount_sek })
+                    .collect(),
             }),
             paid_sek: a.paid_sek,
             report: a.report.filter(|_| all),
@@ -690,6 +716,7 @@ pub struct CreateApplication {
     pub target_group: Option<String>,
     #[serde(default)]
     pub districts: Vec<District>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub requested_sek: i64,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
@@ -711,18 +738,18 @@ fn check_lines(lines: &[BudgetLine], answers: &[DocumentAnswer], errors: &mut Ve
                 "must not be empty",
             ));
         }
-        if l.amount_sek < 0 {
+        if let Err(message) = Sek::new(l.amount_sek) {
             errors.push(FieldError::new(
                 format!("budget_lines[{i}].amount_sek"),
-                "must not be negative",
+                message,
             ));
         }
     }
     for (i, a) in answers.iter().enumerate() {
-        if a.reference.is_none() && a.waiver_reason.is_none() {
+        if !a.counts() {
             errors.push(FieldError::new(
                 format!("document_answers[{i}]"),
-                "give a reference to the document, or a waiver_reason",
+                "give a reference to the document, or a waiver_reason that says why it does not fit",
             ));
         }
     }
@@ -1077,11 +1104,13 @@ pub async fn act_on_grant_application(
             if r.outcome.is_none() {
                 errors.push(FieldError::new("outcome", "is required"));
             }
-            if r.granted_sek.is_none_or(|g| g < 0) {
-                errors.push(FieldError::new(
+            match r.granted_sek.map(Sek::new) {
+                None => errors.push(FieldError::new(
                     "granted_sek",
                     "is required (0 for a rejection)",
-                ));
+                )),
+                Some(Err(message)) => errors.push(FieldError::new("granted_sek", message)),
+                Some(Ok(_)) => {}
             }
             if r.motivation.as_deref().is_none_or(|m| m.trim().is_empty()) {
                 errors.push(FieldError::new("motivation", "a decision is motivated"));
@@ -1101,42 +1130,8 @@ pub async fn act_on_grant_application(
     }
     all_valid(errors, ())?;
     let principal = caller.0.clone();
-    let who = actor(&caller.0);
     let a = state
-        .db(move |conn| {
-            let authorize_action = |a: &Application| {
-                own_or_city(a, &principal)?;
-                match action {
-                    ApplicationAction::Submit | ApplicationAction::Complete | ApplicationAction::Report | ApplicationAction::Withdraw => {
-                        Ok(authorize(&principal, Action::ApplyForGrant(a.details.organisation))?)
-                    }
-                    _ => Ok(()),
-                }
-            };
-            let subject = principal.subject().unwrap_or_default().to_owned();
-            let application_id = id;
-            let declared = store::declared_conflict(conn, application_id, &subject)?;
-            let check_decider = |p: &Programme, _: &Application, granted: i64| -> Result<(), ApiError> {
-                match declared {
-                    Some(true) => return Err(ApiError::Forbidden { code: "conflict_of_interest", detail: "you declared a conflict of interest (jäv) with this organisation; someone else decides".into() }),
-                    None => return Err(ApiError::Forbidden { code: "conflict_declaration_required", detail: "declare at .../conflict-declarations that you have no conflict of interest before deciding".into() }),
-                    Some(false) => {}
-                }
-                check_delegation(&principal, p.details.owning_unit, granted).map_err(|r| match r {
-                    DelegationRefusal::NotTheOwningUnit => ApiError::Forbidden { code: "forbidden", detail: "only staff of the owning unit decide".into() },
-                    DelegationRefusal::NoDelegation => ApiError::Forbidden { code: "over_delegation_limit", detail: "your token carries no delegation to decide grants".into() },
-                    DelegationRefusal::OverLimit { limit_sek } => ApiError::Forbidden { code: "over_delegation_limit", detail: format!("{granted} SEK is above your delegation limit of {limit_sek} SEK") },
-                })
-            };
-            // Staff actions need the owning unit; the programme is loaded for that.
-            if !matches!(action, ApplicationAction::Submit | ApplicationAction::Complete | ApplicationAction::Report | ApplicationAction::Withdraw) {
-                let a = visible_application(store::find_application(conn, id)?, &principal)?;
-                own_or_city(&a, &principal)?;
-                let p = store::find_programme(conn, a.details.programme)?.ok_or(ApiError::NotFound)?;
-                authorize(&principal, Action::ManageGrantProgramme(p.details.owning_unit))?;
-            }
-            store::act(conn, id, &who, action, authorize_action, check_decider, input)
-        })
+        .db(move |conn| store::act(conn, id, &principal, action, input))
         .await?;
     Ok(respond::ok(
         a.version,
@@ -1149,6 +1144,8 @@ pub async fn act_on_grant_application(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount_sek": 37500, "paid_on": "2015-06-15"}))]
 pub struct PaymentView {
+    /// Whole kronor, more than 0.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
     pub paid_on: NaiveDate,
 }
@@ -1224,29 +1221,14 @@ pub async fn pay_grant(
     body: JsonBody<PaymentView>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    if body.0.amount_sek <= 0 {
-        return Err(ApiError::invalid(
-            "amount_sek",
-            "must be more than zero kronor",
-        ));
-    }
     let payment = Payment {
-        amount_sek: body.0.amount_sek,
+        amount_sek: Sek::positive(body.0.amount_sek)
+            .map_err(|m| ApiError::invalid("amount_sek", m))?,
         paid_on: body.0.paid_on,
     };
     let principal = caller.0.clone();
-    let who = actor(&caller.0);
     let a = state
-        .db(move |conn| {
-            let a = store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-            own_or_city(&a, &principal)?;
-            let p = store::find_programme(conn, a.details.programme)?.ok_or(ApiError::NotFound)?;
-            authorize(
-                &principal,
-                Action::ManageGrantProgramme(p.details.owning_unit),
-            )?;
-            store::pay(conn, id, &who, |_| Ok(()), payment)
-        })
+        .db(move |conn| store::pay(conn, id, &principal, payment))
         .await?;
     Ok(HttpResponse::Created().json(ApplicationView::for_caller(a, &caller.0)))
 }
@@ -1358,15 +1340,7 @@ pub async fn add_grant_review(
     };
     let principal = caller.0;
     let r = state
-        .db(move |conn| {
-            let a = store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-            let p = store::find_programme(conn, a.details.programme)?.ok_or(ApiError::NotFound)?;
-            authorize(
-                &principal,
-                Action::ManageGrantProgramme(p.details.owning_unit),
-            )?;
-            store::add_review(conn, id, |_| Ok(()), review)
-        })
+        .db(move |conn| store::add_review(conn, id, &principal, review))
         .await?;
     Ok(HttpResponse::Created().json(ReviewView {
         author: r.author,
@@ -1377,26 +1351,84 @@ pub async fn add_grant_review(
 }
 
 /// A decider's declaration about conflict of interest (jäv).
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"has_conflict": false}))]
 pub struct ConflictDeclaration {
     pub has_conflict: bool,
+    /// Why, in a few words (kept for the city; not shown to the organisation).
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
+}
+
+/// A declaration as kept: never replaced; a declared conflict binds the
+/// person for the organisation until an admin records that it no longer
+/// applies (`released_*`).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c7001",
+    "application_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c6001",
+    "organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e",
+    "subject": "chef@vastra.goteborg.se",
+    "has_conflict": true,
+    "note": "My sister chairs the board.",
+    "declared_at": "2015-05-12T08:30:00Z",
+    "released_at": null,
+    "released_by": null,
+    "release_reason": null
+}))]
+pub struct ConflictDeclarationView {
+    pub id: uuid::Uuid,
+    pub application_id: GrantApplicationId,
+    pub organisation_id: OrganisationId,
+    /// The person who declared (token subject).
+    pub subject: String,
+    pub has_conflict: bool,
+    pub note: Option<String>,
+    pub declared_at: DateTime<Utc>,
+    pub released_at: Option<DateTime<Utc>>,
+    pub released_by: Option<String>,
+    pub release_reason: Option<String>,
+}
+
+impl From<store::ConflictDeclaration> for ConflictDeclarationView {
+    fn from(d: store::ConflictDeclaration) -> Self {
+        ConflictDeclarationView {
+            id: d.id,
+            application_id: d.application_id,
+            organisation_id: d.organisation_id,
+            subject: d.subject,
+            has_conflict: d.has_conflict,
+            note: d.note,
+            declared_at: d.declared_at,
+            released_at: d.released_at,
+            released_by: d.released_by,
+            release_reason: d.release_reason,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConflictDeclarationList {
+    pub items: Vec<ConflictDeclarationView>,
+    pub next_cursor: Option<String>,
 }
 
 /// Declare conflict of interest
 ///
 /// Staff of the owning unit declare, for themselves, whether they have a
-/// conflict of interest with the applicant. Deciding requires a declaration
-/// of none; a declared conflict blocks that person from deciding.
+/// conflict of interest (jäv) with the applicant. Deciding requires a
+/// declaration of none on the application. Declarations are kept, never
+/// replaced: a declared conflict binds the person for every application of
+/// that organisation until an admin records, with a reason, that it no
+/// longer applies. The application's history records each declaration.
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
     params(("id" = GrantApplicationId, Path, description = "The application's id")),
     request_body(content = ConflictDeclaration, content_type = "application/json"),
     responses(
-        (status = 201, description = "Recorded", body = ConflictDeclaration),
+        (status = 201, description = "Recorded", body = ConflictDeclarationView),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
@@ -1417,23 +1449,111 @@ pub async fn declare_conflict_of_interest(
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
     }
+    if body.0.note.as_deref().is_some_and(|n| n.len() > 2000) {
+        return Err(ApiError::invalid("note", "must be at most 2000 characters"));
+    }
     let id = id.into_inner();
-    let declaration = body.0;
+    let ConflictDeclaration { has_conflict, note } = body.0;
     let principal = caller.0;
-    let (has_conflict, note) = (declaration.has_conflict, declaration.note.clone());
-    state
+    let declaration = state
+        .db(move |conn| store::declare_conflict(conn, id, &principal, has_conflict, note))
+        .await?;
+    Ok(HttpResponse::Created().json(ConflictDeclarationView::from(declaration)))
+}
+
+/// List conflict-of-interest declarations (city only)
+///
+/// Every declaration made on the application, oldest first, with releases.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    responses(
+        (status = 200, description = "Declarations", body = ConflictDeclarationList),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application, or not for this caller (organisations never see declarations)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-applications/{id}/conflict-declarations")]
+pub async fn list_conflict_declarations(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    let id = id.into_inner();
+    let items = state
         .db(move |conn| {
-            let a = store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-            let p = store::find_programme(conn, a.details.programme)?.ok_or(ApiError::NotFound)?;
-            authorize(
-                &principal,
-                Action::ManageGrantProgramme(p.details.owning_unit),
-            )?;
-            let subject = principal.subject().unwrap_or_default().to_owned();
-            store::declare_conflict(conn, id, &subject, |_| Ok(()), has_conflict, note)
+            store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            store::conflict_declarations(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Created().json(declaration))
+    Ok(HttpResponse::Ok().json(ConflictDeclarationList {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Why a declared conflict no longer applies.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The board member resigned on 2015-06-01 (board minutes §4)."}))]
+pub struct ConflictRelease {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Release a declared conflict of interest (admins)
+///
+/// An admin records, with a reason, that a declared conflict no longer
+/// applies; the person may then decide the organisation's applications again
+/// (after declaring no conflict on each). Kept on the declaration and in the
+/// application's history.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantApplicationId, Path, description = "The application's id"),
+        ("declaration_id" = uuid::Uuid, Path, description = "The declaration's id"),
+    ),
+    request_body(content = ConflictRelease, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Released", body = ConflictDeclarationView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a city admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application or declaration (or not for this caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a binding conflict (`not_a_binding_conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-applications/{id}/conflict-declarations/{declaration_id}/release")]
+pub async fn release_conflict_of_interest(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(GrantApplicationId, uuid::Uuid)>,
+    body: JsonBody<ConflictRelease>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    let reason = body.0.reason;
+    if reason.trim().is_empty() || reason.len() > 2000 {
+        return Err(ApiError::invalid(
+            "reason",
+            "say why the conflict no longer applies (1 to 2000 characters)",
+        ));
+    }
+    let (id, declaration) = path.into_inner();
+    let principal = caller.0;
+    let released = state
+        .db(move |conn| store::release_conflict(conn, id, declaration, &principal, reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(ConflictDeclarationView::from(released)))
 }
 
 /// One step of an application's handling.

@@ -52,17 +52,19 @@ impl Claims {
         if subject.is_empty() {
             return Err("the `sub` claim is empty".into());
         }
+        let delegation_limit_sek = match self.delegation_limit_sek {
+            Some(limit) if limit < 0 => return Err("`delegation_limit_sek` is negative".into()),
+            other => other,
+        };
         match self.role {
-            Role::CityAdmin => Ok(Principal::CityAdmin { subject }),
+            Role::CityAdmin => Ok(Principal::CityAdmin {
+                subject,
+                delegation_limit_sek,
+            }),
             Role::CityStaff => Ok(Principal::CityStaff {
                 subject,
                 unit: CityUnitId(self.unit.ok_or("a city_staff token needs a `unit` claim")?),
-                delegation_limit_sek: match self.delegation_limit_sek {
-                    Some(limit) if limit < 0 => {
-                        return Err("`delegation_limit_sek` is negative".into())
-                    }
-                    other => other,
-                },
+                delegation_limit_sek,
             }),
             Role::Partner => Ok(Principal::Partner {
                 subject,

@@ -121,6 +121,7 @@ pub fn update(
     change: impl FnOnce(CityUnitDetails) -> Result<CityUnitDetails, ApiError>,
 ) -> Result<CityUnit, ApiError> {
     write_transaction(conn, |conn| {
+        super::lock(conn, super::Guard::CityUnit, &id)?;
         let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
             return Err(ApiError::PreconditionFailed {
@@ -164,6 +165,7 @@ pub fn delete(
     precondition: Option<IfMatch>,
 ) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
+        super::lock(conn, super::Guard::CityUnit, &id)?;
         let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
             return Err(ApiError::PreconditionFailed {

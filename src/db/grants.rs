@@ -3,26 +3,31 @@
 //! and the write of a decision happen in one transaction that first locks
 //! the programme row, so concurrent decisions cannot overspend.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::organisations::utc;
 use super::page::{timestamp_key, Cursor, Page};
 use super::schema::{
-    city_units, grant_applications as ga, grant_budgets as gb, grant_conflict_declarations as cd,
-    grant_history as gh, grant_payments as gp, grant_programmes as pr, grant_reviews as rv,
-    grant_rounds as gr, organisations,
+    city_units, grant_allocations as gal, grant_applications as ga, grant_budgets as gb,
+    grant_conflicts as gc, grant_history as gh, grant_payments as gp, grant_programmes as pr,
+    grant_reviews as rv, grant_rounds as gr, organisations,
 };
 use super::{
-    contains_pattern, corrupt, list_column, parse, parse_list, write_transaction, DbConnection,
+    contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction,
+    DbConnection, Guard,
 };
+use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
-    ApplicationAction, ApplicationStatus, Decision, DecisionOutcome, ProgrammeStatus,
+    allocate, check_budget, check_granted, check_payment, may_decide, paid_per_year,
+    unanswered_documents, ApplicationAction, ApplicationStatus, ConflictRecord, Decision,
+    DecisionOutcome, ProgrammeStatus,
 };
 use crate::domain::ids::{
     CityUnitId, GrantApplicationId, GrantProgrammeId, GrantRoundId, OrganisationId,
 };
+use crate::domain::money::total;
 use crate::domain::organisation::{search_key, LegalForm};
 use crate::domain::{now, IfMatch, Version};
 use crate::error::ApiError;
@@ -176,40 +181,54 @@ fn complete_programme(conn: &mut DbConnection, row: ProgrammeRow) -> Result<Prog
             gr::accepts_late_applications,
         ))
         .load(conn)?;
-    let granted: Vec<(Option<i32>, Option<i64>, String)> = ga::table
-        .filter(ga::programme_id.eq(&id))
-        .filter(ga::granted_sek.is_not_null())
-        .select((ga::grant_year, ga::granted_sek, ga::id))
+    // Granted per year from the allocations; paid per year as payments fill
+    // each grant's years in order (domain::grant::paid_per_year).
+    let allocations: Vec<(String, i32, i64)> = gal::table
+        .filter(gal::programme_id.eq(&id))
+        .order((gal::application_id.asc(), gal::year.asc()))
+        .select((gal::application_id, gal::year, gal::amount_sek))
         .load(conn)?;
     let paid: Vec<(String, i64)> = gp::table
         .inner_join(ga::table.on(ga::id.eq(gp::application_id)))
         .filter(ga::programme_id.eq(&id))
         .select((ga::id, gp::amount_sek))
         .load(conn)?;
+    let mut per_application: std::collections::BTreeMap<&str, Vec<(i32, i64)>> =
+        std::collections::BTreeMap::new();
+    for (application, year, amount) in &allocations {
+        per_application
+            .entry(application.as_str())
+            .or_default()
+            .push((*year, *amount));
+    }
+    let mut paid_in_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
+    for (application, allocation) in &per_application {
+        let paid_here = total(
+            paid.iter()
+                .filter(|(a, _)| a == application)
+                .map(|(_, amount)| *amount),
+        )?;
+        for (year, part) in paid_per_year(allocation, paid_here) {
+            let sum = paid_in_year.entry(year).or_default();
+            *sum = total([*sum, part])?;
+        }
+    }
     let figures = budgets
         .iter()
         .map(|(year, budget_sek)| {
-            let in_year: Vec<&String> = granted
-                .iter()
-                .filter(|(y, _, _)| *y == Some(*year))
-                .map(|(_, _, a)| a)
-                .collect();
-            YearFigures {
+            Ok(YearFigures {
                 year: *year,
                 budget_sek: *budget_sek,
-                granted_sek: granted
-                    .iter()
-                    .filter(|(y, _, _)| *y == Some(*year))
-                    .filter_map(|(_, g, _)| *g)
-                    .sum(),
-                paid_sek: paid
-                    .iter()
-                    .filter(|(a, _)| in_year.contains(&a))
-                    .map(|(_, amount)| amount)
-                    .sum(),
-            }
+                granted_sek: total(
+                    allocations
+                        .iter()
+                        .filter(|(_, y, _)| y == year)
+                        .map(|(_, _, amount)| *amount),
+                )?,
+                paid_sek: paid_in_year.get(year).copied().unwrap_or(0),
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(Programme {
         id: parse(&id, "programme id")?,
         details: ProgrammeDetails {
@@ -328,6 +347,7 @@ pub fn set_programme_status(
     to: ProgrammeStatus,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
+        lock(conn, Guard::GrantProgramme, &id)?;
         let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
         authorize(&current)?;
         if !Version(current.version).satisfies(precondition) {
@@ -378,6 +398,7 @@ pub fn add_round(
     round: Round,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
+        lock(conn, Guard::GrantProgramme, &id)?;
         let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
         authorize(&current)?;
         diesel::insert_into(gr::table)
@@ -453,7 +474,7 @@ pub fn list_programmes(
 pub struct BudgetLine {
     #[schema(example = "Supervisor, 3 months half time")]
     pub description: String,
-    #[schema(example = 60000)]
+    #[schema(example = 60000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
 }
 
@@ -469,6 +490,15 @@ pub struct DocumentAnswer {
     /// Why the requirement does not fit the organisation (a waiver request).
     #[schema(example = "We are a women's shelter; the plan template does not fit our work.")]
     pub waiver_reason: Option<String>,
+}
+
+impl DocumentAnswer {
+    /// An answer that meets a requirement: a reference, or a waiver request
+    /// with its reason (DOMAIN.md: a requirement must be waivable with a reason).
+    pub fn counts(&self) -> bool {
+        let given = |t: &Option<String>| t.as_deref().is_some_and(|t| !t.trim().is_empty());
+        given(&self.reference) || given(&self.waiver_reason)
+    }
 }
 
 /// What an application says.
@@ -540,13 +570,50 @@ struct ApplicationRow {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    decided_by_role: Option<String>,
+    decided_by_unit_id: Option<String>,
 }
 
-fn to_application(conn: &mut DbConnection, r: ApplicationRow) -> Result<Application, ApiError> {
-    let paid: Vec<i64> = gp::table
-        .filter(gp::application_id.eq(&r.id))
-        .select(gp::amount_sek)
+/// What is loaded beside an application row: its payments and allocation.
+#[derive(Default)]
+struct Children {
+    paid: Vec<i64>,
+    allocation: Vec<(i32, i64)>,
+}
+
+/// The children of a page of applications, one statement per table.
+fn load_children(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Children>, ApiError> {
+    let mut children: std::collections::HashMap<String, Children> =
+        std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(children);
+    }
+    let paid: Vec<(String, i64)> = gp::table
+        .filter(gp::application_id.eq_any(ids))
+        .select((gp::application_id, gp::amount_sek))
         .load(conn)?;
+    for (id, amount) in paid {
+        children.entry(id).or_default().paid.push(amount);
+    }
+    let allocations: Vec<(String, i32, i64)> = gal::table
+        .filter(gal::application_id.eq_any(ids))
+        .order((gal::application_id.asc(), gal::year.asc()))
+        .select((gal::application_id, gal::year, gal::amount_sek))
+        .load(conn)?;
+    for (id, year, amount) in allocations {
+        children
+            .entry(id)
+            .or_default()
+            .allocation
+            .push((year, amount));
+    }
+    Ok(children)
+}
+
+fn to_application(r: ApplicationRow, children: Children) -> Result<Application, ApiError> {
     let decision = match (
         r.outcome,
         r.granted_sek,
@@ -565,7 +632,13 @@ fn to_application(conn: &mut DbConnection, r: ApplicationRow) -> Result<Applicat
             granted_sek,
             motivation,
             decided_by,
+            decided_by_role: r.decided_by_role.unwrap_or_else(|| "city_staff".into()),
+            decided_by_unit: r
+                .decided_by_unit_id
+                .map(|u| parse(&u, "unit id"))
+                .transpose()?,
             decided_on,
+            allocation: children.allocation,
         }),
         _ => None,
     };
@@ -596,7 +669,7 @@ fn to_application(conn: &mut DbConnection, r: ApplicationRow) -> Result<Applicat
         decision,
         grant_year: r.grant_year,
         report: r.report,
-        paid_sek: paid.iter().sum(),
+        paid_sek: total(children.paid)?,
         version: r.version,
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
@@ -612,13 +685,29 @@ pub fn find_application(
         .select(ApplicationRow::as_select())
         .first(conn)
         .optional()?;
-    row.map(|r| to_application(conn, r)).transpose()
+    match row {
+        None => Ok(None),
+        Some(r) => {
+            let mut children = load_children(conn, std::slice::from_ref(&r.id))?;
+            let mine = children.remove(&r.id).unwrap_or_default();
+            to_application(r, mine).map(Some)
+        }
+    }
 }
 
 /// Who did something, for the history.
 pub struct Actor {
     pub subject: String,
     pub role: &'static str,
+}
+
+impl From<&Principal> for Actor {
+    fn from(principal: &Principal) -> Self {
+        Actor {
+            subject: principal.subject().unwrap_or("anonymous").to_owned(),
+            role: principal.role_name(),
+        }
+    }
 }
 
 fn record(
@@ -727,9 +816,7 @@ fn check_against_programme(
             ),
         ));
     }
-    if !programme.details.multi_year_allowed
-        && d.end_date.format("%Y").to_string() != d.start_date.format("%Y").to_string()
-    {
+    if !programme.details.multi_year_allowed && d.end_date.year() != d.start_date.year() {
         errors.push(FieldError::new(
             "end_date",
             "this programme funds one year at a time",
@@ -762,6 +849,11 @@ fn check_against_programme(
             errors.push(FieldError::new(
                 format!("document_answers[{i}].key"),
                 "the programme asks for no such document",
+            ));
+        } else if !answer.counts() {
+            errors.push(FieldError::new(
+                format!("document_answers[{i}]"),
+                "give a `reference`, or a `waiver_reason` that says why the requirement does not fit",
             ));
         }
     }
@@ -888,25 +980,100 @@ fn invalid_transition(current: &Application, action: ApplicationAction) -> ApiEr
     }
 }
 
-/// Moves an application through its handling. `authorize` sees it first; for
-/// a decision, `check_decider` sees the programme and the amount, and the
-/// budget is checked with the programme row locked.
+/// Loads an application for a write: locks its row first (lock, check,
+/// write), then checks that the caller may know of it and the `If-Match`.
+fn load_for_write(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    principal: &Principal,
+    precondition: Option<IfMatch>,
+) -> Result<Application, ApiError> {
+    lock(conn, Guard::GrantApplication, &id)?;
+    let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+    if !crate::domain::grant::sees_whole_application(principal, current.details.organisation) {
+        return Err(ApiError::NotFound);
+    }
+    if !Version(current.version).satisfies(precondition) {
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
+    }
+    Ok(current)
+}
+
+/// The unit that owns an application's programme (it handles the application).
+fn owning_unit(
+    conn: &mut DbConnection,
+    programme: GrantProgrammeId,
+) -> Result<CityUnitId, ApiError> {
+    let unit: String = pr::table
+        .find(programme.to_string())
+        .select(pr::owning_unit_id)
+        .first(conn)?;
+    parse(&unit, "unit id")
+}
+
+/// Authorizes the city's handling of an application: staff of the owning unit.
+fn authorize_handling(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    application: &Application,
+) -> Result<CityUnitId, ApiError> {
+    let unit = owning_unit(conn, application.details.programme)?;
+    authorize(principal, Action::ManageGrantProgramme(unit))?;
+    Ok(unit)
+}
+
+/// What is on record about `subject`'s conflicts of interest with the
+/// organisation of `application`, read under the locks of the decision.
+fn conflict_record(
+    conn: &mut DbConnection,
+    application: &Application,
+    subject: &str,
+) -> Result<ConflictRecord, ApiError> {
+    let binding_conflict: bool = diesel::select(diesel::dsl::exists(
+        gc::table
+            .filter(gc::subject.eq(subject))
+            .filter(gc::organisation_id.eq(application.details.organisation.to_string()))
+            .filter(gc::has_conflict.eq(true))
+            .filter(gc::released_at.is_null()),
+    ))
+    .get_result(conn)?;
+    let declared_none_here: bool = diesel::select(diesel::dsl::exists(
+        gc::table
+            .filter(gc::subject.eq(subject))
+            .filter(gc::application_id.eq(application.id.to_string()))
+            .filter(gc::has_conflict.eq(false)),
+    ))
+    .get_result(conn)?;
+    Ok(ConflictRecord {
+        binding_conflict,
+        declared_none_here,
+    })
+}
+
+/// Moves an application through its handling. Everything the action's rules
+/// read is read inside this one transaction, after the application's row
+/// (and for a decision the organisation's and the programme's) is locked:
+/// who may act, the state, required documents, the decider's delegation and
+/// declared conflicts, the amount range and each year's budget.
 pub fn act(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-    actor: &Actor,
+    principal: &Principal,
     action: ApplicationAction,
-    authorize: impl FnOnce(&Application) -> Result<(), ApiError>,
-    check_decider: impl FnOnce(&Programme, &Application, i64) -> Result<(), ApiError>,
     input: ActionInput,
 ) -> Result<Application, ApiError> {
+    let actor = Actor::from(principal);
     write_transaction(conn, |conn| {
-        let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
-        if !Version(current.version).satisfies(input.precondition) {
-            return Err(ApiError::PreconditionFailed {
-                current_version: current.version,
-            });
+        let current = load_for_write(conn, id, principal, input.precondition.clone())?;
+        if action.is_applicants() {
+            authorize(
+                principal,
+                Action::ApplyForGrant(current.details.organisation),
+            )?;
+        } else {
+            authorize_handling(conn, principal, &current)?;
         }
         let outcome = input
             .decision
@@ -921,6 +1088,23 @@ pub fn act(
         match action {
             ApplicationAction::Submit => {
                 let programme = check_against_programme(conn, &current.details)?;
+                let missing = unanswered_documents(
+                    programme
+                        .details
+                        .required_documents
+                        .iter()
+                        .map(|r| (r.key.as_str(), r.title.as_str())),
+                    |key| {
+                        current
+                            .details
+                            .document_answers
+                            .iter()
+                            .any(|a| a.key == key && a.counts())
+                    },
+                );
+                if !missing.is_empty() {
+                    return Err(ApiError::Validation(missing));
+                }
                 let round = programme
                     .rounds
                     .iter()
@@ -968,55 +1152,73 @@ pub fn act(
                     .decision
                     .clone()
                     .ok_or_else(|| ApiError::invalid("outcome", "is required"))?;
-                crate::domain::grant::check_granted(
+                // Lock order: application (above), organisation, programme.
+                // The organisation's lock orders this decision against a
+                // conflict declared at the same moment on any of its
+                // applications; the programme's against other decisions on
+                // the same budget.
+                lock(conn, Guard::Organisation, &current.details.organisation)?;
+                lock(conn, Guard::GrantProgramme, &current.details.programme)?;
+                let programme =
+                    find_programme(conn, current.details.programme)?.ok_or(ApiError::NotFound)?;
+                check_granted(
                     outcome,
                     current.details.requested_sek,
                     granted_sek,
+                    (programme.details.min_sek, programme.details.max_sek),
                 )
                 .map_err(|m| ApiError::invalid("granted_sek", m))?;
-                // Lock the programme row first: concurrent decisions on the
-                // same programme wait here, then see each other's grants.
-                diesel::update(pr::table.find(current.details.programme.to_string()))
-                    .set(pr::version.eq(pr::version))
-                    .execute(conn)?;
-                let programme =
-                    find_programme(conn, current.details.programme)?.ok_or(ApiError::NotFound)?;
-                check_decider(&programme, &current, granted_sek)?;
-                let year: i32 = current
-                    .details
-                    .start_date
-                    .format("%Y")
-                    .to_string()
-                    .parse()
-                    .unwrap_or(0);
-                let budget = programme
-                    .details
-                    .budgets
-                    .iter()
-                    .find(|(y, _)| *y == year)
-                    .map(|(_, b)| *b);
-                // Summed here: SUM(BIGINT) is NUMERIC on PostgreSQL, which the two backends do not share.
-                let granted: Vec<Option<i64>> = ga::table
-                    .filter(ga::programme_id.eq(programme.id.to_string()))
-                    .filter(ga::grant_year.eq(year))
-                    .select(ga::granted_sek)
-                    .load(conn)?;
-                let so_far: i64 = granted.into_iter().flatten().sum();
-                if granted_sek > 0 {
-                    crate::domain::grant::check_budget(budget, so_far, granted_sek).map_err(
-                        |detail| ApiError::Conflict {
+                let conflicts = conflict_record(conn, &current, &actor.subject)?;
+                may_decide(
+                    principal,
+                    programme.details.owning_unit,
+                    granted_sek,
+                    conflicts,
+                )?;
+                let allocation = allocate(
+                    granted_sek,
+                    current.details.start_date,
+                    current.details.end_date,
+                );
+                for (year, amount) in &allocation {
+                    let budget = programme
+                        .details
+                        .budgets
+                        .iter()
+                        .find(|(y, _)| y == year)
+                        .map(|(_, b)| *b);
+                    // Summed here: SUM(BIGINT) is NUMERIC on PostgreSQL, which the two backends do not share.
+                    let granted: Vec<i64> = gal::table
+                        .filter(gal::programme_id.eq(programme.id.to_string()))
+                        .filter(gal::year.eq(year))
+                        .select(gal::amount_sek)
+                        .load(conn)?;
+                    check_budget(budget, total(granted)?, *amount).map_err(|detail| {
+                        ApiError::Conflict {
                             code: "over_budget",
-                            detail,
-                        },
-                    )?;
+                            detail: format!("{year}: {detail}"),
+                        }
+                    })?;
+                }
+                for (year, amount) in &allocation {
+                    diesel::insert_into(gal::table)
+                        .values((
+                            gal::application_id.eq(id.to_string()),
+                            gal::programme_id.eq(programme.id.to_string()),
+                            gal::year.eq(year),
+                            gal::amount_sek.eq(amount),
+                        ))
+                        .execute(conn)?;
                 }
                 diesel::update(ga::table.find(id.to_string()))
                     .set((
                         ga::outcome.eq(Some(outcome.as_str())),
                         ga::granted_sek.eq(Some(granted_sek)),
-                        ga::grant_year.eq(Some(year)),
+                        ga::grant_year.eq(Some(current.details.start_date.year())),
                         ga::motivation.eq(Some(&motivation)),
                         ga::decided_by.eq(Some(&actor.subject)),
+                        ga::decided_by_role.eq(Some(actor.role)),
+                        ga::decided_by_unit_id.eq(Some(programme.details.owning_unit.to_string())),
                         ga::decided_on.eq(Some(now().date_naive())),
                     ))
                     .execute(conn)?;
@@ -1036,7 +1238,7 @@ pub fn act(
         record(
             conn,
             id,
-            actor,
+            &actor,
             action.as_str(),
             Some(current.status),
             Some(next),
@@ -1056,6 +1258,7 @@ pub fn update_application(
     change: impl FnOnce(ApplicationDetails) -> Result<ApplicationDetails, ApiError>,
 ) -> Result<Application, ApiError> {
     write_transaction(conn, |conn| {
+        lock(conn, Guard::GrantApplication, &id)?;
         let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
         authorize(&current)?;
         if !Version(current.version).satisfies(precondition) {
@@ -1092,7 +1295,7 @@ pub fn update_application(
 
 /// A payment of a granted application.
 pub struct Payment {
-    pub amount_sek: i64,
+    pub amount_sek: crate::domain::money::Sek,
     pub paid_on: NaiveDate,
 }
 
@@ -1107,17 +1310,18 @@ pub fn payments(
         .load(conn)?)
 }
 
-/// Records a payment: never more than granted in all.
+/// Records a payment: never more than granted in all. The application's row
+/// is locked first, so parallel payments queue and each sees the others.
 pub fn pay(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-    actor: &Actor,
-    authorize: impl FnOnce(&Application) -> Result<(), ApiError>,
+    principal: &Principal,
     payment: Payment,
 ) -> Result<Application, ApiError> {
+    let actor = Actor::from(principal);
     write_transaction(conn, |conn| {
-        let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
+        let current = load_for_write(conn, id, principal, None)?;
+        authorize_handling(conn, principal, &current)?;
         let outcome = current.decision.as_ref().map(|d| d.outcome);
         let next = current
             .status
@@ -1128,21 +1332,17 @@ pub fn pay(
             .as_ref()
             .map(|d| d.granted_sek)
             .unwrap_or(0);
-        if current.paid_sek + payment.amount_sek > granted {
-            return Err(ApiError::Conflict {
+        check_payment(granted, current.paid_sek, payment.amount_sek.kronor()).map_err(
+            |detail| ApiError::Conflict {
                 code: "payment_exceeds_grant",
-                detail: format!(
-                    "{} SEK would bring payments to {} SEK, more than the {granted} SEK granted",
-                    payment.amount_sek,
-                    current.paid_sek + payment.amount_sek
-                ),
-            });
-        }
+                detail,
+            },
+        )?;
         diesel::insert_into(gp::table)
             .values((
                 gp::id.eq(uuid::Uuid::now_v7().to_string()),
                 gp::application_id.eq(id.to_string()),
-                gp::amount_sek.eq(payment.amount_sek),
+                gp::amount_sek.eq(payment.amount_sek.kronor()),
                 gp::paid_on.eq(payment.paid_on),
                 gp::recorded_by.eq(&actor.subject),
                 gp::created_at.eq(now().naive_utc()),
@@ -1155,13 +1355,14 @@ pub fn pay(
         record(
             conn,
             id,
-            actor,
+            &actor,
             "pay",
             Some(current.status),
             Some(next),
             Some(&format!(
                 "{} SEK paid on {}",
-                payment.amount_sek, payment.paid_on
+                payment.amount_sek.kronor(),
+                payment.paid_on
             )),
         )?;
         find_application(conn, id)?.ok_or(ApiError::NotFound)
@@ -1197,12 +1398,12 @@ pub fn reviews(conn: &mut DbConnection, id: GrantApplicationId) -> Result<Vec<Re
 pub fn add_review(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-    authorize: impl FnOnce(&Application) -> Result<(), ApiError>,
+    principal: &Principal,
     review: Review,
 ) -> Result<Review, ApiError> {
     write_transaction(conn, |conn| {
-        let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
+        let current = load_for_write(conn, id, principal, None)?;
+        authorize_handling(conn, principal, &current)?;
         diesel::insert_into(rv::table)
             .values((
                 rv::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -1217,43 +1418,200 @@ pub fn add_review(
     })
 }
 
-/// Records (or replaces) a person's declaration of conflict of interest.
-pub fn declare_conflict(
-    conn: &mut DbConnection,
-    id: GrantApplicationId,
-    subject: &str,
-    authorize: impl FnOnce(&Application) -> Result<(), ApiError>,
-    has_conflict: bool,
-    note: Option<String>,
-) -> Result<(), ApiError> {
-    write_transaction(conn, |conn| {
-        let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
-        diesel::delete(cd::table.find((id.to_string(), subject))).execute(conn)?;
-        diesel::insert_into(cd::table)
-            .values((
-                cd::application_id.eq(id.to_string()),
-                cd::subject.eq(subject),
-                cd::has_conflict.eq(has_conflict),
-                cd::note.eq(note.as_deref()),
-                cd::declared_at.eq(now().naive_utc()),
-            ))
-            .execute(conn)?;
-        Ok(())
+/// A declaration of conflict of interest (jäv), as kept.
+#[derive(Debug, Clone)]
+pub struct ConflictDeclaration {
+    pub id: uuid::Uuid,
+    pub application_id: GrantApplicationId,
+    pub organisation_id: OrganisationId,
+    pub subject: String,
+    pub has_conflict: bool,
+    pub note: Option<String>,
+    pub declared_at: DateTime<Utc>,
+    pub released_at: Option<DateTime<Utc>>,
+    pub released_by: Option<String>,
+    pub release_reason: Option<String>,
+}
+
+type ConflictRow = (
+    String,
+    String,
+    String,
+    String,
+    bool,
+    Option<String>,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+);
+
+fn conflict_columns() -> (
+    gc::id,
+    gc::application_id,
+    gc::organisation_id,
+    gc::subject,
+    gc::has_conflict,
+    gc::note,
+    gc::declared_at,
+    gc::released_at,
+    gc::released_by,
+    gc::release_reason,
+) {
+    (
+        gc::id,
+        gc::application_id,
+        gc::organisation_id,
+        gc::subject,
+        gc::has_conflict,
+        gc::note,
+        gc::declared_at,
+        gc::released_at,
+        gc::released_by,
+        gc::release_reason,
+    )
+}
+
+fn to_declaration(r: ConflictRow) -> Result<ConflictDeclaration, ApiError> {
+    Ok(ConflictDeclaration {
+        id: parse(&r.0, "declaration id")?,
+        application_id: parse(&r.1, "application id")?,
+        organisation_id: parse(&r.2, "organisation id")?,
+        subject: r.3,
+        has_conflict: r.4,
+        note: r.5,
+        declared_at: utc(r.6),
+        released_at: r.7.map(utc),
+        released_by: r.8,
+        release_reason: r.9,
     })
 }
 
-/// A person's declaration: `None` if they have made none.
-pub fn declared_conflict(
+/// The declarations made on one application, oldest first.
+pub fn conflict_declarations(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-    subject: &str,
-) -> Result<Option<bool>, ApiError> {
-    Ok(cd::table
-        .find((id.to_string(), subject))
-        .select(cd::has_conflict)
-        .first(conn)
-        .optional()?)
+) -> Result<Vec<ConflictDeclaration>, ApiError> {
+    let rows: Vec<ConflictRow> = gc::table
+        .filter(gc::application_id.eq(id.to_string()))
+        .order((gc::declared_at.asc(), gc::id.asc()))
+        .select(conflict_columns())
+        .load(conn)?;
+    rows.into_iter().map(to_declaration).collect()
+}
+
+/// Records a person's declaration about conflict of interest. Declarations
+/// are kept, never replaced: a declared conflict binds the person for the
+/// organisation until an admin releases it (see [`release_conflict`]). The
+/// organisation's row is locked, in the same order as a decision takes it,
+/// so a declaration and a decision made at the same moment are ordered.
+pub fn declare_conflict(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    principal: &Principal,
+    has_conflict: bool,
+    note: Option<String>,
+) -> Result<ConflictDeclaration, ApiError> {
+    let actor = Actor::from(principal);
+    write_transaction(conn, |conn| {
+        let current = load_for_write(conn, id, principal, None)?;
+        authorize_handling(conn, principal, &current)?;
+        lock(conn, Guard::Organisation, &current.details.organisation)?;
+        let declaration = ConflictDeclaration {
+            id: uuid::Uuid::now_v7(),
+            application_id: id,
+            organisation_id: current.details.organisation,
+            subject: actor.subject.clone(),
+            has_conflict,
+            note,
+            declared_at: now(),
+            released_at: None,
+            released_by: None,
+            release_reason: None,
+        };
+        diesel::insert_into(gc::table)
+            .values((
+                gc::id.eq(declaration.id.to_string()),
+                gc::application_id.eq(id.to_string()),
+                gc::organisation_id.eq(declaration.organisation_id.to_string()),
+                gc::subject.eq(&declaration.subject),
+                gc::has_conflict.eq(has_conflict),
+                gc::note.eq(declaration.note.as_deref()),
+                gc::declared_at.eq(declaration.declared_at.naive_utc()),
+            ))
+            .execute(conn)?;
+        // The history says that a declaration was made, not the private note.
+        record(
+            conn,
+            id,
+            &actor,
+            "declare_conflict",
+            None,
+            None,
+            Some(if has_conflict {
+                "declared a conflict of interest (jäv) with the organisation"
+            } else {
+                "declared no conflict of interest"
+            }),
+        )?;
+        Ok(declaration)
+    })
+}
+
+/// An admin's reasoned decision that a declared conflict no longer applies;
+/// kept on the declaration and in the application's history.
+pub fn release_conflict(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    declaration: uuid::Uuid,
+    principal: &Principal,
+    reason: String,
+) -> Result<ConflictDeclaration, ApiError> {
+    let actor = Actor::from(principal);
+    write_transaction(conn, |conn| {
+        let current = load_for_write(conn, id, principal, None)?;
+        authorize(principal, Action::ReleaseConflictOfInterest)?;
+        lock(conn, Guard::Organisation, &current.details.organisation)?;
+        let row: Option<ConflictRow> = gc::table
+            .find(declaration.to_string())
+            .filter(gc::application_id.eq(id.to_string()))
+            .select(conflict_columns())
+            .first(conn)
+            .optional()?;
+        let found = to_declaration(row.ok_or(ApiError::NotFound)?)?;
+        if !found.has_conflict || found.released_at.is_some() {
+            return Err(ApiError::Conflict {
+                code: "not_a_binding_conflict",
+                detail: "this declaration is not a conflict of interest that binds anyone".into(),
+            });
+        }
+        let at = now();
+        diesel::update(gc::table.find(declaration.to_string()))
+            .set((
+                gc::released_at.eq(Some(at.naive_utc())),
+                gc::released_by.eq(Some(&actor.subject)),
+                gc::release_reason.eq(Some(&reason)),
+            ))
+            .execute(conn)?;
+        record(
+            conn,
+            id,
+            &actor,
+            "release_conflict",
+            None,
+            None,
+            Some(&format!(
+                "the conflict of interest declared by {} no longer applies: {reason}",
+                found.subject
+            )),
+        )?;
+        Ok(ConflictDeclaration {
+            released_at: Some(at),
+            released_by: Some(actor.subject.clone()),
+            release_reason: Some(reason),
+            ..found
+        })
+    })
 }
 
 /// What an application list is narrowed to.
@@ -1362,10 +1720,16 @@ pub fn list_applications(
         key: timestamp_key(r.created_at),
         id: r.id.clone(),
     });
-    let mut items = Vec::new();
-    for row in page.items {
-        items.push(to_application(conn, row)?);
-    }
+    let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+    let mut children = load_children(conn, &ids)?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|row| {
+            let mine = children.remove(&row.id).unwrap_or_default();
+            to_application(row, mine)
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Page {
         items,
         next: page.next,
@@ -1381,6 +1745,7 @@ pub fn import_submission(
     actor: &Actor,
 ) -> Result<Application, ApiError> {
     write_transaction(conn, |conn| {
+        lock(conn, Guard::GrantApplication, &id)?;
         let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
         if current.status != ApplicationStatus::Draft {
             return Err(invalid_transition(&current, ApplicationAction::Submit));

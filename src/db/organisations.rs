@@ -218,6 +218,7 @@ pub fn update(
     change: OrganisationChange,
 ) -> Result<Organisation, ApiError> {
     write_transaction(conn, |conn| {
+        super::lock(conn, super::Guard::Organisation, &id)?;
         let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
             return Err(ApiError::PreconditionFailed {
@@ -259,6 +260,7 @@ pub fn delete(
     precondition: Option<IfMatch>,
 ) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
+        super::lock(conn, super::Guard::Organisation, &id)?;
         let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
             return Err(ApiError::PreconditionFailed {

@@ -335,6 +335,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        decided_by_role -> Nullable<Text>,
+        decided_by_unit_id -> Nullable<Text>,
     }
 }
 
@@ -361,12 +363,26 @@ diesel::table! {
 }
 
 diesel::table! {
-    grant_conflict_declarations (application_id, subject) {
+    grant_conflicts (id) {
+        id -> Text,
         application_id -> Text,
+        organisation_id -> Text,
         subject -> Text,
         has_conflict -> Bool,
         note -> Nullable<Text>,
         declared_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+        released_by -> Nullable<Text>,
+        release_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    grant_allocations (application_id, year) {
+        application_id -> Text,
+        programme_id -> Text,
+        year -> Integer,
+        amount_sek -> BigInt,
     }
 }
 
@@ -391,6 +407,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grant_applications,
     grant_payments,
     grant_reviews,
-    grant_conflict_declarations,
+    grant_conflicts,
+    grant_allocations,
     grant_history,
 );

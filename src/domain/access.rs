@@ -20,8 +20,12 @@ pub enum Principal {
         unit: CityUnitId,
         delegation_limit_sek: Option<i64>,
     },
-    /// City administrators: everything, for every unit.
-    CityAdmin { subject: String },
+    /// City administrators: manage the service for every unit. They decide
+    /// grants only with a delegation in their token, like everyone else.
+    CityAdmin {
+        subject: String,
+        delegation_limit_sek: Option<i64>,
+    },
     /// Another city system (imports, change feeds), scoped like staff of its unit.
     Integration { subject: String, unit: CityUnitId },
 }
@@ -33,7 +37,7 @@ impl Principal {
             Principal::Anonymous => None,
             Principal::Partner { subject, .. }
             | Principal::CityStaff { subject, .. }
-            | Principal::CityAdmin { subject }
+            | Principal::CityAdmin { subject, .. }
             | Principal::Integration { subject, .. } => Some(subject),
         }
     }
@@ -107,6 +111,8 @@ pub enum Action {
     ManageGrantProgramme(CityUnitId),
     /// Apply, complete, report and withdraw for this organisation.
     ApplyForGrant(OrganisationId),
+    /// Record that a declared conflict of interest no longer applies.
+    ReleaseConflictOfInterest,
 }
 
 /// Why an action is refused.
@@ -165,6 +171,7 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             _ => false,
         },
         ApplyForGrant(organisation) => principal.is_member_of(organisation),
+        ReleaseConflictOfInterest => matches!(principal, Principal::CityAdmin { .. }),
     }
 }
 
@@ -202,6 +209,9 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::ReadPartnershipInternals => "internal notes are for the city only".into(),
         Action::ManageGrantProgramme(_) => "only staff of the owning unit and city admins handle this programme".into(),
         Action::ApplyForGrant(_) => "an organisation applies, completes and reports only for itself".into(),
+        Action::ReleaseConflictOfInterest => {
+            "only city admins record that a declared conflict of interest no longer applies".into()
+        }
     }))
 }
 
@@ -239,6 +249,7 @@ mod tests {
                 "admin",
                 Principal::CityAdmin {
                     subject: "a".into(),
+                    delegation_limit_sek: None,
                 },
             ),
             (
@@ -305,6 +316,22 @@ mod tests {
             ),
             (
                 Action::ManageCityUnits,
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ManageGrantProgramme(unit),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ManageGrantProgramme(CityUnitId::new()),
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ApplyForGrant(own),
+                [false, true, false, false, false, false],
+            ),
+            (
+                Action::ReleaseConflictOfInterest,
                 [false, false, false, false, true, false],
             ),
         ];

@@ -6,18 +6,18 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const PROGRAMMES: &str = "/api/v1/grant-programmes";
-const APPS: &str = "/api/v1/grant-applications";
+pub(crate) const PROGRAMMES: &str = "/api/v1/grant-programmes";
+pub(crate) const APPS: &str = "/api/v1/grant-applications";
 
-struct World {
-    app: TestApp,
-    unit: String,
-    other_unit: String,
-    a: String,
-    b: String,
+pub(crate) struct World {
+    pub app: TestApp,
+    pub unit: String,
+    pub other_unit: String,
+    pub a: String,
+    pub b: String,
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let app = spawn_app();
     let unit = |name: &str, district: &str| {
         let res = app.post(
@@ -43,7 +43,7 @@ fn world() -> World {
 }
 
 /// A staff token of `unit` with a delegation limit and its own subject.
-fn decider(unit: &str, limit: i64, who: &str) -> String {
+pub(crate) fn decider(unit: &str, limit: i64, who: &str) -> String {
     let mut c = claims("city_staff");
     c["unit"] = json!(unit);
     c["sub"] = json!(who);
@@ -51,13 +51,18 @@ fn decider(unit: &str, limit: i64, who: &str) -> String {
     sign_hs256(&c)
 }
 
-fn days(n: i64) -> String {
+pub(crate) fn days(n: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::days(n))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// An open programme with one round; returns (programme id, round id).
-fn programme(w: &World, budget: i64, deadline_days: i64, late: bool) -> (String, String) {
+pub(crate) fn programme(
+    w: &World,
+    budget: i64,
+    deadline_days: i64,
+    late: bool,
+) -> (String, String) {
     let res = w.app.post(
         PROGRAMMES,
         Some(&staff(&w.unit)),
@@ -83,7 +88,7 @@ fn programme(w: &World, budget: i64, deadline_days: i64, late: bool) -> (String,
     (id, round)
 }
 
-fn apply(w: &World, org: &str, programme: &(String, String), requested: i64) -> Res {
+pub(crate) fn apply(w: &World, org: &str, programme: &(String, String), requested: i64) -> Res {
     w.app.post(
         APPS,
         Some(&partner(org)),
@@ -97,7 +102,7 @@ fn apply(w: &World, org: &str, programme: &(String, String), requested: i64) -> 
     )
 }
 
-fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> Res {
+pub(crate) fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> Res {
     match body {
         Some(b) => w
             .app
@@ -112,7 +117,12 @@ fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> R
     }
 }
 
-fn under_review(w: &World, org: &str, programme: &(String, String), requested: i64) -> String {
+pub(crate) fn under_review(
+    w: &World,
+    org: &str,
+    programme: &(String, String),
+    requested: i64,
+) -> String {
     let res = apply(w, org, programme, requested);
     assert_eq!(res.status, 201, "{}", res.text);
     let id = res.json()["id"].as_str().unwrap().to_owned();
@@ -124,7 +134,7 @@ fn under_review(w: &World, org: &str, programme: &(String, String), requested: i
     id
 }
 
-fn declare(w: &World, id: &str, token: &str, conflict: bool) {
+pub(crate) fn declare(w: &World, id: &str, token: &str, conflict: bool) {
     let res = w.app.post(
         &format!("{APPS}/{id}/conflict-declarations"),
         Some(token),
@@ -267,6 +277,7 @@ fn apply_complete_decide_pay_report_close() {
             "request_completion",
             "edit",
             "complete",
+            "declare_conflict",
             "decide",
             "pay",
             "pay",
