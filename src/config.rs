@@ -80,12 +80,32 @@ pub struct Settings {
     /// The URL clients reach the service at; problem `type` URIs point here.
     pub public_url: String,
     pub pool_size: u32,
+    /// Bounds on database time: how long a request waits for a pooled
+    /// connection, and how long one statement may run (PostgreSQL
+    /// `statement_timeout`; SQLite's `busy_timeout` for its write lock).
+    pub database_timeouts: DatabaseTimeouts,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
     pub body_limit_bytes: usize,
     pub cors_origins: Vec<String>,
     pub jwt: JwtSettings,
     pub log_format: LogFormat,
+}
+
+/// Bounds on time spent in the database, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseTimeouts {
+    pub pool_checkout_ms: u64,
+    pub statement_ms: u64,
+}
+
+impl Default for DatabaseTimeouts {
+    fn default() -> Self {
+        DatabaseTimeouts {
+            pool_checkout_ms: 5000,
+            statement_ms: 5000,
+        }
+    }
 }
 
 /// A setting that stopped start-up.
@@ -112,6 +132,8 @@ struct FileSettings {
     bind: Option<String>,
     public_url: Option<String>,
     pool_size: Option<u32>,
+    pool_timeout_ms: Option<u64>,
+    statement_timeout_ms: Option<u64>,
     workers: Option<usize>,
     body_limit_bytes: Option<usize>,
     cors_origins: Option<Vec<String>>,
@@ -186,6 +208,35 @@ impl Settings {
         let pool_size = number("SAMVERKAN_POOL_SIZE", env("POOL_SIZE"), file.pool_size, 16)?;
         if !(1..=512).contains(&pool_size) {
             return Err(bad("SAMVERKAN_POOL_SIZE", "must be between 1 and 512"));
+        }
+        let defaults = DatabaseTimeouts::default();
+        let database_timeouts = DatabaseTimeouts {
+            pool_checkout_ms: number(
+                "SAMVERKAN_POOL_TIMEOUT_MS",
+                env("POOL_TIMEOUT_MS"),
+                file.pool_timeout_ms,
+                defaults.pool_checkout_ms,
+            )?,
+            statement_ms: number(
+                "SAMVERKAN_STATEMENT_TIMEOUT_MS",
+                env("STATEMENT_TIMEOUT_MS"),
+                file.statement_timeout_ms,
+                defaults.statement_ms,
+            )?,
+        };
+        for (name, value) in [
+            (
+                "SAMVERKAN_POOL_TIMEOUT_MS",
+                database_timeouts.pool_checkout_ms,
+            ),
+            (
+                "SAMVERKAN_STATEMENT_TIMEOUT_MS",
+                database_timeouts.statement_ms,
+            ),
+        ] {
+            if !(100..=600_000).contains(&value) {
+                return Err(bad(name, "must be between 100 and 600000 milliseconds"));
+            }
         }
         let workers = number("SAMVERKAN_WORKERS", env("WORKERS"), file.workers, 0)?;
         let body_limit_bytes = number(
@@ -299,6 +350,7 @@ impl Settings {
             bind,
             public_url,
             pool_size,
+            database_timeouts,
             workers,
             body_limit_bytes,
             cors_origins,

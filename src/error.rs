@@ -102,6 +102,16 @@ pub enum ApiError {
     IdempotencyInProgress,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database is away, restarting, read-only or refusing connections:
+    /// nothing was written; the client retries after `Retry-After`.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(&'static str),
+    /// A statement ran past the configured statement timeout and was cancelled.
+    #[error("database timeout")]
+    DatabaseTimeout,
+    /// The database's disk is full: nothing was written.
+    #[error("insufficient storage")]
+    InsufficientStorage,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -136,6 +146,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_request_in_progress",
             ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::DatabaseUnavailable(_) => "database_unavailable",
+            ApiError::DatabaseTimeout => "database_timeout",
+            ApiError::InsufficientStorage => "insufficient_storage",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -193,6 +206,18 @@ impl ApiError {
                 "a request with this Idempotency-Key is still being processed; retry shortly".to_owned(),
             ),
             ApiError::Unavailable(what) => ("Service unavailable", what.clone()),
+            ApiError::DatabaseUnavailable(why) => (
+                "Database unavailable",
+                format!("the database is not available right now ({why}); nothing was changed; retry after the Retry-After delay"),
+            ),
+            ApiError::DatabaseTimeout => (
+                "Database timeout",
+                "the database did not answer within the statement timeout; nothing was changed; retry after the Retry-After delay".to_owned(),
+            ),
+            ApiError::InsufficientStorage => (
+                "Insufficient storage",
+                "the database has no room to store this change; nothing was changed".to_owned(),
+            ),
             ApiError::Internal(_) => (
                 "Internal error",
                 "an unexpected error occurred; it has been logged with the request id".to_owned(),
@@ -266,8 +291,63 @@ impl From<diesel::result::Error> for ApiError {
                 code: "in_use",
                 detail: "the record is referenced by other records".into(),
             },
+            Error::DatabaseError(kind, info) => match storage_fault(kind, info.message()) {
+                Some(fault) => {
+                    tracing::warn!(error = info.message(), "database fault");
+                    fault
+                }
+                None => ApiError::Internal(
+                    anyhow::Error::new(Error::DatabaseError(kind, info)).context("database"),
+                ),
+            },
             other => ApiError::Internal(anyhow::Error::new(other).context("database")),
         }
+    }
+}
+
+/// A database error that is no bug of ours but a state of the database:
+/// away, restarting, read-only, out of disk, cancelled by the statement
+/// timeout. SQLSTATEs are not exposed by diesel beyond its kinds, so the
+/// messages of PostgreSQL (class 08, 53100, 53300, 57014, 57P01–57P03,
+/// 25006) and SQLite (SQLITE_FULL, SQLITE_BUSY, SQLITE_READONLY,
+/// SQLITE_IOERR) are matched, lower-cased.
+fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Option<ApiError> {
+    use diesel::result::DatabaseErrorKind as K;
+    match kind {
+        K::ClosedConnection | K::UnableToSendCommand => {
+            return Some(ApiError::DatabaseUnavailable("the connection was lost"))
+        }
+        K::ReadOnlyTransaction => {
+            return Some(ApiError::DatabaseUnavailable("the database is read-only"))
+        }
+        K::SerializationFailure => {
+            return Some(ApiError::DatabaseUnavailable("a concurrent change; retry"))
+        }
+        _ => {}
+    }
+    let m = message.to_ascii_lowercase();
+    let has = |needle: &str| m.contains(needle);
+    if has("disk is full") || has("no space left") || has("could not extend file") {
+        Some(ApiError::InsufficientStorage)
+    } else if has("statement timeout") {
+        Some(ApiError::DatabaseTimeout)
+    } else if has("database is locked") || has("too many clients") || has("too many connections") {
+        Some(ApiError::DatabaseUnavailable("the database is busy"))
+    } else if has("readonly database") || has("read-only transaction") {
+        Some(ApiError::DatabaseUnavailable("the database is read-only"))
+    } else if has("disk i/o error") {
+        Some(ApiError::DatabaseUnavailable(
+            "the database cannot read or write its files",
+        ))
+    } else if has("terminating connection")
+        || has("server closed the connection")
+        || has("no connection to the server")
+        || has("the database system is")
+        || has("connection to server")
+    {
+        Some(ApiError::DatabaseUnavailable("the connection was lost"))
+    } else {
+        None
     }
 }
 
@@ -278,17 +358,9 @@ impl From<crate::domain::money::Overflow> for ApiError {
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(err: diesel::r2d2::PoolError) -> Self {
-        ApiError::Unavailable(format!(
-            "the database is not reachable right now ({})",
-            short(&err)
-        ))
+    fn from(_: diesel::r2d2::PoolError) -> Self {
+        ApiError::DatabaseUnavailable("timed out waiting for a connection")
     }
-}
-
-/// A pool error without connection strings or paths.
-fn short(_err: &diesel::r2d2::PoolError) -> &'static str {
-    "timed out waiting for a connection"
 }
 
 impl ResponseError for ApiError {
@@ -308,7 +380,11 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::DatabaseUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::DatabaseTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -331,8 +407,14 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, allow.join(", ")));
             }
-            ApiError::IdempotencyInProgress | ApiError::Unavailable(_) => {
+            ApiError::IdempotencyInProgress
+            | ApiError::Unavailable(_)
+            | ApiError::DatabaseUnavailable(_)
+            | ApiError::DatabaseTimeout => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::InsufficientStorage => {
+                response.insert_header((header::RETRY_AFTER, "60"));
             }
             _ => {}
         }
@@ -387,6 +469,57 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("idempotency_key_reused", 422, "The Idempotency-Key was already used with a different request body. Keys are kept 24 hours."),
     ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
     ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
+    ("database_unavailable", 503, "The database is away, restarting, read-only or busy, or no connection was free within the pool timeout. Nothing was changed. Retry after the `Retry-After` delay."),
+    ("database_timeout", 504, "A statement ran past the database statement timeout and was cancelled. Nothing was changed. Retry after the `Retry-After` delay."),
+    ("insufficient_storage", 507, "The database's disk is full. Nothing was changed; reads still work."),
     ("not_a_binding_conflict", 409, "Only a declared conflict of interest that has not been released can be released."),
     ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::DatabaseErrorKind as K;
+
+    #[test]
+    fn database_states_are_not_internal_errors() {
+        let cases = [
+            (K::Unknown, "database or disk is full", 507),
+            (
+                K::Unknown,
+                "could not extend file \"base/1/2\": No space left on device",
+                507,
+            ),
+            (
+                K::Unknown,
+                "canceling statement due to statement timeout",
+                504,
+            ),
+            (K::Unknown, "database is locked", 503),
+            (K::Unknown, "sorry, too many clients already", 503),
+            (K::Unknown, "attempt to write a readonly database", 503),
+            (K::Unknown, "disk I/O error", 503),
+            (
+                K::Unknown,
+                "terminating connection due to administrator command",
+                503,
+            ),
+            (K::Unknown, "the database system is shutting down", 503),
+            (
+                K::ClosedConnection,
+                "server closed the connection unexpectedly",
+                503,
+            ),
+            (
+                K::ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction",
+                503,
+            ),
+        ];
+        for (kind, message, status) in cases {
+            let fault = storage_fault(kind, message).unwrap_or_else(|| panic!("{message}"));
+            assert_eq!(fault.status_code().as_u16(), status, "{message}");
+        }
+        assert!(storage_fault(K::Unknown, "syntax error at or near").is_none());
+    }
+}

@@ -129,7 +129,7 @@ fn main() -> ExitCode {
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
     samverkan::telemetry::init(settings.log_format);
-    samverkan::db::connect(&settings.database_url, 1)?;
+    samverkan::db::connect(&settings.database_url, 1, settings.database_timeouts)?;
     tracing::info!(
         backend = settings.database_url.backend_name(),
         "migrations applied"
@@ -216,7 +216,7 @@ fn prepare_demo(settings: &mut Settings) -> anyhow::Result<()> {
 }
 
 fn load_demo(settings: &Settings) -> anyhow::Result<String> {
-    let pool = samverkan::db::connect(&settings.database_url, 1)?;
+    let pool = samverkan::db::connect(&settings.database_url, 1, settings.database_timeouts)?;
     let mut conn = pool.get()?;
     let ids =
         samverkan::demo::load(&mut conn).map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?;

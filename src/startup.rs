@@ -199,7 +199,11 @@ impl Application {
                 "no JWT key is configured: every token is refused, only public reads work"
             );
         }
-        let pool = db::connect(&settings.database_url, settings.pool_size)?;
+        let pool = db::connect(
+            &settings.database_url,
+            settings.pool_size,
+            settings.database_timeouts,
+        )?;
         Self::build_with_pool(settings, pool, verifier)
     }
 

@@ -41,7 +41,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .db(|conn| {
             diesel::sql_query("SELECT 1")
                 .execute(conn)
-                .map_err(|_| ApiError::Unavailable("the database did not answer".into()))
+                .map_err(|_| ApiError::DatabaseUnavailable("the database did not answer"))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))

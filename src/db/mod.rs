@@ -18,7 +18,7 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseTimeouts, DatabaseUrl};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -38,11 +38,12 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    timeouts: DatabaseTimeouts,
 }
 
 impl ConnectionManager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+    pub fn new(url: DatabaseUrl, timeouts: DatabaseTimeouts) -> Self {
+        Self { url, timeouts }
     }
 }
 
@@ -52,17 +53,28 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
-            DatabaseUrl::Postgres { url } => PgConnection::establish(url)
-                .map(DbConnection::Postgres)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres { url } => {
+                let mut conn =
+                    PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                // No statement runs unbounded: a slow or stuck database
+                // answers 504 `database_timeout` instead of holding the
+                // request and its connection.
+                diesel::sql_query(format!(
+                    "SET statement_timeout = {}",
+                    self.timeouts.statement_ms
+                ))
+                .execute(&mut conn)
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgres(conn))
+            }
             DatabaseUrl::Sqlite { path } => {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                // busy_timeout first, so the others wait instead of failing.
+                // busy_timeout first, so the others wait (bounded) instead of failing.
                 for pragma in [
-                    "PRAGMA busy_timeout = 5000",
-                    "PRAGMA foreign_keys = ON",
-                    "PRAGMA synchronous = NORMAL",
+                    format!("PRAGMA busy_timeout = {}", self.timeouts.statement_ms),
+                    "PRAGMA foreign_keys = ON".to_owned(),
+                    "PRAGMA synchronous = NORMAL".to_owned(),
                 ] {
                     diesel::sql_query(pragma)
                         .execute(&mut conn)
@@ -86,8 +98,12 @@ impl ManageConnection for ConnectionManager {
 }
 
 /// Builds the pool and applies pending migrations.
-pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
-    let manager = ConnectionManager::new(url.clone());
+pub fn connect(
+    url: &DatabaseUrl,
+    pool_size: u32,
+    timeouts: DatabaseTimeouts,
+) -> anyhow::Result<DbPool> {
+    let manager = ConnectionManager::new(url.clone(), timeouts);
     if let DatabaseUrl::Sqlite { .. } = url {
         // WAL is a property of the database file: set it once.
         let mut conn = manager
@@ -97,7 +113,7 @@ pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
     }
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(Duration::from_millis(timeouts.pool_checkout_ms))
         // No `SELECT 1` before every checkout: it doubles the round trips of
         // every request. A connection that broke is dropped by `has_broken`.
         .test_on_check_out(false)
@@ -106,7 +122,16 @@ pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
             anyhow::anyhow!("cannot connect to the {} database: {e}", url.backend_name())
         })?;
     let mut conn = pool.get()?;
+    // Migrations are not bounded by the statement timeout of requests.
+    let postgres = matches!(*conn, DbConnection::Postgres(_));
+    if postgres {
+        diesel::sql_query("SET statement_timeout = 0").execute(&mut *conn)?;
+    }
     run_migrations(&mut conn)?;
+    if postgres {
+        diesel::sql_query(format!("SET statement_timeout = {}", timeouts.statement_ms))
+            .execute(&mut *conn)?;
+    }
     Ok(pool)
 }
 

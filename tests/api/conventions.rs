@@ -186,7 +186,7 @@ fn the_demo_data_loads_and_serves() {
         dir.path().join("demo.db").display()
     ))
     .unwrap();
-    let pool = samverkan::db::connect(&url, 2).unwrap();
+    let pool = samverkan::db::connect(&url, 2, Default::default()).unwrap();
     let ids = samverkan::demo::load(&mut pool.get().unwrap()).expect("demo data loads");
     let app = spawn_app_with(|s| s.database_url = url.clone());
     let org = app

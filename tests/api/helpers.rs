@@ -181,6 +181,11 @@ pub fn race<T: Send + 'static>(
 }
 
 impl TestApp {
+    /// The database URL the server runs on (a SQLite file or a PostgreSQL schema).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// A second server process-alike (its own pool, its own workers) on the
     /// same database: a replica of the API, for races across replicas.
     pub fn replica(&self) -> TestApp {

@@ -6,6 +6,7 @@ mod auth;
 mod city_units;
 mod conventions;
 mod dialogue_events;
+mod faults;
 mod grant_invariants;
 mod grants;
 mod invariants;
