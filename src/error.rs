@@ -374,4 +374,6 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
     ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
     ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
+    ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
+    ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
 ];

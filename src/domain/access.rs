@@ -107,6 +107,9 @@ pub enum Action {
     ManageGrantProgramme(CityUnitId),
     /// Apply, complete, report and withdraw for this organisation.
     ApplyForGrant(OrganisationId),
+    /// Accept or decline this organisation's invitation to be a party to a
+    /// partnership another organisation proposed (consent).
+    AnswerPartnershipInvitation(OrganisationId),
 }
 
 /// Why an action is refused.
@@ -165,6 +168,7 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             _ => false,
         },
         ApplyForGrant(organisation) => principal.is_member_of(organisation),
+        AnswerPartnershipInvitation(organisation) => principal.is_member_of(organisation),
     }
 }
 
@@ -202,6 +206,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::ReadPartnershipInternals => "internal notes are for the city only".into(),
         Action::ManageGrantProgramme(_) => "only staff of the owning unit and city admins handle this programme".into(),
         Action::ApplyForGrant(_) => "an organisation applies, completes and reports only for itself".into(),
+        Action::AnswerPartnershipInvitation(_) => "only the invited organisation accepts or declines its invitation to be a party".into(),
     }))
 }
 
