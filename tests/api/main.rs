@@ -8,5 +8,6 @@ mod conventions;
 mod dialogue_events;
 mod grants;
 mod organisations;
+mod partnership_invariants;
 mod partnerships;
 mod spec;
