@@ -311,7 +311,11 @@ fn load_partnerships(
     use crate::db::partnerships::{self as store, ActionInput, Actor, Commitment, NewFundingLine};
     use crate::domain::partnership::{
         CommitmentStatus, Initiator, PartnershipAction as A, PartnershipDetails, PartnershipForm,
-        Party, PartyRole,
+        Party, PartyRole, PartyStatus,
+    };
+    let sek = |kronor| {
+        crate::domain::money::Sek::positive(kronor)
+            .map_err(|why| ApiError::Internal(anyhow::anyhow!("demo amount: {why}")))
     };
     let actor = Actor {
         subject: "demo-loader".into(),
@@ -324,6 +328,7 @@ fn load_partnerships(
         role,
         joined_on: day(joined),
         left_on: None,
+        status: PartyStatus::Active,
     };
     let details = |title: &str,
                    purpose: &str,
@@ -404,7 +409,7 @@ fn load_partnerships(
                 source_unit,
                 source_name,
                 year: 2015,
-                amount_sek,
+                amount_sek: sek(amount_sek)?,
             },
         )?;
     }
@@ -497,7 +502,7 @@ fn load_partnerships(
             source_unit: Some(demo.vastra_goteborg),
             source_name: Some("Garaget, summer 2015 (Tynnered)".into()),
             year: 2015,
-            amount_sek: 75_000,
+            amount_sek: sek(75_000)?,
         },
     )?;
 

@@ -474,6 +474,8 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("insufficient_storage", 507, "The database's disk is full. Nothing was changed; reads still work."),
     ("not_a_binding_conflict", 409, "Only a declared conflict of interest that has not been released can be released."),
     ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
+    ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
+    ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
 ];
 
 #[cfg(test)]

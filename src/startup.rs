@@ -120,6 +120,8 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::partnerships::list_parties)
                 .service(api::partnerships::add_party)
                 .service(api::partnerships::remove_party)
+                .service(api::partnerships::accept_partnership_invitation)
+                .service(api::partnerships::decline_partnership_invitation)
                 .service(api::partnerships::get_contributions)
                 .service(api::partnerships::add_funding_line)
                 .service(api::partnerships::add_in_kind)

@@ -13,29 +13,38 @@ use super::extract::{JsonBody, OptionalJsonBody, Precondition};
 use super::{all_valid, field_errors, merge_patch_field, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::partnerships::{
-    self as store, ActionInput, Actor, Commitment, FollowUp, InKind, ListScope, Loaded,
+    self as store, ActionInput, Actor, Answer, Commitment, FollowUp, InKind, ListScope, Loaded,
     NewFundingLine, PartnershipFilter,
 };
 use crate::db::DbConnection;
 use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
+use crate::domain::money::Sek;
 use crate::domain::partnership::{
-    funding_totals, is_party, CommitmentStatus, FollowUpKind, FundingLine, InKindKind, Initiator,
-    PartnershipAction, PartnershipDetails, PartnershipForm, PartnershipStatus, Party, PartyRole,
+    check_follow_up_voice, check_invitation_answer, funding_totals, in_kind_total, is_party,
+    may_add_party, may_file_follow_up, may_record_in_kind, party_shown_to, status_when_named,
+    CommitmentStatus, FollowUpKind, FollowUpVoice, FundingLine, InKindKind, Initiator,
+    InvitationRefusal, Partnership, PartnershipAction, PartnershipDetails, PartnershipForm,
+    PartnershipStatus, Party, PartyRole, PartyStatus,
 };
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 
-/// An organisation party to a partnership.
+/// An organisation named in a partnership: a party (`active`), or
+/// `invited` by the proposing organisation and not a party until it accepts.
+/// Invitations are shown to the city, the parties and the invited
+/// organisation only; others see the organisations that are (or were) parties.
 #[derive(Serialize, ToSchema)]
 pub struct PartyView {
     pub organisation_id: OrganisationId,
     pub role: PartyRole,
+    /// When it joins (joined); for an invitation, from when it would.
     pub joined_on: NaiveDate,
     /// Set when the organisation has left; it stays in the record.
     pub left_on: Option<NaiveDate>,
+    pub status: PartyStatus,
 }
 
 impl From<Party> for PartyView {
@@ -45,8 +54,19 @@ impl From<Party> for PartyView {
             role: p.role,
             joined_on: p.joined_on,
             left_on: p.left_on,
+            status: p.status,
         }
     }
+}
+
+/// The parties (and invitations) the caller is shown.
+fn parties_for(principal: &Principal, p: &Partnership, parties: &[Party]) -> Vec<PartyView> {
+    parties
+        .iter()
+        .filter(|party| party_shown_to(principal, p, parties, party))
+        .cloned()
+        .map(Into::into)
+        .collect()
 }
 
 /// A funding line.
@@ -59,7 +79,8 @@ pub struct FundingLineView {
     pub source_name: String,
     #[schema(example = 2015)]
     pub year: i32,
-    #[schema(example = 300000)]
+    /// Whole kronor for the year, 1 to 10^12.
+    #[schema(example = 300000, minimum = 1, maximum = 1000000000000_i64)]
     pub amount_sek: i64,
 }
 
@@ -70,22 +91,24 @@ impl From<FundingLine> for FundingLineView {
             source_unit_id: l.source_unit,
             source_name: l.source_name,
             year: l.year,
-            amount_sek: l.amount_sek,
+            amount_sek: l.amount_sek.kronor(),
         }
     }
 }
 
-/// A sum for a year.
+/// A sum for a year (a checked sum, never negative).
 #[derive(Serialize, ToSchema)]
 pub struct YearTotal {
     pub year: i32,
+    #[schema(minimum = 0)]
     pub amount_sek: i64,
 }
 
-/// A sum for a source.
+/// A sum for a source (a checked sum, never negative).
 #[derive(Serialize, ToSchema)]
 pub struct SourceTotal {
     pub source_name: String,
+    #[schema(minimum = 0)]
     pub amount_sek: i64,
 }
 
@@ -104,13 +127,16 @@ pub struct FundingView {
     pub lines: Vec<FundingLineView>,
     pub by_year: Vec<YearTotal>,
     pub by_source: Vec<SourceTotal>,
+    /// The checked sum of every line, never negative.
+    #[schema(minimum = 0)]
     pub total_sek: i64,
 }
 
-impl From<Vec<FundingLine>> for FundingView {
-    fn from(lines: Vec<FundingLine>) -> Self {
-        let totals = funding_totals(&lines);
-        FundingView {
+impl TryFrom<Vec<FundingLine>> for FundingView {
+    type Error = ApiError;
+    fn try_from(lines: Vec<FundingLine>) -> Result<Self, ApiError> {
+        let totals = funding_totals(&lines)?;
+        Ok(FundingView {
             by_year: totals
                 .by_year
                 .into_iter()
@@ -126,7 +152,7 @@ impl From<Vec<FundingLine>> for FundingView {
                 .collect(),
             total_sek: totals.total_sek,
             lines: lines.into_iter().map(Into::into).collect(),
-        }
+        })
     }
 }
 
@@ -140,6 +166,8 @@ pub struct InKindView {
     pub kind: InKindKind,
     #[schema(example = "The activity house in Gunnared, two evenings a week")]
     pub description: String,
+    /// Whole kronor, 0 to 10^12.
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub estimated_value_sek: Option<i64>,
 }
 
@@ -151,7 +179,7 @@ impl From<InKind> for InKindView {
             unit_id: c.unit,
             kind: c.kind,
             description: c.description,
-            estimated_value_sek: c.estimated_value_sek,
+            estimated_value_sek: c.estimated_value_sek.map(Sek::kronor),
         }
     }
 }
@@ -176,7 +204,7 @@ impl From<InKind> for InKindView {
     "registry_number": "SRF 2015/0042",
     "status": "active",
     "allowed_actions": ["extend", "amend", "terminate", "conclude"],
-    "parties": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "role": "lead", "joined_on": "2015-01-01", "left_on": null}],
+    "parties": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "role": "lead", "joined_on": "2015-01-01", "left_on": null, "status": "active"}],
     "funding": {"lines": [], "by_year": [{"year": 2015, "amount_sek": 400000}], "by_source": [], "total_sek": 400000},
     "external_id": null,
     "version": 6,
@@ -208,6 +236,7 @@ pub struct PartnershipView {
     /// City only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_notes: Option<String>,
+    /// Parties and, for those who may see them, invitations.
     pub parties: Vec<PartyView>,
     pub funding: FundingView,
     pub external_id: Option<String>,
@@ -219,11 +248,11 @@ pub struct PartnershipView {
 /// A partnership with what its view shows beside it.
 struct Full {
     loaded: Loaded,
-    funding: Vec<FundingLine>,
+    funding: FundingView,
 }
 
 fn full(conn: &mut DbConnection, loaded: Loaded) -> Result<Full, ApiError> {
-    let funding = store::funding_lines(conn, loaded.partnership.id)?;
+    let funding = store::funding_lines(conn, loaded.partnership.id)?.try_into()?;
     Ok(Full { loaded, funding })
 }
 
@@ -238,6 +267,7 @@ impl PartnershipView {
         } = f;
         let city = can(principal, Action::ReadPartnershipInternals);
         let contacts = city || is_party(principal, &p, &parties);
+        let parties = parties_for(principal, &p, &parties);
         let d = p.details;
         PartnershipView {
             id: p.id,
@@ -257,8 +287,8 @@ impl PartnershipView {
             status: p.status,
             allowed_actions: p.status.allowed_actions(),
             internal_notes: d.internal_notes.filter(|_| city),
-            parties: parties.into_iter().map(Into::into).collect(),
-            funding: funding.into(),
+            parties,
+            funding,
             external_id: d.external_id,
             version: p.version,
             created_at: p.created_at,
@@ -294,7 +324,9 @@ fn check_target_groups(groups: &[String], errors: &mut Vec<FieldError>) {
     }
 }
 
-/// A party named when a partnership is created.
+/// A party named when a partnership is created. Named by the city, it is a
+/// party; named by a partner for another organisation, it is `invited` and
+/// becomes a party only when that organisation accepts.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewParty {
@@ -414,6 +446,7 @@ impl CreatePartnership {
                 role: PartyRole::Lead,
                 joined_on: self.start_date,
                 left_on: None,
+                status: status_when_named(principal, org),
             });
         }
         for (i, p) in self.parties.iter().enumerate() {
@@ -434,6 +467,7 @@ impl CreatePartnership {
                 role: p.role.unwrap_or(PartyRole::Member),
                 joined_on: p.joined_on.unwrap_or(self.start_date),
                 left_on: None,
+                status: status_when_named(principal, p.organisation_id),
             });
         }
         if parties.is_empty() {
@@ -625,7 +659,8 @@ fn visible(principal: &Principal, l: &Loaded) -> Result<(), ApiError> {
 /// List partnerships
 ///
 /// Anyone sees agreed, active, concluded and terminated partnerships; the
-/// city sees all; an organisation also sees the proposals it is party to.
+/// city sees all; an organisation also sees the proposals it is party to or
+/// invited to.
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
@@ -666,7 +701,7 @@ pub async fn list_partnerships(
                 .map(|p| {
                     Ok((
                         store::parties(conn, p.id)?,
-                        store::funding_lines(conn, p.id)?,
+                        FundingView::try_from(store::funding_lines(conn, p.id)?)?,
                     ))
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
@@ -675,7 +710,17 @@ pub async fn list_partnerships(
         .await?;
     let mut extras = extras.into_iter();
     Ok(respond::page(&req, page, |partnership| {
-        let (parties, funding) = extras.next().unwrap_or_default();
+        let (parties, funding) = extras.next().unwrap_or_else(|| {
+            (
+                Vec::new(),
+                FundingView {
+                    lines: Vec::new(),
+                    by_year: Vec::new(),
+                    by_source: Vec::new(),
+                    total_sek: 0,
+                },
+            )
+        });
         PartnershipView::for_caller(
             Full {
                 loaded: Loaded {
@@ -690,6 +735,13 @@ pub async fn list_partnerships(
 }
 
 /// Read a partnership
+///
+/// Public ones for anyone; others for the city, the parties and the
+/// organisations invited to them. An invited organisation sees the
+/// partnership as an invitation: what the public sees of an agreed one (no
+/// contact details, no internal notes, no history), with the parties and
+/// its own invitation; it takes no action but `accept` or `decline`.
+/// Invitations are shown only to the city, the parties and the invitee.
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
@@ -724,8 +776,10 @@ pub async fn get_partnership(
 /// Propose a partnership
 ///
 /// A partner proposes for its own organisation (the initiative should come
-/// from the organisation); city staff register one for their unit, naming the
-/// initiating organisation when there is one. It starts as a `proposal`.
+/// from the organisation); other organisations it names in `parties` are
+/// `invited` and become parties only when they accept. City staff register
+/// one for their unit, naming the initiating organisation when there is one;
+/// the organisations the city names are parties. It starts as a `proposal`.
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),
@@ -1012,7 +1066,7 @@ pub struct AddParty {
     security((), ("bearer" = [])),
     params(("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
-        (status = 200, description = "Parties, past ones with `left_on`", body = PartyList),
+        (status = 200, description = "Parties, past ones with `left_on`; invitations (`status: invited`) for the city, the parties and the invited organisation", body = PartyList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
     )
@@ -1024,11 +1078,12 @@ pub async fn list_parties(
     id: web::Path<PartnershipId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let principal = caller.0.clone();
     let loaded = state
-        .db(move |conn| store::load_visible(conn, id, &caller.0))
+        .db(move |conn| store::load_visible(conn, id, &principal))
         .await?;
     Ok(HttpResponse::Ok().json(PartyList {
-        items: loaded.parties.into_iter().map(Into::into).collect(),
+        items: parties_for(&caller.0, &loaded.partnership, &loaded.parties),
         next_cursor: None,
     }))
 }
@@ -1036,7 +1091,10 @@ pub async fn list_parties(
 /// Add a party
 ///
 /// Organisations join running partnerships too (the IOP on unaccompanied
-/// minors grew from 7 to 9). Staff of the responsible unit and admins.
+/// minors grew from 7 to 9). Staff of the responsible unit and admins add
+/// parties while the partnership is open. The proposing organisation invites
+/// organisations to its own proposal (while it is a `proposal`): they are
+/// `invited` until they accept.
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),
@@ -1046,9 +1104,9 @@ pub async fn list_parties(
         (status = 201, description = "Every party after the change", body = PartyList),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not staff of the responsible unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of the responsible unit, nor an admin, nor the proposing organisation of a proposal", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already a party; the partnership is closed; or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a party (`already_party`) or invited (`already_invited`); the partnership is closed; or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
@@ -1063,6 +1121,7 @@ pub async fn add_party(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let req = body.0;
+    let principal = caller.0.clone();
     let party = Party {
         organisation_id: req.organisation_id,
         role: req.role.unwrap_or(PartyRole::Member),
@@ -1070,15 +1129,163 @@ pub async fn add_party(
             .joined_on
             .unwrap_or_else(|| crate::domain::now().date_naive()),
         left_on: None,
+        status: status_when_named(&caller.0, req.organisation_id),
     };
     let actor = Actor::from(&caller.0);
-    let parties = state
-        .db(move |conn| store::add_party(conn, id, &actor, manage(&caller.0), party))
+    let (partnership, parties) = state
+        .db(move |conn| {
+            let authorize_add = |l: &Loaded| {
+                visible(&principal, l)?;
+                Ok(may_add_party(&principal, &l.partnership)?)
+            };
+            let parties = store::add_party(conn, id, &actor, authorize_add, party)?;
+            Ok((store::find(conn, id)?.ok_or(ApiError::NotFound)?, parties))
+        })
         .await?;
     Ok(HttpResponse::Created().json(PartyList {
-        items: parties.into_iter().map(Into::into).collect(),
+        items: parties_for(&caller.0, &partnership, &parties),
         next_cursor: None,
     }))
+}
+
+/// An answer to an invitation; the reason is optional and kept in the history.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "We have no capacity this year"}))]
+pub struct InvitationAnswer {
+    pub reason: Option<String>,
+}
+
+fn answer(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: PartnershipId,
+    organisation: OrganisationId,
+    answer: Answer,
+    body: Option<InvitationAnswer>,
+) -> impl std::future::Future<Output = Result<(Partnership, Vec<Party>), ApiError>> {
+    let reason = body.unwrap_or_default().reason;
+    async move {
+        if reason
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty() || r.len() > 2000)
+        {
+            return Err(ApiError::invalid("reason", "must be 1 to 2000 characters"));
+        }
+        let actor = Actor::from(&principal);
+        state
+            .db(move |conn| {
+                let authorize_answer = |l: &Loaded| {
+                    check_invitation_answer(&principal, &l.partnership, &l.parties, organisation)
+                        .map_err(|refusal| match refusal {
+                            InvitationRefusal::NotFound => ApiError::NotFound,
+                            InvitationRefusal::Refused(r) => r.into(),
+                            InvitationRefusal::NotInvited => ApiError::Conflict {
+                                code: "not_invited",
+                                detail: "the organisation is already a party; there is no invitation to answer".into(),
+                            },
+                        })
+                };
+                let parties = store::answer_invitation(
+                    conn,
+                    id,
+                    organisation,
+                    answer,
+                    reason.as_deref(),
+                    &actor,
+                    authorize_answer,
+                )?;
+                Ok((store::find(conn, id)?.ok_or(ApiError::NotFound)?, parties))
+            })
+            .await
+    }
+}
+
+/// Accept an invitation to be a party
+///
+/// An organisation named by another organisation's proposal is `invited`,
+/// not a party: it reads the partnership (without contact details or
+/// history) and accepts or declines here. Accepting makes it a party, in the
+/// history. Only a member of the invited organisation answers; city roles
+/// are refused (403), another organisation's partner learns nothing (404).
+#[utoipa::path(
+    tag = "partnerships",
+    security(("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("organisation_id" = OrganisationId, Path, description = "The invited organisation (the caller's own)"),
+    ),
+    request_body(content = Option<InvitationAnswer>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A party now; every party after the change", body = PartyList),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A city role: only the invited organisation answers", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such partnership or invitation, or not the caller's organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a party (`not_invited`); or the partnership is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid reason", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/partnerships/{id}/parties/{organisation_id}/accept")]
+pub async fn accept_partnership_invitation(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(PartnershipId, OrganisationId)>,
+    body: OptionalJsonBody<InvitationAnswer>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, organisation) = path.into_inner();
+    let (partnership, parties) = answer(
+        state,
+        caller.0.clone(),
+        id,
+        organisation,
+        Answer::Accept,
+        body.0,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(PartyList {
+        items: parties_for(&caller.0, &partnership, &parties),
+        next_cursor: None,
+    }))
+}
+
+/// Decline an invitation to be a party
+///
+/// The invitation is removed (the history keeps the answer, with an optional
+/// reason); the organisation no longer sees the proposal unless it is public.
+/// Who may answer: as for `accept`.
+#[utoipa::path(
+    tag = "partnerships",
+    security(("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("organisation_id" = OrganisationId, Path, description = "The invited organisation (the caller's own)"),
+    ),
+    request_body(content = Option<InvitationAnswer>, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Declined"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A city role: only the invited organisation answers", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such partnership or invitation, or not the caller's organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a party (`not_invited`); or the partnership is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid reason", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/partnerships/{id}/parties/{organisation_id}/decline")]
+pub async fn decline_partnership_invitation(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(PartnershipId, OrganisationId)>,
+    body: OptionalJsonBody<InvitationAnswer>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, organisation) = path.into_inner();
+    answer(state, caller.0, id, organisation, Answer::Decline, body.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// When a party leaves.
@@ -1136,7 +1343,9 @@ pub async fn remove_party(
 pub struct ContributionsView {
     pub funding: FundingView,
     pub in_kind: Vec<InKindView>,
-    /// The estimated value of in-kind contributions, where estimated.
+    /// The estimated value of in-kind contributions, where estimated (a
+    /// checked sum, never negative).
+    #[schema(minimum = 0)]
     pub in_kind_estimated_sek: i64,
 }
 
@@ -1151,8 +1360,8 @@ pub struct CreateFundingLine {
     pub source_name: Option<String>,
     #[schema(minimum = 1900, maximum = 2200)]
     pub year: i32,
-    /// Whole kronor, more than zero.
-    #[schema(minimum = 1)]
+    /// Whole kronor for the year, 1 to 10^12 (a line of zero funds nothing).
+    #[schema(minimum = 1, maximum = 1000000000000_i64)]
     pub amount_sek: i64,
 }
 
@@ -1167,6 +1376,9 @@ pub struct CreateInKind {
     pub unit_id: Option<CityUnitId>,
     pub kind: InKindKind,
     pub description: String,
+    /// Whole kronor, 0 to 10^12 (zero: given, of no money value); leave out
+    /// when not estimated.
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub estimated_value_sek: Option<i64>,
 }
 
@@ -1196,9 +1408,9 @@ pub async fn get_contributions(
             Ok((store::funding_lines(conn, id)?, store::in_kind(conn, id)?))
         })
         .await?;
-    let in_kind_estimated_sek = in_kind.iter().filter_map(|c| c.estimated_value_sek).sum();
+    let in_kind_estimated_sek = in_kind_total(in_kind.iter().map(|c| c.estimated_value_sek))?;
     Ok(HttpResponse::Ok().json(ContributionsView {
-        funding: funding.into(),
+        funding: funding.try_into()?,
         in_kind: in_kind.into_iter().map(Into::into).collect(),
         in_kind_estimated_sek,
     }))
@@ -1237,12 +1449,9 @@ pub async fn add_funding_line(
     if !(1900..=2200).contains(&req.year) {
         errors.push(FieldError::new("year", "must be a year such as 2015"));
     }
-    if req.amount_sek <= 0 {
-        errors.push(FieldError::new(
-            "amount_sek",
-            "must be more than zero kronor",
-        ));
-    }
+    let amount_sek = Sek::positive(req.amount_sek)
+        .map_err(|why| errors.push(FieldError::new("amount_sek", why)))
+        .unwrap_or(Sek::ZERO);
     if req
         .source_name
         .as_deref()
@@ -1265,7 +1474,7 @@ pub async fn add_funding_line(
             source_unit: req.source_unit_id,
             source_name: req.source_name,
             year: req.year,
-            amount_sek: req.amount_sek,
+            amount_sek,
         },
     )?;
     let actor = Actor::from(&caller.0);
@@ -1318,12 +1527,11 @@ pub async fn add_in_kind(
             "must be 1 to 2000 characters",
         ));
     }
-    if req.estimated_value_sek.is_some_and(|v| v < 0) {
-        errors.push(FieldError::new(
-            "estimated_value_sek",
-            "must not be negative",
-        ));
-    }
+    let estimated_value_sek = req.estimated_value_sek.map(|v| {
+        Sek::new(v)
+            .map_err(|why| errors.push(FieldError::new("estimated_value_sek", why)))
+            .unwrap_or(Sek::ZERO)
+    });
     let contribution = all_valid(
         errors,
         InKind {
@@ -1332,7 +1540,7 @@ pub async fn add_in_kind(
             unit: req.unit_id,
             kind: req.kind,
             description: req.description,
-            estimated_value_sek: req.estimated_value_sek,
+            estimated_value_sek,
         },
     )?;
     let principal = caller.0.clone();
@@ -1346,12 +1554,11 @@ pub async fn add_in_kind(
                 &actor,
                 |l| {
                     visible(&principal, l)?;
-                    if own.is_some_and(|o| principal.is_member_of(o)) {
-                        return Ok(());
-                    }
-                    Ok(authorize(
+                    Ok(may_record_in_kind(
                         &principal,
-                        Action::ManagePartnership(l.partnership.details.responsible_unit),
+                        &l.partnership,
+                        &l.parties,
+                        own,
                     )?)
                 },
                 contribution,
@@ -1623,10 +1830,15 @@ pub struct CreateFollowUp {
     pub kind: FollowUpKind,
     pub summary: String,
     pub participants: Option<String>,
+    /// The organisation's own rating of how it was received ("bemötande"),
+    /// 1 (poor) to 5 (very good): only a member of the organisation sets it
+    /// (for the city it is a 422).
     #[schema(minimum = 1, maximum = 5)]
     pub perceived_reception: Option<i32>,
+    /// The effects the organisation saw: its own, like the rating.
     pub effects: Option<String>,
-    /// The organisation a partner files for (its own; required from partners).
+    /// The organisation a partner files for (its own; required from
+    /// partners; the city files as the city and does not send it).
     pub organisation_id: Option<OrganisationId>,
 }
 
@@ -1663,7 +1875,9 @@ pub async fn list_follow_ups(
 /// File a follow-up
 ///
 /// The responsible unit files any kind; an organisation party to the
-/// partnership files its own reports (`kind: report`).
+/// partnership files its own reports (`kind: report`). The perceived
+/// reception and the effects are the organisation's own rating: only its
+/// members record them; the city sending them (or `organisation_id`) is a 422.
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),
@@ -1690,7 +1904,14 @@ pub async fn add_follow_up(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let req = body.0;
-    let mut errors = Vec::new();
+    let mut errors = check_follow_up_voice(
+        &caller.0,
+        FollowUpVoice {
+            organisation: req.organisation_id,
+            perceived_reception: req.perceived_reception.is_some(),
+            effects: req.effects.is_some(),
+        },
+    );
     if req.summary.trim().is_empty() || req.summary.len() > 20000 {
         errors.push(FieldError::new("summary", "must be 1 to 20000 characters"));
     }
@@ -1703,45 +1924,39 @@ pub async fn add_follow_up(
             "must be 1 (poor) to 5 (very good)",
         ));
     }
-    let follow_up = all_valid(
-        errors,
-        FollowUp {
-            id: Uuid::now_v7(),
-            held_on: req.held_on,
-            kind: req.kind,
-            summary: req.summary,
-            participants: req.participants,
-            perceived_reception: req.perceived_reception,
-            effects: req.effects,
-            filed_by_organisation: if caller.0.is_city() {
-                None
-            } else {
-                req.organisation_id
-            },
-            created_at: crate::domain::now(),
-        },
-    )?;
+    let follow_up = FollowUp {
+        id: Uuid::now_v7(),
+        held_on: req.held_on,
+        kind: req.kind,
+        summary: req.summary,
+        participants: req.participants,
+        perceived_reception: req.perceived_reception,
+        effects: req.effects,
+        filed_by_organisation: req.organisation_id,
+        created_at: crate::domain::now(),
+    };
     let principal = caller.0.clone();
     let actor = Actor::from(&caller.0);
     let added = state
         .db(move |conn| {
-            store::add_follow_up(conn, id, &actor, |l| {
-                visible(&principal, l)?;
-                if can(&principal, Action::ManagePartnership(l.partnership.details.responsible_unit)) {
-                    return Ok(());
-                }
-                let own_report = follow_up.kind == FollowUpKind::Report
-                    && follow_up.filed_by_organisation.is_some_and(|o| {
-                        principal.is_member_of(o) && l.parties.iter().any(|p| p.organisation_id == o && p.is_current())
-                    });
-                if own_report {
-                    return Ok(());
-                }
-                Err(ApiError::Forbidden {
-                    code: "forbidden",
-                    detail: "a party files its own reports (kind `report`, its organisation_id); the responsible unit files the rest".into(),
-                })
-            }, follow_up.clone())
+            store::add_follow_up(
+                conn,
+                id,
+                &actor,
+                // Who may file comes first (403), then every invalid field (422).
+                |l| {
+                    visible(&principal, l)?;
+                    may_file_follow_up(
+                        &principal,
+                        &l.partnership,
+                        &l.parties,
+                        follow_up.kind,
+                        follow_up.filed_by_organisation,
+                    )?;
+                    all_valid(errors, ())
+                },
+                follow_up.clone(),
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(FollowUpView::from(added)))

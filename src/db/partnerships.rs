@@ -12,14 +12,17 @@ use super::schema::{
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
     partnership_parties as pp, partnerships as p,
 };
-use super::{contains_pattern, corrupt, list_column, parse, write_transaction, DbConnection};
+use super::{
+    contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
+};
 use crate::domain::access::Principal;
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
+use crate::domain::money::Sek;
 use crate::domain::organisation::search_key;
 use crate::domain::partnership::{
     CommitmentStatus, FollowUpKind, FundingLine, InKindKind, Partnership, PartnershipAction,
-    PartnershipDetails, PartnershipForm, PartnershipStatus, Party,
+    PartnershipDetails, PartnershipForm, PartnershipStatus, Party, PartyStatus,
 };
 use crate::domain::{now, FieldError, IfMatch, Version};
 use crate::error::ApiError;
@@ -246,18 +249,25 @@ pub fn find(conn: &mut DbConnection, id: PartnershipId) -> Result<Option<Partner
 }
 
 pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>, ApiError> {
-    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = pp::table
+    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>, String)> = pp::table
         .filter(pp::partnership_id.eq(id.to_string()))
         .order((pp::joined_on.asc(), pp::organisation_id.asc()))
-        .select((pp::organisation_id, pp::role, pp::joined_on, pp::left_on))
+        .select((
+            pp::organisation_id,
+            pp::role,
+            pp::joined_on,
+            pp::left_on,
+            pp::status,
+        ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(o, role, joined_on, left_on)| {
+        .map(|(o, role, joined_on, left_on, status)| {
             Ok(Party {
                 organisation_id: parse(&o, "organisation id")?,
                 role: parse(&role, "party role")?,
                 joined_on,
                 left_on,
+                status: parse(&status, "party status")?,
             })
         })
         .collect()
@@ -276,6 +286,16 @@ fn load(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, ApiError> 
         partnership,
         parties,
     })
+}
+
+/// Locks the partnership's row, then loads it with its parties: "lock,
+/// check, write". Every write of a partnership or of what belongs to it
+/// starts here, inside its [`write_transaction`], so the rules it checks
+/// (parties, status, version) read every committed write and hold until
+/// commit, also across replicas of the service.
+fn load_for_write(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, ApiError> {
+    lock(conn, Guard::Partnership, &id)?;
+    load(conn, id)
 }
 
 /// Loads a partnership the caller may see (404 otherwise), with its parties.
@@ -355,9 +375,18 @@ fn insert_party(conn: &mut DbConnection, id: PartnershipId, party: &Party) -> Re
             pp::role.eq(party.role.as_str()),
             pp::joined_on.eq(party.joined_on),
             pp::left_on.eq(party.left_on),
+            pp::status.eq(party.status.as_str()),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// How the history names a party: `{id} ({role})`, marked when invited.
+fn party_label(party: &Party) -> String {
+    match party.status {
+        PartyStatus::Active => format!("{} ({})", party.organisation_id, party.role),
+        PartyStatus::Invited => format!("{} ({}, invited)", party.organisation_id, party.role),
+    }
 }
 
 /// Creates a partnership (a proposal) with its first parties.
@@ -403,7 +432,7 @@ pub fn insert(
             details.end_date,
             first_parties
                 .iter()
-                .map(|p| format!("{} ({})", p.organisation_id, p.role))
+                .map(party_label)
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -492,7 +521,7 @@ pub fn update(
     change: impl FnOnce(PartnershipDetails, PartnershipStatus) -> Result<PartnershipDetails, ApiError>,
 ) -> Result<Loaded, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         precondition_holds(&loaded.partnership, precondition)?;
         still_open(&loaded.partnership)?;
@@ -553,7 +582,7 @@ pub fn act(
     input: ActionInput,
 ) -> Result<Loaded, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         precondition_holds(&loaded.partnership, input.precondition)?;
         let current = loaded.partnership.status;
@@ -635,7 +664,8 @@ pub fn act(
     })
 }
 
-/// Adds an organisation as a party (or brings back one that had left).
+/// Names an organisation as a party (or brings back one that had left):
+/// with `party.status` active it joins; invited, it must accept first.
 pub fn add_party(
     conn: &mut DbConnection,
     id: PartnershipId,
@@ -644,7 +674,7 @@ pub fn add_party(
     party: Party,
 ) -> Result<Vec<Party>, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         still_open(&loaded.partnership)?;
         if !super::organisations::exists(conn, party.organisation_id)? {
@@ -661,22 +691,36 @@ pub fn add_party(
                     detail: "the organisation is already a party".into(),
                 })
             }
+            Some(existing) if existing.is_invited() => {
+                return Err(ApiError::Conflict {
+                    code: "already_invited",
+                    detail: "the organisation is already invited; it accepts or declines itself"
+                        .into(),
+                })
+            }
             Some(_) => {
                 diesel::update(pp::table.find((id.to_string(), party.organisation_id.to_string())))
                     .set((
                         pp::role.eq(party.role.as_str()),
                         pp::joined_on.eq(party.joined_on),
                         pp::left_on.eq(None::<NaiveDate>),
+                        pp::status.eq(party.status.as_str()),
                     ))
                     .execute(conn)?;
             }
             None => insert_party(conn, id, &party)?,
         }
         bump(conn, &loaded.partnership)?;
-        let detail = format!(
-            "{} joined as {} on {}",
-            party.organisation_id, party.role, party.joined_on
-        );
+        let detail = match party.status {
+            PartyStatus::Active => format!(
+                "{} joined as {} on {}",
+                party.organisation_id, party.role, party.joined_on
+            ),
+            PartyStatus::Invited => format!(
+                "{} invited as {} from {}",
+                party.organisation_id, party.role, party.joined_on
+            ),
+        };
         record(
             conn,
             id,
@@ -703,7 +747,7 @@ pub fn remove_party(
     authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         still_open(&loaded.partnership)?;
         let party = loaded
@@ -738,6 +782,61 @@ pub fn remove_party(
     })
 }
 
+/// An invited organisation's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// It becomes a party.
+    Accept,
+    /// The invitation is removed (the history keeps it).
+    Decline,
+}
+
+/// Records an invited organisation's answer. `authorize` sees the
+/// partnership and decides whether the caller answers for `organisation`
+/// (and whether it has an open invitation).
+pub fn answer_invitation(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    organisation: OrganisationId,
+    answer: Answer,
+    reason: Option<&str>,
+    actor: &Actor,
+    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+) -> Result<Vec<Party>, ApiError> {
+    write_transaction(conn, |conn| {
+        let loaded = load_for_write(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        let row = pp::table.find((id.to_string(), organisation.to_string()));
+        let detail = match answer {
+            Answer::Accept => {
+                diesel::update(row)
+                    .set(pp::status.eq(PartyStatus::Active.as_str()))
+                    .execute(conn)?;
+                format!("{organisation} accepted the invitation and is a party")
+            }
+            Answer::Decline => {
+                diesel::delete(row).execute(conn)?;
+                format!("{organisation} declined the invitation")
+            }
+        };
+        bump(conn, &loaded.partnership)?;
+        record(
+            conn,
+            id,
+            actor,
+            Record {
+                change: "party",
+                from: None,
+                to: None,
+                detail,
+                reason,
+            },
+        )?;
+        parties(conn, id)
+    })
+}
+
 pub fn funding_lines(
     conn: &mut DbConnection,
     id: PartnershipId,
@@ -760,7 +859,7 @@ pub fn funding_lines(
                 source_unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
                 source_name,
                 year,
-                amount_sek,
+                amount_sek: Sek::positive(amount_sek).map_err(|_| corrupt("funding amount"))?,
             })
         })
         .collect()
@@ -771,7 +870,7 @@ pub struct NewFundingLine {
     pub source_unit: Option<CityUnitId>,
     pub source_name: Option<String>,
     pub year: i32,
-    pub amount_sek: i64,
+    pub amount_sek: Sek,
 }
 
 /// Adds a funding line. A line from a city unit is named after the unit.
@@ -789,7 +888,7 @@ pub fn add_funding_line(
         amount_sek,
     } = new;
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         still_open(&loaded.partnership)?;
         let name = match (source_unit, source_name) {
@@ -825,12 +924,12 @@ pub fn add_funding_line(
                 fl::source_unit_id.eq(source_unit.map(|u| u.to_string())),
                 fl::source_name.eq(&line.source_name),
                 fl::year.eq(year),
-                fl::amount_sek.eq(amount_sek),
+                fl::amount_sek.eq(amount_sek.kronor()),
                 fl::created_at.eq(now().naive_utc()),
             ))
             .execute(conn)?;
         bump(conn, &loaded.partnership)?;
-        let detail = format!("{year}: {amount_sek} SEK from {}", line.source_name);
+        let detail = format!("{year}: {amount_sek} from {}", line.source_name);
         record(
             conn,
             id,
@@ -855,7 +954,7 @@ pub struct InKind {
     pub unit: Option<CityUnitId>,
     pub kind: InKindKind,
     pub description: String,
-    pub estimated_value_sek: Option<i64>,
+    pub estimated_value_sek: Option<Sek>,
 }
 
 pub fn in_kind(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<InKind>, ApiError> {
@@ -887,7 +986,9 @@ pub fn in_kind(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<InKind>
                 unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
                 kind: parse(&kind, "in-kind kind")?,
                 description,
-                estimated_value_sek,
+                estimated_value_sek: estimated_value_sek
+                    .map(|v| Sek::new(v).map_err(|_| corrupt("in-kind value")))
+                    .transpose()?,
             })
         })
         .collect()
@@ -901,7 +1002,7 @@ pub fn add_in_kind(
     contribution: InKind,
 ) -> Result<InKind, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         still_open(&loaded.partnership)?;
         if let Some(org) = contribution.organisation {
@@ -934,7 +1035,7 @@ pub fn add_in_kind(
                 ik::contributed_by_unit_id.eq(contribution.unit.map(|u| u.to_string())),
                 ik::kind.eq(contribution.kind.as_str()),
                 ik::description.eq(&contribution.description),
-                ik::estimated_value_sek.eq(contribution.estimated_value_sek),
+                ik::estimated_value_sek.eq(contribution.estimated_value_sek.map(Sek::kronor)),
                 ik::created_at.eq(now().naive_utc()),
             ))
             .execute(conn)?;
@@ -1025,7 +1126,7 @@ pub fn add_commitment(
     commitment: Commitment,
 ) -> Result<Commitment, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         still_open(&loaded.partnership)?;
         if let Some(org) = commitment.organisation {
@@ -1079,7 +1180,7 @@ pub fn set_commitment_status(
     status: CommitmentStatus,
 ) -> Result<Commitment, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         let mut commitment = commitments(conn, id)?
             .into_iter()
             .find(|c| c.id == commitment_id)
@@ -1190,7 +1291,7 @@ pub fn add_follow_up(
     follow_up: FollowUp,
 ) -> Result<FollowUp, ApiError> {
     write_transaction(conn, |conn| {
-        let loaded = load(conn, id)?;
+        let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         diesel::insert_into(fu::table)
             .values((
@@ -1272,10 +1373,12 @@ pub fn list(
         q = q.filter(p::form.eq(form.as_str()));
     }
     if let Some(org) = f.organisation {
+        // Parties only: an invitation does not make an organisation a party.
         q = q.filter(
             p::id.eq_any(
                 pp::table
                     .filter(pp::organisation_id.eq(org.to_string()))
+                    .filter(pp::status.eq(PartyStatus::Active.as_str()))
                     .select(pp::partnership_id),
             ),
         );

@@ -177,6 +177,7 @@ diesel::table! {
         role -> Text,
         joined_on -> Date,
         left_on -> Nullable<Date>,
+        status -> Text,
     }
 }
 

@@ -113,6 +113,9 @@ pub enum Action {
     ApplyForGrant(OrganisationId),
     /// Record that a declared conflict of interest no longer applies.
     ReleaseConflictOfInterest,
+    /// Accept or decline this organisation's invitation to be a party to a
+    /// partnership another organisation proposed (consent).
+    AnswerPartnershipInvitation(OrganisationId),
 }
 
 /// Why an action is refused.
@@ -172,6 +175,7 @@ pub fn can(principal: &Principal, action: Action) -> bool {
         },
         ApplyForGrant(organisation) => principal.is_member_of(organisation),
         ReleaseConflictOfInterest => matches!(principal, Principal::CityAdmin { .. }),
+        AnswerPartnershipInvitation(organisation) => principal.is_member_of(organisation),
     }
 }
 
@@ -212,6 +216,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::ReleaseConflictOfInterest => {
             "only city admins record that a declared conflict of interest no longer applies".into()
         }
+        Action::AnswerPartnershipInvitation(_) => "only the invited organisation accepts or declines its invitation to be a party".into(),
     }))
 }
 

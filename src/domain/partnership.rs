@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use super::access::{authorize, can, Action, Principal, Refusal};
 use super::district::District;
 use super::ids::{CityUnitId, OrganisationId, PartnershipId};
+use super::money::{total, Overflow, Sek};
+use super::FieldError;
 
 text_enum!(
     /// The collaboration form.
@@ -66,6 +69,20 @@ text_enum!(
     PartyRole {
         Lead => "lead",
         Member => "member",
+    }
+);
+
+text_enum!(
+    /// Whether an organisation named in a partnership has agreed to be in it.
+    /// No organisation is made party to another organisation's proposal
+    /// without its consent.
+    PartyStatus {
+        /// Named by another organisation's proposal: not a party until it
+        /// accepts. It may read the partnership (as an invitation) and
+        /// accept or decline; nothing else.
+        Invited => "invited",
+        /// A party: it proposed, accepted, or was added by the city.
+        Active => "active",
     }
 );
 
@@ -200,30 +217,49 @@ pub struct Partnership {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// An organisation that is party to a partnership.
+/// An organisation named in a partnership: a party, or invited to be one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Party {
     pub organisation_id: OrganisationId,
     pub role: PartyRole,
     pub joined_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
+    pub status: PartyStatus,
 }
 
 impl Party {
-    /// A party that has left keeps its place in the record but not its rights.
+    /// A party that has left keeps its place in the record but not its
+    /// rights; an invited organisation has none yet.
     pub fn is_current(&self) -> bool {
-        self.left_on.is_none()
+        self.status == PartyStatus::Active && self.left_on.is_none()
+    }
+
+    /// Invited and not yet answered.
+    pub fn is_invited(&self) -> bool {
+        self.status == PartyStatus::Invited && self.left_on.is_none()
     }
 }
 
-/// Money for a year from one source.
+/// The status of an organisation that `principal` names as a party: the city
+/// adds parties (its decision to record), and an organisation joins itself;
+/// an organisation named by another organisation is only invited.
+pub fn status_when_named(principal: &Principal, organisation: OrganisationId) -> PartyStatus {
+    if principal.is_city() || principal.is_member_of(organisation) {
+        PartyStatus::Active
+    } else {
+        PartyStatus::Invited
+    }
+}
+
+/// Money for a year from one source: a positive amount (a line of zero
+/// kronor funds nothing), at most [`super::money::MAX_SEK`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct FundingLine {
     pub id: uuid::Uuid,
     pub source_unit: Option<CityUnitId>,
     pub source_name: String,
     pub year: i32,
-    pub amount_sek: i64,
+    pub amount_sek: Sek,
 }
 
 /// Sums of funding per year and per source.
@@ -234,37 +270,245 @@ pub struct FundingTotals {
     pub total_sek: i64,
 }
 
-pub fn funding_totals(lines: &[FundingLine]) -> FundingTotals {
-    let mut totals = FundingTotals::default();
+/// Sums of funding per year, per source and in all, each a checked sum (so
+/// a total is never negative nor wrapped; every amount is bounded anyway).
+pub fn funding_totals(lines: &[FundingLine]) -> Result<FundingTotals, Overflow> {
+    let mut by_year: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for line in lines {
-        *totals.by_year.entry(line.year).or_default() += line.amount_sek;
-        *totals
-            .by_source
+        by_year
+            .entry(line.year)
+            .or_default()
+            .push(line.amount_sek.kronor());
+        by_source
             .entry(line.source_name.clone())
-            .or_default() += line.amount_sek;
-        totals.total_sek += line.amount_sek;
+            .or_default()
+            .push(line.amount_sek.kronor());
     }
-    totals
+    fn sums<K: Ord>(groups: BTreeMap<K, Vec<i64>>) -> Result<BTreeMap<K, i64>, Overflow> {
+        groups
+            .into_iter()
+            .map(|(key, amounts)| Ok((key, total(amounts)?)))
+            .collect()
+    }
+    Ok(FundingTotals {
+        by_year: sums(by_year)?,
+        by_source: sums(by_source)?,
+        total_sek: total(lines.iter().map(|l| l.amount_sek.kronor()))?,
+    })
+}
+
+/// The checked sum of the estimated in-kind values (those estimated).
+pub fn in_kind_total(values: impl IntoIterator<Item = Option<Sek>>) -> Result<i64, Overflow> {
+    total(values.into_iter().flatten().map(Sek::kronor))
 }
 
 /// Whether a caller may know a partnership exists: public ones for anyone,
-/// others for the city and the organisations party to it (or that proposed it).
-pub fn visible_to(
-    principal: &super::access::Principal,
-    p: &Partnership,
-    parties: &[Party],
-) -> bool {
-    p.status.is_public() || principal.is_city() || is_party(principal, p, parties)
+/// others for the city, the organisations party to it (or that proposed
+/// it), and an organisation invited to it (which sees it as an invitation:
+/// see [`party_shown_to`] and [`is_party`] for what it does not get).
+pub fn visible_to(principal: &Principal, p: &Partnership, parties: &[Party]) -> bool {
+    p.status.is_public()
+        || principal.is_city()
+        || is_party(principal, p, parties)
+        || is_invited(principal, parties)
 }
 
-/// Whether the caller is a member of a current party (or of the organisation that proposed it).
-pub fn is_party(principal: &super::access::Principal, p: &Partnership, parties: &[Party]) -> bool {
+/// Whether the caller is a member of a current party (or of the organisation
+/// that proposed it). An invited organisation is not a party: it gets no
+/// contact details, no history, and takes no part until it accepts.
+pub fn is_party(principal: &Principal, p: &Partnership, parties: &[Party]) -> bool {
     p.details
         .initiating_organisation
         .is_some_and(|o| principal.is_member_of(o))
         || parties
             .iter()
             .any(|party| party.is_current() && principal.is_member_of(party.organisation_id))
+}
+
+/// Whether the caller is a member of an organisation invited (and not yet
+/// answered) to the partnership.
+pub fn is_invited(principal: &Principal, parties: &[Party]) -> bool {
+    parties
+        .iter()
+        .any(|party| party.is_invited() && principal.is_member_of(party.organisation_id))
+}
+
+/// Whether the caller is shown `party` in the list of parties. Invitations
+/// are shown to the city, the parties and the invited organisation itself;
+/// anyone else sees only the organisations that are (or were) parties, so
+/// no organisation is published as part of a partnership it has not accepted.
+pub fn party_shown_to(
+    principal: &Principal,
+    p: &Partnership,
+    parties: &[Party],
+    party: &Party,
+) -> bool {
+    party.status == PartyStatus::Active
+        || principal.is_city()
+        || is_party(principal, p, parties)
+        || principal.is_member_of(party.organisation_id)
+}
+
+/// Who names organisations as parties: the responsible unit (and admins)
+/// while the partnership is open, adding parties; the proposing
+/// organisation to its own proposal, inviting them ([`status_when_named`]).
+pub fn may_add_party(principal: &Principal, p: &Partnership) -> Result<(), Refusal> {
+    let unit = p.details.responsible_unit;
+    let proposer = p
+        .details
+        .initiating_organisation
+        .is_some_and(|o| principal.is_member_of(o));
+    if can(principal, Action::ManagePartnership(unit))
+        || (proposer && p.status == PartnershipStatus::Proposal)
+    {
+        return Ok(());
+    }
+    authorize(principal, Action::ManagePartnership(unit))?;
+    Err(Refusal::Forbidden(
+        "the responsible unit adds parties; the proposing organisation invites organisations to its proposal while it is a proposal".into(),
+    ))
+}
+
+/// Why an answer to an invitation is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvitationRefusal {
+    /// No such invitation, or not one the caller may know of (another
+    /// organisation's partner learns nothing): 404.
+    NotFound,
+    /// A city role: only the invited organisation answers (role matrix).
+    Refused(Refusal),
+    /// The organisation is already a party: there is nothing to answer.
+    NotInvited,
+}
+
+/// Whether the caller may accept or decline `organisation`'s invitation:
+/// only a member of that organisation, while the invitation is open.
+pub fn check_invitation_answer(
+    principal: &Principal,
+    p: &Partnership,
+    parties: &[Party],
+    organisation: OrganisationId,
+) -> Result<(), InvitationRefusal> {
+    if !visible_to(principal, p, parties) {
+        return Err(InvitationRefusal::NotFound);
+    }
+    if let Err(refusal) = authorize(principal, Action::AnswerPartnershipInvitation(organisation)) {
+        return Err(match principal {
+            Principal::Partner { .. } => InvitationRefusal::NotFound,
+            _ => InvitationRefusal::Refused(refusal),
+        });
+    }
+    match parties
+        .iter()
+        .find(|q| q.organisation_id == organisation && q.left_on.is_none())
+    {
+        Some(q) if q.is_invited() => Ok(()),
+        Some(_) => Err(InvitationRefusal::NotInvited),
+        None => Err(InvitationRefusal::NotFound),
+    }
+}
+
+/// Who records an in-kind contribution: the responsible unit (and admins)
+/// any; a current party its own (an invited organisation is not a party).
+pub fn may_record_in_kind(
+    principal: &Principal,
+    p: &Partnership,
+    parties: &[Party],
+    organisation: Option<OrganisationId>,
+) -> Result<(), Refusal> {
+    let own = organisation.is_some_and(|o| {
+        principal.is_member_of(o)
+            && parties
+                .iter()
+                .any(|q| q.organisation_id == o && q.is_current())
+    });
+    if own {
+        return Ok(());
+    }
+    authorize(
+        principal,
+        Action::ManagePartnership(p.details.responsible_unit),
+    )
+}
+
+/// The fields of a follow-up that say who speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowUpVoice {
+    /// The organisation a partner files for.
+    pub organisation: Option<OrganisationId>,
+    pub perceived_reception: bool,
+    pub effects: bool,
+}
+
+/// The rating of how an organisation was received ("bemötande") and the
+/// effects it saw are the organisation's own: only its members record them
+/// (integrity and independence). A field that does not apply to the caller
+/// is refused, never dropped: the city files as the city (no
+/// `organisation_id`), a partner names the organisation it files for.
+pub fn check_follow_up_voice(principal: &Principal, voice: FollowUpVoice) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    match principal {
+        Principal::Partner { .. } => {
+            if voice.organisation.is_none() {
+                errors.push(FieldError::new(
+                    "organisation_id",
+                    "is required from partners: the organisation the report is for (your own)",
+                ));
+            }
+        }
+        _ => {
+            if voice.organisation.is_some() {
+                errors.push(FieldError::new(
+                    "organisation_id",
+                    "the city files follow-ups as the city; organisation_id is for an organisation filing its own report",
+                ));
+            }
+            if voice.perceived_reception {
+                errors.push(FieldError::new(
+                    "perceived_reception",
+                    "only the organisation records its own rating",
+                ));
+            }
+            if voice.effects {
+                errors.push(FieldError::new(
+                    "effects",
+                    "only the organisation records its own rating of the effects",
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// Who files a follow-up: the responsible unit (and admins) any kind; a
+/// current party its own report (`kind: report`, its organisation).
+pub fn may_file_follow_up(
+    principal: &Principal,
+    p: &Partnership,
+    parties: &[Party],
+    kind: FollowUpKind,
+    organisation: Option<OrganisationId>,
+) -> Result<(), Refusal> {
+    if can(
+        principal,
+        Action::ManagePartnership(p.details.responsible_unit),
+    ) {
+        return Ok(());
+    }
+    let own_report = kind == FollowUpKind::Report
+        && organisation.is_some_and(|o| {
+            principal.is_member_of(o)
+                && parties
+                    .iter()
+                    .any(|q| q.organisation_id == o && q.is_current())
+        });
+    if own_report {
+        return Ok(());
+    }
+    Err(Refusal::Forbidden(
+        "a party files its own reports (kind `report`, its organisation_id); the responsible unit files the rest".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -354,15 +598,231 @@ mod tests {
             source_unit: None,
             source_name: source.into(),
             year,
-            amount_sek,
+            amount_sek: Sek::positive(amount_sek).unwrap(),
         };
         let totals = funding_totals(&[
             line("Activity houses", 2015, 100_000),
             line("State PRIO grant", 2015, 300_000),
             line("Activity houses", 2016, 100_000),
-        ]);
+        ])
+        .unwrap();
         assert_eq!(totals.total_sek, 500_000);
         assert_eq!(totals.by_year[&2015], 400_000);
         assert_eq!(totals.by_source["Activity houses"], 200_000);
+    }
+
+    #[test]
+    fn totals_of_the_largest_amounts_do_not_overflow() {
+        let line = |year| FundingLine {
+            id: uuid::Uuid::nil(),
+            source_unit: None,
+            source_name: "State".into(),
+            year,
+            amount_sek: Sek::positive(crate::domain::money::MAX_SEK).unwrap(),
+        };
+        let totals = funding_totals(&[line(2015), line(2015), line(2016)]).unwrap();
+        assert_eq!(totals.total_sek, 3 * crate::domain::money::MAX_SEK);
+        assert_eq!(totals.by_year[&2015], 2 * crate::domain::money::MAX_SEK);
+        assert!(totals.total_sek > 0);
+        assert_eq!(
+            in_kind_total([None, Sek::new(5).ok(), Sek::new(0).ok()]),
+            Ok(5)
+        );
+    }
+
+    fn partner(org: OrganisationId) -> Principal {
+        Principal::Partner {
+            subject: "p".into(),
+            organisation: org,
+        }
+    }
+
+    fn staff(unit: CityUnitId) -> Principal {
+        Principal::CityStaff {
+            subject: "s".into(),
+            unit,
+            delegation_limit_sek: None,
+        }
+    }
+
+    fn proposal(initiator: OrganisationId, unit: CityUnitId) -> Partnership {
+        let day = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        Partnership {
+            id: PartnershipId::new(),
+            details: PartnershipDetails {
+                title: "Walks".into(),
+                purpose: "Weekly walks".into(),
+                form: PartnershipForm::Iop,
+                responsible_unit: unit,
+                contact_name: None,
+                contact_email: None,
+                initiated_by: Initiator::Organisation,
+                initiating_organisation: Some(initiator),
+                target_groups: vec![],
+                districts: vec![],
+                start_date: day,
+                end_date: day,
+                registry_number: None,
+                internal_notes: None,
+                external_id: None,
+            },
+            status: PartnershipStatus::Proposal,
+            version: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn named(org: OrganisationId, status: PartyStatus) -> Party {
+        Party {
+            organisation_id: org,
+            role: PartyRole::Lead,
+            joined_on: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            left_on: None,
+            status,
+        }
+    }
+
+    #[test]
+    fn an_organisation_named_by_another_is_only_invited() {
+        let (a, b, c) = (
+            OrganisationId::new(),
+            OrganisationId::new(),
+            OrganisationId::new(),
+        );
+        let unit = CityUnitId::new();
+        assert_eq!(status_when_named(&partner(b), b), PartyStatus::Active);
+        assert_eq!(status_when_named(&partner(b), a), PartyStatus::Invited);
+        assert_eq!(status_when_named(&staff(unit), a), PartyStatus::Active);
+        let p = proposal(b, unit);
+        let parties = [
+            named(b, PartyStatus::Active),
+            named(a, PartyStatus::Invited),
+        ];
+        // A sees the proposal as an invitation: visible, not a party, and
+        // shown its own invitation; C sees nothing.
+        assert!(visible_to(&partner(a), &p, &parties));
+        assert!(!is_party(&partner(a), &p, &parties));
+        assert!(is_invited(&partner(a), &parties));
+        assert!(!visible_to(&partner(c), &p, &parties));
+        assert!(party_shown_to(&partner(a), &p, &parties, &parties[1]));
+        // Once public, others see only the organisations that accepted.
+        let mut public = p.clone();
+        public.status = PartnershipStatus::Active;
+        assert!(!party_shown_to(&partner(c), &public, &parties, &parties[1]));
+        assert!(party_shown_to(&partner(c), &public, &parties, &parties[0]));
+        assert!(party_shown_to(
+            &Principal::Anonymous,
+            &public,
+            &parties,
+            &parties[0]
+        ));
+        assert!(!party_shown_to(
+            &Principal::Anonymous,
+            &public,
+            &parties,
+            &parties[1]
+        ));
+        assert!(party_shown_to(&staff(unit), &public, &parties, &parties[1]));
+        assert!(party_shown_to(&partner(b), &public, &parties, &parties[1]));
+    }
+
+    #[test]
+    fn only_the_invited_organisation_answers() {
+        let (a, b, c) = (
+            OrganisationId::new(),
+            OrganisationId::new(),
+            OrganisationId::new(),
+        );
+        let unit = CityUnitId::new();
+        let p = proposal(b, unit);
+        let parties = [
+            named(b, PartyStatus::Active),
+            named(a, PartyStatus::Invited),
+        ];
+        let answer = |who: &Principal, org| check_invitation_answer(who, &p, &parties, org);
+        assert_eq!(answer(&partner(a), a), Ok(()));
+        assert_eq!(answer(&partner(c), a), Err(InvitationRefusal::NotFound));
+        assert_eq!(answer(&partner(b), a), Err(InvitationRefusal::NotFound));
+        assert_eq!(answer(&partner(b), b), Err(InvitationRefusal::NotInvited));
+        assert_eq!(answer(&partner(a), c), Err(InvitationRefusal::NotFound));
+        assert!(matches!(
+            answer(&staff(unit), a),
+            Err(InvitationRefusal::Refused(Refusal::Forbidden(_)))
+        ));
+        assert!(matches!(
+            answer(
+                &Principal::CityAdmin {
+                    subject: "x".into(),
+                    delegation_limit_sek: None,
+                },
+                a
+            ),
+            Err(InvitationRefusal::Refused(Refusal::Forbidden(_)))
+        ));
+    }
+
+    #[test]
+    fn who_adds_parties_and_acts_as_a_party() {
+        let (a, b) = (OrganisationId::new(), OrganisationId::new());
+        let unit = CityUnitId::new();
+        let mut p = proposal(b, unit);
+        let parties = [
+            named(b, PartyStatus::Active),
+            named(a, PartyStatus::Invited),
+        ];
+        assert_eq!(may_add_party(&partner(b), &p), Ok(()));
+        assert!(may_add_party(&partner(a), &p).is_err());
+        assert_eq!(may_add_party(&staff(unit), &p), Ok(()));
+        assert!(may_add_party(&staff(CityUnitId::new()), &p).is_err());
+        p.status = PartnershipStatus::InDialogue;
+        assert!(may_add_party(&partner(b), &p).is_err());
+        // An invited organisation records nothing as a party.
+        assert!(may_record_in_kind(&partner(a), &p, &parties, Some(a)).is_err());
+        assert_eq!(
+            may_record_in_kind(&partner(b), &p, &parties, Some(b)),
+            Ok(())
+        );
+        assert!(
+            may_file_follow_up(&partner(a), &p, &parties, FollowUpKind::Report, Some(a)).is_err()
+        );
+        assert_eq!(
+            may_file_follow_up(&partner(b), &p, &parties, FollowUpKind::Report, Some(b)),
+            Ok(())
+        );
+        assert!(
+            may_file_follow_up(&partner(b), &p, &parties, FollowUpKind::Meeting, Some(b)).is_err()
+        );
+    }
+
+    #[test]
+    fn ratings_are_the_organisations_own() {
+        let a = OrganisationId::new();
+        let voice = |organisation, perceived_reception, effects| FollowUpVoice {
+            organisation,
+            perceived_reception,
+            effects,
+        };
+        let fields = |who: &Principal, v| -> Vec<String> {
+            check_follow_up_voice(who, v)
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        let city = staff(CityUnitId::new());
+        assert!(fields(&city, voice(None, false, false)).is_empty());
+        assert_eq!(
+            fields(&city, voice(Some(a), true, true)),
+            ["organisation_id", "perceived_reception", "effects"]
+        );
+        assert_eq!(
+            fields(&city, voice(None, true, false)),
+            ["perceived_reception"]
+        );
+        assert!(fields(&partner(a), voice(Some(a), true, true)).is_empty());
+        assert_eq!(
+            fields(&partner(a), voice(None, true, false)),
+            ["organisation_id"]
+        );
     }
 }

@@ -11,5 +11,6 @@ mod grant_invariants;
 mod grants;
 mod invariants;
 mod organisations;
+mod partnership_invariants;
 mod partnerships;
 mod spec;

@@ -98,7 +98,7 @@ fn a_partners_proposal_stays_between_it_and_the_city_until_agreed() {
     assert_eq!(body["initiated_by"], "organisation");
     assert_eq!(
         body["parties"],
-        json!([{"organisation_id": a, "role": "lead", "joined_on": "2027-01-01", "left_on": null}])
+        json!([{"organisation_id": a, "role": "lead", "joined_on": "2027-01-01", "left_on": null, "status": "active"}])
     );
     let id = body["id"].as_str().unwrap().to_owned();
     let path = format!("{P}/{id}");
