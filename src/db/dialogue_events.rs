@@ -11,7 +11,9 @@ use super::schema::{
     dialogue_minutes_contributions as mc, dialogue_outcomes as oc, dialogue_registrations as reg,
     organisations,
 };
-use super::{contains_pattern, corrupt, list_column, parse, write_transaction, DbConnection};
+use super::{
+    contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
+};
 use crate::domain::dialogue::{
     check_registration_open, promotions, status_for_new, DialogueEvent, DialogueEventKind,
     EventAction, EventDetails, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
@@ -240,12 +242,17 @@ pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<Dialogue
     })
 }
 
-/// Loads an event for a write and checks the caller's `If-Match`.
+/// Locks an event, then loads it for a write and checks the caller's
+/// `If-Match`: the first step of every write to an event or to what hangs
+/// on it (registrations, attendance, minutes, outcomes, invitations), so that
+/// the rules checked after it (places, waiting list) see every committed
+/// write and hold until commit. Call it first inside `write_transaction`.
 fn load_for_write(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
 ) -> Result<DialogueEvent, ApiError> {
+    lock(conn, Guard::DialogueEvent, &id)?;
     let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
     if !Version(current.version).satisfies(precondition) {
         return Err(ApiError::PreconditionFailed {
@@ -473,7 +480,7 @@ pub fn invite(
     organisations_invited: &[OrganisationId],
 ) -> Result<Vec<OrganisationId>, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         let mut errors = Vec::new();
         for (i, org) in organisations_invited.iter().enumerate() {
@@ -571,16 +578,17 @@ pub struct NewRegistration {
     pub needs: Option<String>,
 }
 
-/// Registers an organisation: open window and capacity are checked inside
-/// the transaction, so two last-minute registrations cannot both take the
-/// last place.
+/// Registers an organisation: open window and capacity are checked with
+/// the event locked, so two last-minute registrations (on any replica)
+/// cannot both take the last place, and the time of arrival that orders the
+/// waiting list is the order in which they took the lock.
 pub fn register(
     conn: &mut DbConnection,
     id: DialogueEventId,
     new: NewRegistration,
 ) -> Result<Registration, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         if !event.status.is_public() {
             return Err(ApiError::NotFound);
         }
@@ -676,7 +684,7 @@ pub fn cancel_registration(
     authorize: impl FnOnce(&DialogueEvent, &Registration) -> Result<(), ApiError>,
 ) -> Result<Vec<Registration>, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         let all = registrations(conn, id)?;
         let target = all
             .iter()
@@ -757,7 +765,7 @@ pub fn record_attendance(
     record: Attendance,
 ) -> Result<(DialogueEvent, Attendance), ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
@@ -866,7 +874,7 @@ pub fn contribute(
     contribution: MinutesContribution,
 ) -> Result<MinutesContribution, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
@@ -957,7 +965,7 @@ pub fn add_outcome(
     values: OutcomeValues,
 ) -> Result<Outcome, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         let now = now();
         let outcome = Outcome {
@@ -1000,7 +1008,7 @@ pub fn update_outcome(
     change: impl FnOnce(&mut Outcome),
 ) -> Result<Outcome, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         let mut outcome = outcomes(conn, id)?
             .into_iter()
