@@ -374,4 +374,5 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
     ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
     ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
+    ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
 ];

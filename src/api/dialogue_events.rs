@@ -376,6 +376,8 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<District>)]
     pub district: Option<Option<District>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
+    /// Null for no limit. Lower than the places taken is refused
+    /// (`capacity_below_taken`); higher, or null, moves the waiting list up.
     #[schema(value_type = Option<i32>)]
     #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
     pub capacity: Option<Option<i32>>,
@@ -664,7 +666,7 @@ pub async fn create_dialogue_event(
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is cancelled or held; or a duplicate external id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is cancelled or held; a duplicate external id; or a capacity below the places taken (capacity_below_taken)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),

@@ -15,9 +15,10 @@ use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
 };
 use crate::domain::dialogue::{
-    check_registration_open, promotions, status_for_new, DialogueEvent, DialogueEventKind,
-    EventAction, EventDetails, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
-    ParticipationLevel, Registration, RegistrationRefusal, RegistrationStatus, Seat,
+    check_capacity, check_registration_open, places_taken, promotions, status_for_new,
+    CapacityBelowTaken, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventStatus,
+    MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
+    RegistrationRefusal, RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
@@ -285,7 +286,9 @@ fn bump(conn: &mut DbConnection, current: &DialogueEvent) -> Result<DateTime<Utc
 }
 
 /// Applies `change` to the details of an event that is not cancelled or held.
-/// `authorize` sees the event as stored before anything is written.
+/// `authorize` sees the event as stored before anything is written. A new
+/// capacity is refused below the places taken; one that may be set moves
+/// the waiting list up, in order, in the same transaction.
 pub fn update(
     conn: &mut DbConnection,
     id: DialogueEventId,
@@ -307,10 +310,16 @@ pub fn update(
         }
         let details = change(current.details.clone())?;
         check_references(conn, &details, Some(id))?;
+        let promoted = if details.capacity != current.details.capacity {
+            capacity_changes(conn, id, details.capacity)?
+        } else {
+            Vec::new()
+        };
         let now = bump(conn, &current)?;
         diesel::update(ev::table.find(id.to_string()))
             .set(DetailValues::from(&details))
             .execute(conn)?;
+        promote(conn, &promoted, now)?;
         Ok(DialogueEvent {
             details,
             version: current.version + 1,
@@ -318,6 +327,46 @@ pub fn update(
             ..current
         })
     })
+}
+
+/// Checks a new capacity against the places taken (the event is locked);
+/// returns the waitlisted registrations it lets in, in waiting order.
+fn capacity_changes(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+    capacity: Option<i32>,
+) -> Result<Vec<RegistrationId>, ApiError> {
+    let all = registrations(conn, id)?;
+    let seats: Vec<Seat> = all.iter().map(Seat::from).collect();
+    check_capacity(capacity, places_taken(&seats)?).map_err(|CapacityBelowTaken { taken }| {
+        ApiError::Conflict {
+            code: "capacity_below_taken",
+            detail: format!(
+                "{taken} places are taken; the capacity cannot be lower (cancel registrations first)"
+            ),
+        }
+    })?;
+    Ok(promotions(capacity, &seats)?
+        .into_iter()
+        .map(|i| all[i].id)
+        .collect())
+}
+
+/// Gives the registrations `promoted` (from the waiting list) their place.
+fn promote(
+    conn: &mut DbConnection,
+    promoted: &[RegistrationId],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    for registration in promoted {
+        diesel::update(reg::table.find(registration.to_string()))
+            .set((
+                reg::status.eq(RegistrationStatus::Registered.as_str()),
+                reg::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Moves an event through its life (publish, cancel, mark held).
@@ -578,10 +627,10 @@ pub struct NewRegistration {
     pub needs: Option<String>,
 }
 
-/// Registers an organisation: open window and capacity are checked with
-/// the event locked, so two last-minute registrations (on any replica)
-/// cannot both take the last place, and the time of arrival that orders the
-/// waiting list is the order in which they took the lock.
+/// Registers an organisation: open window, capacity and waiting list are
+/// checked with the event locked, so two last-minute registrations (on any
+/// replica) cannot both take the last place, and the time of arrival that
+/// orders the waiting list is the order in which they took the lock.
 pub fn register(
     conn: &mut DbConnection,
     id: DialogueEventId,
@@ -620,12 +669,8 @@ pub fn register(
                 detail: "the organisation is already registered (or waiting) for this event".into(),
             });
         }
-        let taken: i32 = existing
-            .iter()
-            .filter(|r| r.status == RegistrationStatus::Registered)
-            .map(|r| r.participants)
-            .sum();
-        let status = status_for_new(event.details.capacity, taken, new.participants);
+        let seats: Vec<Seat> = existing.iter().map(Seat::from).collect();
+        let status = status_for_new(event.details.capacity, &seats, new.participants)?;
         let names = serde_json::to_string(&new.names).unwrap_or_else(|_| "[]".into());
         let registration_id = match existing
             .iter()
@@ -706,11 +751,11 @@ pub fn cancel_registration(
                 ),
             });
         }
-        let now = now().naive_utc();
+        let now = now();
         diesel::update(reg::table.find(registration.to_string()))
             .set((
                 reg::status.eq(RegistrationStatus::Cancelled.as_str()),
-                reg::updated_at.eq(now),
+                reg::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
         let seats: Vec<Seat> = all
@@ -724,14 +769,11 @@ pub fn cancel_registration(
                 },
             })
             .collect();
-        for index in promotions(event.details.capacity, &seats) {
-            diesel::update(reg::table.find(all[index].id.to_string()))
-                .set((
-                    reg::status.eq(RegistrationStatus::Registered.as_str()),
-                    reg::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
+        let promoted: Vec<RegistrationId> = promotions(event.details.capacity, &seats)?
+            .into_iter()
+            .map(|i| all[i].id)
+            .collect();
+        promote(conn, &promoted, now)?;
         registrations(conn, id)
     })
 }

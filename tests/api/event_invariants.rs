@@ -88,6 +88,13 @@ fn register(app: &TestApp, event: &str, org: &str, participants: i64) -> Res {
     )
 }
 
+/// Registers and returns the status given.
+fn status_of_new(w: &World, event: &str, org: usize, participants: i64) -> String {
+    let res = register(&w.app, event, &w.orgs[org], participants);
+    assert_eq!(res.status, 201, "{}", res.text);
+    res.json()["status"].as_str().unwrap().to_owned()
+}
+
 /// The registrations as the API lists them (the order they came).
 fn registrations(app: &TestApp, event: &str) -> Vec<Value> {
     let res = app.get(&format!("{EVENTS}/{event}/registrations"), None);
@@ -95,10 +102,29 @@ fn registrations(app: &TestApp, event: &str) -> Vec<Value> {
     res.json()["items"].as_array().unwrap().clone()
 }
 
+/// (organisation, status) of every registration, in the listed order.
+fn standing(w: &World, event: &str) -> Vec<(usize, String)> {
+    registrations(&w.app, event)
+        .iter()
+        .map(|r| {
+            let org = w
+                .orgs
+                .iter()
+                .position(|o| r["organisation_id"] == o.as_str())
+                .unwrap();
+            (org, r["status"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
 fn event(app: &TestApp, id: &str) -> Value {
     let res = app.get(&format!("{EVENTS}/{id}"), Some(&admin()));
     assert_eq!(res.status, 200, "{}", res.text);
     res.json()
+}
+
+fn s(items: &[(usize, &str)]) -> Vec<(usize, String)> {
+    items.iter().map(|(o, s)| (*o, s.to_string())).collect()
 }
 
 #[test]
@@ -209,4 +235,200 @@ fn the_same_organisation_twice_at_once_is_registered_once() {
     // The replica goes before the primary (which drops the database).
     drop(replica);
     drop(primary);
+}
+
+#[test]
+fn lowering_the_capacity_and_registering_at_once_never_overfill() {
+    let w = world(5);
+    let primary = w.app.clone();
+    let replica = Arc::new(w.app.replica());
+    let orgs = Arc::new(w.orgs.clone());
+    for round in 0..ROUNDS {
+        let id = published(&w, json!(5));
+        for org in 0..3 {
+            assert_eq!(status_of_new(&w, &id, org, 1), "registered");
+        }
+        let (event_id, orgs_, primary_, replica_, unit) = (
+            id.clone(),
+            orgs.clone(),
+            primary.clone(),
+            replica.clone(),
+            w.unit.clone(),
+        );
+        let answers = race(3, move |i| {
+            let server = if i % 2 == 0 { &primary_ } else { &replica_ };
+            let res = if i == 0 {
+                server.patch(
+                    &format!("{EVENTS}/{event_id}"),
+                    Some(&staff(&unit)),
+                    &json!({"capacity": 3}),
+                    None,
+                )
+            } else {
+                register(server, &event_id, &orgs_[2 + i], 1)
+            };
+            (res.status, res.text)
+        });
+        for (i, (status, text)) in answers.iter().enumerate() {
+            let expected: &[u16] = if i == 0 { &[200, 409] } else { &[201] };
+            assert!(expected.contains(status), "round {round}, {i}: {text}");
+        }
+        let e = event(&w.app, &id);
+        let taken = e["places_taken"].as_i64().unwrap();
+        let capacity = e["capacity"].as_i64().unwrap();
+        assert!(taken <= capacity, "round {round}: {e}");
+        // Either the capacity came first (both newcomers wait) or a newcomer did
+        // (and the lower capacity was refused).
+        let lowered = answers[0].0 == 200;
+        assert_eq!(capacity, if lowered { 3 } else { 5 }, "round {round}");
+        if lowered {
+            assert_eq!(e["waitlisted"], 2, "round {round}");
+        }
+    }
+    // The replica goes before the primary (which drops the database).
+    drop(replica);
+    drop(primary);
+}
+
+#[test]
+fn a_newcomer_waits_behind_the_waiting_list_even_when_it_would_fit() {
+    let w = world(4);
+    let id = published(&w, json!(5));
+    assert_eq!(status_of_new(&w, &id, 0, 3), "registered");
+    // A group of 3 does not fit next to 3: it waits.
+    assert_eq!(status_of_new(&w, &id, 1, 3), "waitlisted");
+    // 1 would fit (4 of 5), but someone is waiting: it queues.
+    assert_eq!(status_of_new(&w, &id, 2, 1), "waitlisted");
+    let e = event(&w.app, &id);
+    assert_eq!(
+        (e["places_taken"].clone(), e["waitlisted"].clone()),
+        (json!(3), json!(2))
+    );
+    // When the first leaves, the waiting list moves up in order.
+    let first = registrations(&w.app, &id)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = w.app.send(
+        "POST",
+        &format!("{EVENTS}/{id}/registrations/{first}/cancel"),
+        Some(&partner(&w.orgs[0])),
+        None,
+        &[],
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(
+        standing(&w, &id),
+        s(&[(0, "cancelled"), (1, "registered"), (2, "registered")])
+    );
+    // Nobody waits now: a newcomer that fits is registered.
+    assert_eq!(status_of_new(&w, &id, 3, 1), "registered");
+    assert_eq!(event(&w.app, &id)["places_taken"], 5);
+}
+
+fn patch_capacity(w: &World, id: &str, capacity: Value) -> Res {
+    w.app.patch(
+        &format!("{EVENTS}/{id}"),
+        Some(&staff(&w.unit)),
+        &json!({ "capacity": capacity }),
+        None,
+    )
+}
+
+#[test]
+fn a_capacity_below_the_places_taken_is_refused_and_nothing_changes() {
+    let w = world(3);
+    let id = published(&w, json!(5));
+    assert_eq!(status_of_new(&w, &id, 0, 3), "registered");
+    assert_eq!(status_of_new(&w, &id, 1, 2), "registered");
+    assert_eq!(status_of_new(&w, &id, 2, 2), "waitlisted");
+    let before = event(&w.app, &id);
+    let res = patch_capacity(&w, &id, json!(4));
+    assert_eq!(res.status, 409, "{}", res.text);
+    assert_eq!(res.code(), "capacity_below_taken");
+    let detail = res.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("5 places are taken"), "{detail}");
+    // Documented like every problem code.
+    assert!(res.json()["type"]
+        .as_str()
+        .unwrap()
+        .ends_with("capacity_below_taken"));
+    assert_eq!(event(&w.app, &id), before);
+    assert_eq!(
+        standing(&w, &id),
+        s(&[(0, "registered"), (1, "registered"), (2, "waitlisted")])
+    );
+    // Other fields of a refused patch are not written either.
+    let res = w.app.patch(
+        &format!("{EVENTS}/{id}"),
+        Some(&staff(&w.unit)),
+        &json!({"capacity": 1, "title": "Renamed"}),
+        None,
+    );
+    assert_eq!(res.status, 409);
+    assert_eq!(event(&w.app, &id), before);
+    // Down to exactly the places taken is fine.
+    let roomy = published(&w, json!(10));
+    assert_eq!(status_of_new(&w, &roomy, 0, 3), "registered");
+    let res = patch_capacity(&w, &roomy, json!(3));
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["capacity"], 3);
+    assert_eq!(res.json()["places_taken"], 3);
+}
+
+#[test]
+fn a_larger_capacity_moves_the_waiting_list_up_in_order() {
+    let w = world(4);
+    let id = published(&w, json!(5));
+    assert_eq!(status_of_new(&w, &id, 0, 3), "registered");
+    assert_eq!(status_of_new(&w, &id, 1, 3), "waitlisted");
+    assert_eq!(status_of_new(&w, &id, 2, 2), "waitlisted");
+    assert_eq!(status_of_new(&w, &id, 3, 1), "waitlisted");
+    // 8 places: 3 + 3 + 2 fill them; the last one still waits.
+    let res = patch_capacity(&w, &id, json!(8));
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(
+        (
+            res.json()["places_taken"].clone(),
+            res.json()["waitlisted"].clone()
+        ),
+        (json!(8), json!(1))
+    );
+    assert_eq!(
+        standing(&w, &id),
+        s(&[
+            (0, "registered"),
+            (1, "registered"),
+            (2, "registered"),
+            (3, "waitlisted")
+        ])
+    );
+    let e = event(&w.app, &id);
+    assert_eq!(
+        (e["capacity"].clone(), e["places_taken"].clone()),
+        (json!(8), json!(8))
+    );
+}
+
+#[test]
+fn no_capacity_lets_everyone_waiting_in() {
+    let w = world(3);
+    let id = published(&w, json!(2));
+    assert_eq!(status_of_new(&w, &id, 0, 2), "registered");
+    assert_eq!(status_of_new(&w, &id, 1, 1), "waitlisted");
+    assert_eq!(status_of_new(&w, &id, 2, 4), "waitlisted");
+    let res = patch_capacity(&w, &id, Value::Null);
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["capacity"], Value::Null);
+    assert_eq!(
+        (
+            res.json()["places_taken"].clone(),
+            res.json()["waitlisted"].clone()
+        ),
+        (json!(7), json!(0))
+    );
+    assert_eq!(
+        standing(&w, &id),
+        s(&[(0, "registered"), (1, "registered"), (2, "registered")])
+    );
 }
