@@ -240,6 +240,16 @@ pub fn check_capacity(capacity: Option<i32>, taken: i32) -> Result<(), CapacityB
     }
 }
 
+/// Everyone who came: attendees of the organisations plus walk-ins, summed
+/// with checked arithmetic. `None` while nothing is recorded.
+pub fn attendance_total(attendees: &[i32], walk_ins: Option<i32>) -> Result<Option<i32>, Overflow> {
+    if attendees.is_empty() {
+        return Ok(walk_ins);
+    }
+    let organisations = money::total(attendees.iter().copied())?;
+    money::total([organisations, walk_ins.unwrap_or(0)]).map(Some)
+}
+
 use chrono::{DateTime, Utc};
 
 use super::district::District;
@@ -512,6 +522,16 @@ mod tests {
         for (capacity, promoted) in table {
             assert_eq!(promotions(capacity, &seats), Ok(promoted), "{capacity:?}");
         }
+    }
+
+    #[test]
+    fn attendance_totals_are_checked() {
+        assert_eq!(attendance_total(&[], None), Ok(None));
+        assert_eq!(attendance_total(&[], Some(4)), Ok(Some(4)));
+        assert_eq!(attendance_total(&[3, 2], Some(4)), Ok(Some(9)));
+        assert_eq!(attendance_total(&[3, 2], None), Ok(Some(5)));
+        assert_eq!(attendance_total(&[i32::MAX], Some(i32::MAX)), Err(Overflow));
+        assert_eq!(attendance_total(&[i32::MAX, 1], None), Err(Overflow));
     }
 
     #[test]

@@ -123,6 +123,15 @@ fn event(app: &TestApp, id: &str) -> Value {
     res.json()
 }
 
+fn fields(res: &Res) -> Vec<String> {
+    res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn s(items: &[(usize, &str)]) -> Vec<(usize, String)> {
     items.iter().map(|(o, s)| (*o, s.to_string())).collect()
 }
@@ -431,4 +440,113 @@ fn no_capacity_lets_everyone_waiting_in() {
         standing(&w, &id),
         s(&[(0, "registered"), (1, "registered"), (2, "registered")])
     );
+}
+
+#[test]
+fn head_counts_are_bounded_and_nothing_out_of_range_is_written() {
+    let w = world(2);
+    // Capacity: 1 ..= 100000, on create and on patch.
+    let res = w.app.post(
+        EVENTS,
+        Some(&staff(&w.unit)),
+        &event_body(&w, json!(100_001)),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    assert_eq!(fields(&res), ["capacity"]);
+    assert!(w.app.all_items(EVENTS, Some(&admin())).is_empty());
+    let id = published(&w, json!(100_000));
+    let before = event(&w.app, &id);
+    for bad in [json!(0), json!(100_001), json!(-1), json!(i32::MAX)] {
+        let res = patch_capacity(&w, &id, bad.clone());
+        assert_eq!(res.status, 422, "{bad}: {}", res.text);
+        assert_eq!(fields(&res), ["capacity"], "{bad}");
+    }
+    assert_eq!(event(&w.app, &id), before);
+    // Participants: 1 ..= 1000 (the limit the API already had).
+    for bad in [0, 1001, i64::from(i32::MAX)] {
+        let res = register(&w.app, &id, &w.orgs[0], bad);
+        assert_eq!(res.status, 422, "{bad}: {}", res.text);
+        assert_eq!(fields(&res), ["participants"], "{bad}");
+    }
+    assert!(registrations(&w.app, &id).is_empty());
+
+    // Attendance: 0 ..= 100000 for every count, and a checked total.
+    let res = w.app.post(EVENTS, Some(&staff(&w.unit)), &{
+        let mut body = event_body(&w, json!(30));
+        body["starts_at"] = json!(in_days(-2));
+        body["ends_at"] = json!(in_days(-1));
+        body
+    });
+    assert_eq!(res.status, 201, "{}", res.text);
+    let held = res.json()["id"].as_str().unwrap().to_owned();
+    for action in ["publish", "mark-held"] {
+        let res = w.app.send(
+            "POST",
+            &format!("{EVENTS}/{held}/{action}"),
+            Some(&staff(&w.unit)),
+            None,
+            &[],
+        );
+        assert_eq!(res.status, 200, "{}", res.text);
+    }
+    let put = |body: &Value| {
+        w.app.send(
+            "PUT",
+            &format!("{EVENTS}/{held}/attendance"),
+            Some(&staff(&w.unit)),
+            Some(body.to_string().into_bytes()),
+            &[("Content-Type", "application/json")],
+        )
+    };
+    let res = put(
+        &json!({"organisations": [{"organisation_id": w.orgs[0], "attendees": 100_000}, {"organisation_id": w.orgs[1], "attendees": 0}], "walk_ins": 100_000}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["total"], 200_000);
+    let recorded = w
+        .app
+        .get(&format!("{EVENTS}/{held}/attendance"), None)
+        .json();
+    let before = event(&w.app, &held);
+    assert_eq!(before["attendance_total"], 200_000);
+    let res = put(
+        &json!({"organisations": [{"organisation_id": w.orgs[0], "attendees": 2147483647}], "walk_ins": 2147483647}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    assert_eq!(fields(&res), ["organisations[0].attendees", "walk_ins"]);
+    for bad in [
+        json!({"organisations": [{"organisation_id": w.orgs[0], "attendees": 100_001}], "walk_ins": 0}),
+        json!({"organisations": [{"organisation_id": w.orgs[0], "attendees": 1}, {"organisation_id": w.orgs[1], "attendees": -1}], "walk_ins": 0}),
+        json!({"organisations": [], "walk_ins": 100_001}),
+    ] {
+        let res = put(&bad);
+        assert_eq!(res.status, 422, "{bad}: {}", res.text);
+        assert_eq!(fields(&res).len(), 1, "{bad}");
+    }
+    assert_eq!(
+        w.app
+            .get(&format!("{EVENTS}/{held}/attendance"), None)
+            .json(),
+        recorded
+    );
+    assert_eq!(event(&w.app, &held), before);
+}
+
+#[test]
+fn the_spec_states_the_bounds_of_every_head_count() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let schemas = &spec["components"]["schemas"];
+    for (schema, field, minimum, maximum) in [
+        ("CreateDialogueEvent", "capacity", 1, 100_000),
+        ("UpdateDialogueEvent", "capacity", 1, 100_000),
+        ("DialogueEventView", "capacity", 1, 100_000),
+        ("CreateRegistration", "participants", 1, 1000),
+        ("OrganisationAttendance", "attendees", 0, 100_000),
+        ("AttendanceRecord", "walk_ins", 0, 100_000),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert_eq!(property["minimum"], minimum, "{schema}.{field}: {property}");
+        assert_eq!(property["maximum"], maximum, "{schema}.{field}: {property}");
+    }
 }
