@@ -476,6 +476,7 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
     ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
     ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
+    ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
 ];
 
 #[cfg(test)]

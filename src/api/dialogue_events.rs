@@ -17,12 +17,13 @@ use crate::db::dialogue_events::{
 };
 use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::dialogue::{
-    AgendaItem, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventFormat,
-    EventStatus, MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
-    RegistrationStatus,
+    attendance_total, places_taken, AgendaItem, DialogueEvent, DialogueEventKind, EventAction,
+    EventDetails, EventFormat, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
+    ParticipationLevel, Registration, RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
+use crate::domain::money;
 use crate::domain::stockholm::{self, LocalTimeError};
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
@@ -90,6 +91,7 @@ pub struct DialogueEventView {
     pub online_link: Option<String>,
     pub district: Option<District>,
     /// Participants in all; null for no limit.
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i32>,
     pub registration_deadline: Option<DateTime<Utc>>,
     pub status: EventStatus,
@@ -113,7 +115,7 @@ pub struct DialogueEventView {
 struct Counts {
     taken: i32,
     waitlisted: i32,
-    attended: Option<i32>,
+    attendance_total: Option<i32>,
 }
 
 impl DialogueEventView {
@@ -146,10 +148,7 @@ impl DialogueEventView {
             minutes: e.minutes,
             places_taken: counts.taken,
             waitlisted: counts.waitlisted,
-            attendance_total: counts
-                .attended
-                .map(|a| a + e.walk_ins.unwrap_or(0))
-                .or(e.walk_ins),
+            attendance_total: counts.attendance_total,
             external_id: d.external_id,
             version: e.version,
             created_at: e.created_at,
@@ -169,20 +168,20 @@ fn counts_of(
     conn: &mut crate::db::DbConnection,
     event: &DialogueEvent,
 ) -> Result<Counts, ApiError> {
-    let registrations = store::registrations(conn, event.id)?;
+    let seats: Vec<Seat> = store::registrations(conn, event.id)?
+        .iter()
+        .map(Seat::from)
+        .collect();
     let attendance = store::attendance(conn, event)?;
+    let attendees: Vec<i32> = attendance.organisations.iter().map(|(_, n)| *n).collect();
     Ok(Counts {
-        taken: registrations
-            .iter()
-            .filter(|r| r.status == RegistrationStatus::Registered)
-            .map(|r| r.participants)
-            .sum(),
-        waitlisted: registrations
-            .iter()
-            .filter(|r| r.status == RegistrationStatus::Waitlisted)
-            .count() as i32,
-        attended: (!attendance.organisations.is_empty())
-            .then(|| attendance.organisations.iter().map(|(_, n)| n).sum()),
+        taken: places_taken(&seats)?,
+        waitlisted: money::total(
+            seats
+                .iter()
+                .map(|s| i32::from(s.status == RegistrationStatus::Waitlisted)),
+        )?,
+        attendance_total: attendance_total(&attendees, event.walk_ins)?,
     })
 }
 
@@ -290,7 +289,9 @@ pub struct CreateDialogueEvent {
     )]
     pub online_link: Option<String>,
     pub district: Option<District>,
+    /// Participants in all; leave out for no limit.
     #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i32>,
     pub registration_deadline: Option<String>,
     #[serde(default)]
@@ -376,7 +377,9 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<District>)]
     pub district: Option<Option<District>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<i32>)]
+    /// Null for no limit. Lower than the places taken is refused
+    /// (`capacity_below_taken`); higher, or null, moves the waiting list up.
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100000)]
     #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
     pub capacity: Option<Option<i32>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -664,7 +667,7 @@ pub async fn create_dialogue_event(
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The event is cancelled or held; or a duplicate external id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is cancelled or held; a duplicate external id; or a capacity below the places taken (capacity_below_taken)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -978,6 +981,7 @@ pub struct RegistrationList {
 pub struct CreateRegistration {
     pub organisation_id: OrganisationId,
     #[validate(range(min = 1, max = 1000, message = "must be 1 to 1000"))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub participants: i32,
     /// Optional, and personal data: shown only to the city and the organisation.
     #[serde(default)]
@@ -1126,7 +1130,7 @@ pub async fn cancel_registration(
 #[serde(deny_unknown_fields)]
 pub struct OrganisationAttendance {
     pub organisation_id: OrganisationId,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 100000)]
     pub attendees: i32,
 }
 
@@ -1136,7 +1140,7 @@ pub struct OrganisationAttendance {
 #[schema(example = json!({"organisations": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "attendees": 3}], "walk_ins": 4}))]
 pub struct AttendanceRecord {
     pub organisations: Vec<OrganisationAttendance>,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 100000)]
     pub walk_ins: i32,
 }
 
@@ -1149,10 +1153,12 @@ pub struct AttendanceView {
     pub total: i32,
 }
 
-impl From<Attendance> for AttendanceView {
-    fn from(a: Attendance) -> Self {
-        let total = a.organisations.iter().map(|(_, n)| n).sum::<i32>() + a.walk_ins;
-        AttendanceView {
+impl TryFrom<Attendance> for AttendanceView {
+    type Error = money::Overflow;
+    fn try_from(a: Attendance) -> Result<Self, money::Overflow> {
+        let attendees: Vec<i32> = a.organisations.iter().map(|(_, n)| *n).collect();
+        let total = money::total([money::total(attendees)?, a.walk_ins])?;
+        Ok(AttendanceView {
             organisations: a
                 .organisations
                 .into_iter()
@@ -1163,7 +1169,7 @@ impl From<Attendance> for AttendanceView {
                 .collect(),
             walk_ins: a.walk_ins,
             total,
-        }
+        })
     }
 }
 
@@ -1191,7 +1197,7 @@ pub async fn get_attendance(
             store::attendance(conn, &event)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AttendanceView::from(attendance)))
+    Ok(HttpResponse::Ok().json(AttendanceView::try_from(attendance)?))
 }
 
 /// Record the attendance
@@ -1212,7 +1218,7 @@ pub async fn get_attendance(
         (status = 409, description = "The event is not held yet", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Negative counts or unknown organisations", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Counts out of range (0 to 100000) or unknown organisations", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/dialogue-events/{id}/attendance")]
@@ -1225,14 +1231,15 @@ pub async fn record_attendance(
     let id = id.into_inner();
     let record = body.0;
     let mut errors = Vec::new();
-    if record.walk_ins < 0 {
-        errors.push(FieldError::new("walk_ins", "must not be negative"));
+    // Head counts are bounded, so no sum of them can overflow.
+    if let Err(message) = money::count(record.walk_ins, 0) {
+        errors.push(FieldError::new("walk_ins", message));
     }
     for (i, o) in record.organisations.iter().enumerate() {
-        if o.attendees < 0 {
+        if let Err(message) = money::count(o.attendees, 0) {
             errors.push(FieldError::new(
                 format!("organisations[{i}].attendees"),
-                "must not be negative",
+                message,
             ));
         }
     }
@@ -1259,7 +1266,7 @@ pub async fn record_attendance(
     let (_, attendance) = state
         .db(move |conn| store::record_attendance(conn, id, manage(&caller.0), attendance))
         .await?;
-    Ok(HttpResponse::Ok().json(AttendanceView::from(attendance)))
+    Ok(HttpResponse::Ok().json(AttendanceView::try_from(attendance)?))
 }
 
 /// The minutes of an event.

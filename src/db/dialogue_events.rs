@@ -11,11 +11,14 @@ use super::schema::{
     dialogue_minutes_contributions as mc, dialogue_outcomes as oc, dialogue_registrations as reg,
     organisations,
 };
-use super::{contains_pattern, corrupt, list_column, parse, write_transaction, DbConnection};
+use super::{
+    contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
+};
 use crate::domain::dialogue::{
-    check_registration_open, promotions, status_for_new, DialogueEvent, DialogueEventKind,
-    EventAction, EventDetails, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
-    ParticipationLevel, Registration, RegistrationRefusal, RegistrationStatus, Seat,
+    check_capacity, check_registration_open, places_taken, promotions, status_for_new,
+    CapacityBelowTaken, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventStatus,
+    MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
+    RegistrationRefusal, RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
@@ -240,12 +243,17 @@ pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<Dialogue
     })
 }
 
-/// Loads an event for a write and checks the caller's `If-Match`.
+/// Locks an event, then loads it for a write and checks the caller's
+/// `If-Match`: the first step of every write to an event or to what hangs
+/// on it (registrations, attendance, minutes, outcomes, invitations), so that
+/// the rules checked after it (places, waiting list) see every committed
+/// write and hold until commit. Call it first inside `write_transaction`.
 fn load_for_write(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
 ) -> Result<DialogueEvent, ApiError> {
+    lock(conn, Guard::DialogueEvent, &id)?;
     let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
     if !Version(current.version).satisfies(precondition) {
         return Err(ApiError::PreconditionFailed {
@@ -278,7 +286,9 @@ fn bump(conn: &mut DbConnection, current: &DialogueEvent) -> Result<DateTime<Utc
 }
 
 /// Applies `change` to the details of an event that is not cancelled or held.
-/// `authorize` sees the event as stored before anything is written.
+/// `authorize` sees the event as stored before anything is written. A new
+/// capacity is refused below the places taken; one that may be set moves
+/// the waiting list up, in order, in the same transaction.
 pub fn update(
     conn: &mut DbConnection,
     id: DialogueEventId,
@@ -300,10 +310,16 @@ pub fn update(
         }
         let details = change(current.details.clone())?;
         check_references(conn, &details, Some(id))?;
+        let promoted = if details.capacity != current.details.capacity {
+            capacity_changes(conn, id, details.capacity)?
+        } else {
+            Vec::new()
+        };
         let now = bump(conn, &current)?;
         diesel::update(ev::table.find(id.to_string()))
             .set(DetailValues::from(&details))
             .execute(conn)?;
+        promote(conn, &promoted, now)?;
         Ok(DialogueEvent {
             details,
             version: current.version + 1,
@@ -311,6 +327,46 @@ pub fn update(
             ..current
         })
     })
+}
+
+/// Checks a new capacity against the places taken (the event is locked);
+/// returns the waitlisted registrations it lets in, in waiting order.
+fn capacity_changes(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+    capacity: Option<i32>,
+) -> Result<Vec<RegistrationId>, ApiError> {
+    let all = registrations(conn, id)?;
+    let seats: Vec<Seat> = all.iter().map(Seat::from).collect();
+    check_capacity(capacity, places_taken(&seats)?).map_err(|CapacityBelowTaken { taken }| {
+        ApiError::Conflict {
+            code: "capacity_below_taken",
+            detail: format!(
+                "{taken} places are taken; the capacity cannot be lower (cancel registrations first)"
+            ),
+        }
+    })?;
+    Ok(promotions(capacity, &seats)?
+        .into_iter()
+        .map(|i| all[i].id)
+        .collect())
+}
+
+/// Gives the registrations `promoted` (from the waiting list) their place.
+fn promote(
+    conn: &mut DbConnection,
+    promoted: &[RegistrationId],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    for registration in promoted {
+        diesel::update(reg::table.find(registration.to_string()))
+            .set((
+                reg::status.eq(RegistrationStatus::Registered.as_str()),
+                reg::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Moves an event through its life (publish, cancel, mark held).
@@ -473,7 +529,7 @@ pub fn invite(
     organisations_invited: &[OrganisationId],
 ) -> Result<Vec<OrganisationId>, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         let mut errors = Vec::new();
         for (i, org) in organisations_invited.iter().enumerate() {
@@ -571,16 +627,17 @@ pub struct NewRegistration {
     pub needs: Option<String>,
 }
 
-/// Registers an organisation: open window and capacity are checked inside
-/// the transaction, so two last-minute registrations cannot both take the
-/// last place.
+/// Registers an organisation: open window, capacity and waiting list are
+/// checked with the event locked, so two last-minute registrations (on any
+/// replica) cannot both take the last place, and the time of arrival that
+/// orders the waiting list is the order in which they took the lock.
 pub fn register(
     conn: &mut DbConnection,
     id: DialogueEventId,
     new: NewRegistration,
 ) -> Result<Registration, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         if !event.status.is_public() {
             return Err(ApiError::NotFound);
         }
@@ -612,12 +669,8 @@ pub fn register(
                 detail: "the organisation is already registered (or waiting) for this event".into(),
             });
         }
-        let taken: i32 = existing
-            .iter()
-            .filter(|r| r.status == RegistrationStatus::Registered)
-            .map(|r| r.participants)
-            .sum();
-        let status = status_for_new(event.details.capacity, taken, new.participants);
+        let seats: Vec<Seat> = existing.iter().map(Seat::from).collect();
+        let status = status_for_new(event.details.capacity, &seats, new.participants)?;
         let names = serde_json::to_string(&new.names).unwrap_or_else(|_| "[]".into());
         let registration_id = match existing
             .iter()
@@ -676,7 +729,7 @@ pub fn cancel_registration(
     authorize: impl FnOnce(&DialogueEvent, &Registration) -> Result<(), ApiError>,
 ) -> Result<Vec<Registration>, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         let all = registrations(conn, id)?;
         let target = all
             .iter()
@@ -698,11 +751,11 @@ pub fn cancel_registration(
                 ),
             });
         }
-        let now = now().naive_utc();
+        let now = now();
         diesel::update(reg::table.find(registration.to_string()))
             .set((
                 reg::status.eq(RegistrationStatus::Cancelled.as_str()),
-                reg::updated_at.eq(now),
+                reg::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
         let seats: Vec<Seat> = all
@@ -716,14 +769,11 @@ pub fn cancel_registration(
                 },
             })
             .collect();
-        for index in promotions(event.details.capacity, &seats) {
-            diesel::update(reg::table.find(all[index].id.to_string()))
-                .set((
-                    reg::status.eq(RegistrationStatus::Registered.as_str()),
-                    reg::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
+        let promoted: Vec<RegistrationId> = promotions(event.details.capacity, &seats)?
+            .into_iter()
+            .map(|i| all[i].id)
+            .collect();
+        promote(conn, &promoted, now)?;
         registrations(conn, id)
     })
 }
@@ -757,7 +807,7 @@ pub fn record_attendance(
     record: Attendance,
 ) -> Result<(DialogueEvent, Attendance), ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
@@ -866,7 +916,7 @@ pub fn contribute(
     contribution: MinutesContribution,
 ) -> Result<MinutesContribution, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
@@ -957,7 +1007,7 @@ pub fn add_outcome(
     values: OutcomeValues,
 ) -> Result<Outcome, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         let now = now();
         let outcome = Outcome {
@@ -1000,7 +1050,7 @@ pub fn update_outcome(
     change: impl FnOnce(&mut Outcome),
 ) -> Result<Outcome, ApiError> {
     write_transaction(conn, |conn| {
-        let event = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let event = load_for_write(conn, id, None)?;
         authorize(&event)?;
         let mut outcome = outcomes(conn, id)?
             .into_iter()

@@ -153,40 +153,108 @@ pub struct Seat {
     pub status: RegistrationStatus,
 }
 
-/// Places: a new registration of `participants` is registered when it fits
-/// within `capacity` next to those already registered, else waitlisted.
-pub fn status_for_new(capacity: Option<i32>, taken: i32, participants: i32) -> RegistrationStatus {
-    match capacity {
-        Some(cap) if taken + participants > cap => RegistrationStatus::Waitlisted,
-        _ => RegistrationStatus::Registered,
+impl From<&Registration> for Seat {
+    fn from(r: &Registration) -> Self {
+        Seat {
+            participants: r.participants,
+            status: r.status,
+        }
     }
 }
 
-/// After a cancellation frees places: which waitlisted registrations (by
-/// index into `seats`, in waiting order) now fit. First come, first served;
-/// a large group that does not fit does not block a smaller one behind it.
-pub fn promotions(capacity: Option<i32>, seats: &[Seat]) -> Vec<usize> {
-    let mut taken: i32 = seats
+/// Places held: the participants of registrations that are `registered`,
+/// summed with checked arithmetic.
+pub fn places_taken(seats: &[Seat]) -> Result<i32, Overflow> {
+    money::total(
+        seats
+            .iter()
+            .filter(|s| s.status == RegistrationStatus::Registered)
+            .map(|s| s.participants),
+    )
+}
+
+/// Whether `participants` more fit within `capacity` next to `taken`
+/// (no capacity: always; a sum that overflows: never).
+fn fits(capacity: Option<i32>, taken: i32, participants: i32) -> bool {
+    match capacity {
+        None => true,
+        Some(cap) => taken
+            .checked_add(participants)
+            .is_some_and(|sum| sum <= cap),
+    }
+}
+
+/// Places: a new registration of `participants` is registered when nobody
+/// is waiting and it fits within `capacity` next to those registered; else
+/// it is waitlisted. A newcomer never overtakes the waiting list, even when
+/// it is small enough to fit where a larger waiting group does not.
+/// `seats` are the event's registrations so far, in the order they came.
+pub fn status_for_new(
+    capacity: Option<i32>,
+    seats: &[Seat],
+    participants: i32,
+) -> Result<RegistrationStatus, Overflow> {
+    if seats
         .iter()
-        .filter(|s| s.status == RegistrationStatus::Registered)
-        .map(|s| s.participants)
-        .sum();
+        .any(|s| s.status == RegistrationStatus::Waitlisted)
+    {
+        return Ok(RegistrationStatus::Waitlisted);
+    }
+    Ok(if fits(capacity, places_taken(seats)?, participants) {
+        RegistrationStatus::Registered
+    } else {
+        RegistrationStatus::Waitlisted
+    })
+}
+
+/// After places free up or the capacity grows: which waitlisted
+/// registrations (by index into `seats`, in waiting order) now fit. First
+/// come, first served; a large group that does not fit does not block a
+/// smaller one behind it.
+pub fn promotions(capacity: Option<i32>, seats: &[Seat]) -> Result<Vec<usize>, Overflow> {
+    let mut taken = places_taken(seats)?;
     let mut promoted = Vec::new();
     for (i, seat) in seats.iter().enumerate() {
-        if seat.status == RegistrationStatus::Waitlisted
-            && status_for_new(capacity, taken, seat.participants) == RegistrationStatus::Registered
+        if seat.status == RegistrationStatus::Waitlisted && fits(capacity, taken, seat.participants)
         {
             taken += seat.participants;
             promoted.push(i);
         }
     }
-    promoted
+    Ok(promoted)
+}
+
+/// A capacity below the places already taken: refused, naming them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapacityBelowTaken {
+    pub taken: i32,
+}
+
+/// Whether an event's capacity may become `capacity` with `taken` places
+/// held (no capacity is always fine). A capacity that may be set is followed
+/// by [`promotions`], so a larger one moves the waiting list up at once.
+pub fn check_capacity(capacity: Option<i32>, taken: i32) -> Result<(), CapacityBelowTaken> {
+    match capacity {
+        Some(cap) if cap < taken => Err(CapacityBelowTaken { taken }),
+        _ => Ok(()),
+    }
+}
+
+/// Everyone who came: attendees of the organisations plus walk-ins, summed
+/// with checked arithmetic. `None` while nothing is recorded.
+pub fn attendance_total(attendees: &[i32], walk_ins: Option<i32>) -> Result<Option<i32>, Overflow> {
+    if attendees.is_empty() {
+        return Ok(walk_ins);
+    }
+    let organisations = money::total(attendees.iter().copied())?;
+    money::total([organisations, walk_ins.unwrap_or(0)]).map(Some)
 }
 
 use chrono::{DateTime, Utc};
 
 use super::district::District;
 use super::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
+use super::money::{self, Overflow};
 
 /// One item of an agenda, in order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -349,34 +417,121 @@ mod tests {
         assert!(Held.allowed_actions().is_empty());
     }
 
-    #[test]
-    fn capacity_waitlist_and_promotion() {
-        assert_eq!(
-            status_for_new(Some(10), 8, 2),
-            RegistrationStatus::Registered
-        );
-        assert_eq!(
-            status_for_new(Some(10), 8, 3),
-            RegistrationStatus::Waitlisted
-        );
-        assert_eq!(
-            status_for_new(None, 1000, 50),
-            RegistrationStatus::Registered
-        );
-        let seat = |participants, status| Seat {
+    fn seat(participants: i32, status: RegistrationStatus) -> Seat {
+        Seat {
             participants,
             status,
-        };
+        }
+    }
+
+    #[test]
+    fn capacity_waitlist_and_promotion() {
+        use RegistrationStatus::{Registered, Waitlisted};
+        let taken = |n| [seat(n, Registered)];
+        assert_eq!(status_for_new(Some(10), &taken(8), 2), Ok(Registered));
+        assert_eq!(status_for_new(Some(10), &taken(8), 3), Ok(Waitlisted));
+        assert_eq!(status_for_new(None, &taken(1000), 50), Ok(Registered));
         let seats = [
-            seat(4, RegistrationStatus::Registered),
-            seat(5, RegistrationStatus::Waitlisted),
-            seat(2, RegistrationStatus::Waitlisted),
-            seat(3, RegistrationStatus::Waitlisted),
+            seat(4, Registered),
+            seat(5, Waitlisted),
+            seat(2, Waitlisted),
+            seat(3, Waitlisted),
         ];
         // 10 places, 4 taken: the group of 5 fits, then 1 place is left.
-        assert_eq!(promotions(Some(10), &seats), vec![1]);
+        assert_eq!(promotions(Some(10), &seats), Ok(vec![1]));
         // 8 places: 5 does not fit, 2 behind it does, then 3 does not.
-        assert_eq!(promotions(Some(8), &seats), vec![2]);
+        assert_eq!(promotions(Some(8), &seats), Ok(vec![2]));
+        // No limit: everyone waiting moves up, in order.
+        assert_eq!(promotions(None, &seats), Ok(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_newcomer_never_overtakes_the_waiting_list() {
+        use RegistrationStatus::{Cancelled, Registered, Waitlisted};
+        // (capacity, seats so far, participants) -> status of the newcomer
+        let table: &[(Option<i32>, &[Seat], i32, RegistrationStatus)] = &[
+            (Some(5), &[], 5, Registered),
+            (Some(5), &[], 6, Waitlisted),
+            (Some(5), &[seat(4, Registered)], 1, Registered),
+            (Some(5), &[seat(4, Registered)], 2, Waitlisted),
+            // A cancelled registration holds no place.
+            (Some(5), &[seat(5, Cancelled)], 5, Registered),
+            // Someone waits (a group of 3 that does not fit): a newcomer of 1
+            // would fit, but it queues behind.
+            (
+                Some(5),
+                &[seat(3, Registered), seat(3, Waitlisted)],
+                1,
+                Waitlisted,
+            ),
+            (None, &[seat(3, Registered)], 100_000, Registered),
+            // Sums that would overflow never fit, and never wrap.
+            (
+                Some(100_000),
+                &[seat(100_000, Registered)],
+                i32::MAX,
+                Waitlisted,
+            ),
+        ];
+        for (capacity, seats, participants, expected) in table {
+            assert_eq!(
+                status_for_new(*capacity, seats, *participants),
+                Ok(*expected),
+                "capacity {capacity:?}, seats {seats:?}, participants {participants}"
+            );
+        }
+        let corrupt = [seat(i32::MAX, Registered), seat(1, Registered)];
+        assert_eq!(status_for_new(Some(5), &corrupt, 1), Err(Overflow));
+        assert_eq!(promotions(Some(5), &corrupt), Err(Overflow));
+    }
+
+    #[test]
+    fn capacity_changes() {
+        use RegistrationStatus::{Cancelled, Registered, Waitlisted};
+        // (new capacity, places taken) -> allowed?
+        let table = [
+            (Some(5), 5, Ok(())),
+            (Some(6), 5, Ok(())),
+            (Some(4), 5, Err(CapacityBelowTaken { taken: 5 })),
+            (Some(1), 0, Ok(())),
+            (None, 5, Ok(())),
+        ];
+        for (capacity, taken, expected) in table {
+            assert_eq!(
+                check_capacity(capacity, taken),
+                expected,
+                "{capacity:?} {taken}"
+            );
+        }
+        let seats = [
+            seat(2, Registered),
+            seat(9, Cancelled),
+            seat(3, Waitlisted),
+            seat(1, Waitlisted),
+            seat(2, Waitlisted),
+        ];
+        assert_eq!(places_taken(&seats), Ok(2));
+        // (new capacity) -> promoted, in waiting order
+        let table: [(Option<i32>, Vec<usize>); 5] = [
+            (Some(2), vec![]),
+            (Some(3), vec![3]),
+            (Some(5), vec![2]),
+            (Some(6), vec![2, 3]),
+            (None, vec![2, 3, 4]),
+        ];
+        for (capacity, promoted) in table {
+            assert_eq!(promotions(capacity, &seats), Ok(promoted), "{capacity:?}");
+        }
+    }
+
+    #[test]
+    fn attendance_totals_are_checked() {
+        assert_eq!(attendance_total(&[], None), Ok(None));
+        assert_eq!(attendance_total(&[], Some(4)), Ok(Some(4)));
+        assert_eq!(attendance_total(&[3, 2], Some(4)), Ok(Some(9)));
+        assert_eq!(attendance_total(&[3, 2], None), Ok(Some(5)));
+        assert_eq!(attendance_total(&[i32::MAX], Some(i32::MAX)), Err(Overflow));
+        assert_eq!(attendance_total(&[i32::MAX, 1], None), Err(Overflow));
     }
 
     #[test]

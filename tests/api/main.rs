@@ -6,6 +6,7 @@ mod auth;
 mod city_units;
 mod conventions;
 mod dialogue_events;
+mod event_invariants;
 mod faults;
 mod grant_invariants;
 mod grants;
