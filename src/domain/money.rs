@@ -3,7 +3,7 @@
 //! [`MAX_SEK`] (one trillion kronor, far above any municipal budget), and a
 //! sum is made with checked arithmetic all the same.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The largest amount a field may hold: 10^12 SEK.
 pub const MAX_SEK: i64 = 1_000_000_000_000;
@@ -13,8 +13,9 @@ pub const MAX_SEK: i64 = 1_000_000_000_000;
 pub const MAX_COUNT: i32 = 100_000;
 
 /// An amount of whole kronor, 0 ..= [`MAX_SEK`]. It can only be made from a
-/// value in range, so code that holds one never checks it again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// value in range, so code that holds one never checks it again (hence no
+/// `Deserialize`: requests carry `i64` and convert with [`Sek::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Sek(i64);
 
