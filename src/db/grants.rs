@@ -147,7 +147,97 @@ fn programme_columns() -> ProgrammeColumns {
     )
 }
 
-fn complete_programme(conn: &mut DbConnection, row: ProgrammeRow) -> Result<Programme, ApiError> {
+type RoundRow = (String, String, NaiveDateTime, NaiveDateTime, bool);
+
+/// What a programme carries beside its row.
+#[derive(Default)]
+struct ProgrammeChildren {
+    budgets: Vec<(i32, i64)>,
+    rounds: Vec<RoundRow>,
+    /// (application, year, amount), by application and year.
+    allocations: Vec<(String, i32, i64)>,
+    /// Paid so far, per application.
+    paid: std::collections::HashMap<String, i64>,
+}
+
+/// The children of a page of programmes: one statement per table, whatever
+/// the page size.
+fn load_programme_children(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, ProgrammeChildren>, ApiError> {
+    let mut children: std::collections::HashMap<String, ProgrammeChildren> =
+        std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(children);
+    }
+    let budgets: Vec<(String, i32, i64)> = gb::table
+        .filter(gb::programme_id.eq_any(ids))
+        .order((gb::programme_id.asc(), gb::year.asc()))
+        .select((gb::programme_id, gb::year, gb::budget_sek))
+        .load(conn)?;
+    for (programme, year, budget) in budgets {
+        children
+            .entry(programme)
+            .or_default()
+            .budgets
+            .push((year, budget));
+    }
+    let rounds: Vec<(String, RoundRow)> = gr::table
+        .filter(gr::programme_id.eq_any(ids))
+        .order((gr::opens_at.asc(), gr::id.asc()))
+        .select((
+            gr::programme_id,
+            (
+                gr::id,
+                gr::name,
+                gr::opens_at,
+                gr::deadline,
+                gr::accepts_late_applications,
+            ),
+        ))
+        .load(conn)?;
+    for (programme, round) in rounds {
+        children.entry(programme).or_default().rounds.push(round);
+    }
+    let allocations: Vec<(String, String, i32, i64)> = gal::table
+        .filter(gal::programme_id.eq_any(ids))
+        .order((gal::application_id.asc(), gal::year.asc()))
+        .select((
+            gal::programme_id,
+            gal::application_id,
+            gal::year,
+            gal::amount_sek,
+        ))
+        .load(conn)?;
+    for (programme, application, year, amount) in allocations {
+        children
+            .entry(programme)
+            .or_default()
+            .allocations
+            .push((application, year, amount));
+    }
+    let paid: Vec<(String, String, i64)> = gp::table
+        .inner_join(ga::table.on(ga::id.eq(gp::application_id)))
+        .filter(ga::programme_id.eq_any(ids))
+        .select((ga::programme_id, ga::id, gp::amount_sek))
+        .load(conn)?;
+    for (programme, application, amount) in paid {
+        let sum = children
+            .entry(programme)
+            .or_default()
+            .paid
+            .entry(application)
+            .or_default();
+        *sum = total([*sum, amount])?;
+    }
+    Ok(children)
+}
+
+fn complete_programme(
+    row: ProgrammeRow,
+    children: ProgrammeChildren,
+) -> Result<Programme, ApiError> {
     let (
         id,
         title,
@@ -165,34 +255,14 @@ fn complete_programme(conn: &mut DbConnection, row: ProgrammeRow) -> Result<Prog
         created,
         updated,
     ) = row;
-    let budgets: Vec<(i32, i64)> = gb::table
-        .filter(gb::programme_id.eq(&id))
-        .order(gb::year.asc())
-        .select((gb::year, gb::budget_sek))
-        .load(conn)?;
-    let rounds: Vec<(String, String, NaiveDateTime, NaiveDateTime, bool)> = gr::table
-        .filter(gr::programme_id.eq(&id))
-        .order((gr::opens_at.asc(), gr::id.asc()))
-        .select((
-            gr::id,
-            gr::name,
-            gr::opens_at,
-            gr::deadline,
-            gr::accepts_late_applications,
-        ))
-        .load(conn)?;
+    let ProgrammeChildren {
+        budgets,
+        rounds,
+        allocations,
+        paid,
+    } = children;
     // Granted per year from the allocations; paid per year as payments fill
     // each grant's years in order (domain::grant::paid_per_year).
-    let allocations: Vec<(String, i32, i64)> = gal::table
-        .filter(gal::programme_id.eq(&id))
-        .order((gal::application_id.asc(), gal::year.asc()))
-        .select((gal::application_id, gal::year, gal::amount_sek))
-        .load(conn)?;
-    let paid: Vec<(String, i64)> = gp::table
-        .inner_join(ga::table.on(ga::id.eq(gp::application_id)))
-        .filter(ga::programme_id.eq(&id))
-        .select((ga::id, gp::amount_sek))
-        .load(conn)?;
     let mut per_application: std::collections::BTreeMap<&str, Vec<(i32, i64)>> =
         std::collections::BTreeMap::new();
     for (application, year, amount) in &allocations {
@@ -203,11 +273,7 @@ fn complete_programme(conn: &mut DbConnection, row: ProgrammeRow) -> Result<Prog
     }
     let mut paid_in_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
     for (application, allocation) in &per_application {
-        let paid_here = total(
-            paid.iter()
-                .filter(|(a, _)| a == application)
-                .map(|(_, amount)| *amount),
-        )?;
+        let paid_here = paid.get(*application).copied().unwrap_or(0);
         for (year, part) in paid_per_year(allocation, paid_here) {
             let sum = paid_in_year.entry(year).or_default();
             *sum = total([*sum, part])?;
@@ -265,6 +331,21 @@ fn complete_programme(conn: &mut DbConnection, row: ProgrammeRow) -> Result<Prog
     })
 }
 
+/// Completes a page of programme rows with their children.
+fn complete_programmes(
+    conn: &mut DbConnection,
+    rows: Vec<ProgrammeRow>,
+) -> Result<Vec<Programme>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut children = load_programme_children(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let mine = children.remove(&row.0).unwrap_or_default();
+            complete_programme(row, mine)
+        })
+        .collect()
+}
+
 pub fn find_programme(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
@@ -274,7 +355,10 @@ pub fn find_programme(
         .select(programme_columns())
         .first(conn)
         .optional()?;
-    row.map(|r| complete_programme(conn, r)).transpose()
+    Ok(match row {
+        None => None,
+        Some(row) => complete_programmes(conn, vec![row])?.pop(),
+    })
 }
 
 pub fn insert_programme(
@@ -458,12 +542,8 @@ pub fn list_programmes(
         key: timestamp_key(r.13),
         id: r.0.clone(),
     });
-    let mut items = Vec::new();
-    for row in page.items {
-        items.push(complete_programme(conn, row)?);
-    }
     Ok(Page {
-        items,
+        items: complete_programmes(conn, page.items)?,
         next: page.next,
     })
 }

@@ -47,11 +47,6 @@ fn world() -> World {
     }
 }
 
-fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn idesluss(w: &World, capacity: i64) -> Value {
     json!({
         "title": "Idésluss Lundby",

@@ -43,11 +43,6 @@ fn world(n: usize) -> World {
     }
 }
 
-fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn event_body(w: &World, capacity: Value) -> Value {
     json!({
         "title": "Dialogue café on work integration",

@@ -268,7 +268,7 @@ fn programme_requiring_a_plan(w: &World) -> (String, String) {
             "budgets": [{"year": 2027, "budget_sek": 1_000_000}],
             "min_sek": 1000, "max_sek": 50000,
             "required_documents": [{"key": "gender_equality_plan", "title": "Gender-equality plan"}],
-            "rounds": [{"name": "2027", "opens_at": crate::grants::days(-10), "deadline": crate::grants::days(30)}]
+            "rounds": [{"name": "2027", "opens_at": in_days(-10), "deadline": in_days(30)}]
         }),
     );
     assert_eq!(res.status, 201, "{}", res.text);
@@ -601,7 +601,7 @@ fn a_multi_year_grant_is_charged_to_each_years_budget() {
             "title": "Långsiktigt stöd 2027–2028",
             "budgets": [{"year": 2027, "budget_sek": 10000}, {"year": 2028, "budget_sek": 10000}],
             "min_sek": 1000, "max_sek": 50000, "multi_year_allowed": true,
-            "rounds": [{"name": "2027", "opens_at": crate::grants::days(-10), "deadline": crate::grants::days(30)}]
+            "rounds": [{"name": "2027", "opens_at": in_days(-10), "deadline": in_days(30)}]
         }),
     );
     assert_eq!(res.status, 201, "{}", res.text);

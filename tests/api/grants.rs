@@ -51,11 +51,6 @@ pub(crate) fn decider(unit: &str, limit: i64, who: &str) -> String {
     sign_hs256(&c)
 }
 
-pub(crate) fn days(n: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(n))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// An open programme with one round; returns (programme id, round id).
 pub(crate) fn programme(
     w: &World,
@@ -71,7 +66,7 @@ pub(crate) fn programme(
             "budgets": [{"year": 2027, "budget_sek": budget}],
             "min_sek": 1000, "max_sek": 50000,
             "districts": ["vastra_goteborg"],
-            "rounds": [{"name": "Round 2", "opens_at": days(-60), "deadline": days(deadline_days), "accepts_late_applications": late}]
+            "rounds": [{"name": "Round 2", "opens_at": in_days(-60), "deadline": in_days(deadline_days), "accepts_late_applications": late}]
         }),
     );
     assert_eq!(res.status, 201, "{}", res.text);
@@ -626,7 +621,7 @@ fn programmes_are_the_owning_units_and_drafts_are_private() {
     let res = w.app.post(
         &format!("{PROGRAMMES}/{id}/rounds"),
         Some(&staff(&w.unit)),
-        &json!({"name": "Round 1", "opens_at": days(1), "deadline": days(0)}),
+        &json!({"name": "Round 1", "opens_at": in_days(1), "deadline": in_days(0)}),
     );
     assert_eq!(res.status, 422);
     assert_eq!(w.app.all_items(PROGRAMMES, None).len(), 1);

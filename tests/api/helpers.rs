@@ -380,3 +380,9 @@ pub fn partner(org: &str) -> String {
 pub fn some_unit() -> String {
     Uuid::now_v7().to_string()
 }
+
+/// An RFC 3339 UTC time `days` from now (negative: in the past), to the second.
+pub fn in_days(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
