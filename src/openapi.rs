@@ -21,7 +21,12 @@ use utoipa::{Modify, OpenApi};
         (name = "reference data", description = "Districts and other fixed lists"),
         (name = "operations", description = "Health, readiness and problem documentation"),
     ),
-    components(schemas(crate::error::Problem, crate::domain::FieldError))
+    components(schemas(
+        crate::error::Problem,
+        crate::domain::FieldError,
+        crate::db::organisations::OrganisationSort,
+        crate::api::grants::ApplicationActionName
+    ))
 )]
 struct BaseDoc;
 

@@ -546,11 +546,15 @@ pub struct YearAmount {
     "round_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c5101",
     "title": "Garaget – summer jobs in Tynnered",
     "purpose": "3 jobs and 10 internships for young people in summer 2015.",
+    "districts": ["vastra_goteborg"],
     "requested_sek": 75000,
     "status": "paid",
+    "submitted_at": "2015-03-02T10:15:00Z",
+    "submitted_late": false,
     "decision": {"outcome": "granted", "granted_sek": 75000, "motivation": "Fits the programme's aim; a clear plan.", "decided_by": "chef@vastra.goteborg.se", "decided_by_role": "city_staff", "decided_by_unit_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0a01", "decided_on": "2015-05-20", "allocation": [{"year": 2015, "amount_sek": 75000}]},
     "paid_sek": 75000,
-    "version": 7
+    "version": 7,
+    "created_at": "2015-02-20T08:30:00Z", "updated_at": "2015-06-10T13:00:00Z"
 }))]
 pub struct ApplicationView {
     pub id: GrantApplicationId,
@@ -1043,6 +1047,37 @@ pub struct ApplicationActionRequest {
     pub report: Option<String>,
 }
 
+crate::text_enum!(
+    /// An action taken at `POST /api/v1/grant-applications/{id}/{action}`:
+    /// every `ApplicationAction` but `pay` (a payment is recorded at
+    /// `.../payments`).
+    ApplicationActionName {
+        Submit => "submit",
+        StartReview => "start_review",
+        RequestCompletion => "request_completion",
+        Complete => "complete",
+        Decide => "decide",
+        Report => "report",
+        Close => "close",
+        Withdraw => "withdraw",
+    }
+);
+
+#[cfg(test)]
+mod action_name_tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_action_names_are_every_application_action_but_pay() {
+        let callable: Vec<&str> = ApplicationAction::ALL
+            .iter()
+            .filter(|a| **a != ApplicationAction::Pay)
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(ApplicationActionName::TEXTS, callable.as_slice());
+    }
+}
+
 /// Move an application through its handling
 ///
 /// The applicant `submit`s (deadline enforced; late ones marked when the
@@ -1056,7 +1091,7 @@ pub struct ApplicationActionRequest {
     security(("bearer" = [])),
     params(
         ("id" = GrantApplicationId, Path, description = "The application's id"),
-        ("action" = ApplicationAction, Path, description = "The action (not `pay`)"),
+        ("action" = ApplicationActionName, Path, description = "The action (a payment is recorded at `.../payments`)"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = Option<ApplicationActionRequest>, content_type = "application/json"),
