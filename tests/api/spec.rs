@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::schema_check;
 
 #[test]
 fn committed_openapi_json_is_current() {
@@ -66,6 +67,139 @@ fn every_operation_is_fully_documented() {
         spec["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+}
+
+/// Every `$ref` anywhere in the served document points at something in it.
+#[test]
+fn every_ref_in_the_served_spec_resolves() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let mut refs = Vec::new();
+    collect_refs(&spec, "", &mut refs);
+    assert!(refs.len() > 100, "{} refs", refs.len());
+    let dangling: Vec<_> = refs
+        .iter()
+        .filter(|(_, r)| schema_check::resolve(&spec, r).is_none())
+        .collect();
+    assert!(dangling.is_empty(), "dangling $refs: {dangling:#?}");
+}
+
+fn collect_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "$ref" {
+                    out.push((at.to_owned(), child.as_str().unwrap_or_default().to_owned()));
+                } else {
+                    collect_refs(child, &format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (i, child) in list.iter().enumerate() {
+                collect_refs(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every example in the served document (on schemas and their properties,
+/// on parameters and headers, on request and response bodies) validates
+/// against the schema it illustrates.
+#[test]
+fn every_example_in_the_served_spec_validates_against_its_schema() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let mut examples: Vec<(String, Value, Value)> = Vec::new();
+
+    // Schemas and every schema nested in them.
+    let mut nodes = Vec::new();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        schema_check::schema_nodes(schema, format!("#/components/schemas/{name}"), &mut nodes);
+    }
+    // Parameters, headers and media types: the holders of a `schema`.
+    let mut holders = Vec::new();
+    schema_holders(&spec["paths"], "#/paths".to_owned(), &mut holders);
+    schema_holders(&spec["components"], "#/components".to_owned(), &mut holders);
+    for (at, holder) in &holders {
+        let schema = &holder["schema"];
+        schema_check::schema_nodes(schema, format!("{at}/schema"), &mut nodes);
+        if let Some(example) = holder.get("example") {
+            examples.push((format!("{at}/example"), example.clone(), schema.clone()));
+        }
+        if let Some(named) = holder.get("examples").and_then(Value::as_object) {
+            for (name, example) in named {
+                let example = match example.get("$ref").and_then(Value::as_str) {
+                    Some(r) => schema_check::resolve(&spec, r).unwrap(),
+                    None => example,
+                };
+                if let Some(value) = example.get("value") {
+                    examples.push((
+                        format!("{at}/examples/{name}"),
+                        value.clone(),
+                        schema.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    for (at, node) in &nodes {
+        if let Some(example) = node.get("example") {
+            examples.push((format!("{at}/example"), example.clone(), (*node).clone()));
+        }
+        if let Some(list) = node.get("examples").and_then(Value::as_array) {
+            for (i, example) in list.iter().enumerate() {
+                examples.push((
+                    format!("{at}/examples/{i}"),
+                    example.clone(),
+                    (*node).clone(),
+                ));
+            }
+        }
+    }
+
+    assert!(
+        examples.len() >= 70,
+        "only {} examples found",
+        examples.len()
+    );
+    let failures: Vec<String> = examples
+        .iter()
+        .filter_map(|(at, example, schema)| {
+            let errors = schema_check::validate(&spec, schema, example);
+            (!errors.is_empty()).then(|| format!("{at}: {errors:?}"))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} examples do not validate:\n{}",
+        failures.len(),
+        examples.len(),
+        failures.join("\n")
+    );
+}
+
+/// Objects with a `schema` key: parameters, headers, media types.
+fn schema_holders<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("schema").is_some_and(Value::is_object) {
+                out.push((at.clone(), value));
+            }
+            for (key, child) in map {
+                if key != "schema" && key != "schemas" {
+                    schema_holders(child, format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (i, child) in list.iter().enumerate() {
+                schema_holders(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The enum values the spec lists are the strings the service accepts: each
