@@ -156,11 +156,12 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document the code describes.
 pub fn openapi() -> OpenApi {
-    let (_, spec) = App::new()
+    let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(crate::openapi::base())
         .configure(routes)
         .split_for_parts();
+    crate::openapi::finish(&mut spec);
     spec
 }
 

@@ -297,3 +297,142 @@ fn enum_values_in_the_spec_are_the_strings_the_service_speaks() {
         }
     }
 }
+
+fn property<'a>(spec: &'a Value, schema: &str, field: &str) -> &'a Value {
+    let p = &spec["components"]["schemas"][schema]["properties"][field];
+    assert!(p.is_object(), "{schema}.{field} is in the spec");
+    p
+}
+
+/// The limits the spec writes are the ones the service enforces, at the
+/// boundary, counted in characters (as JSON Schema counts them): a value at
+/// the documented limit is accepted and one past it refused. The syntax of
+/// `Idempotency-Key` and `If-Match` is documented on every operation that
+/// takes them, and values outside it are refused while values inside pass.
+#[test]
+fn constraints_in_the_spec_are_the_ones_the_service_enforces() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let token = admin();
+
+    for (schema, path, extra) in [
+        (
+            "CreateOrganisation",
+            "/api/v1/organisations",
+            json!({"legal_form": "non_profit_association"}),
+        ),
+        (
+            "CreateCityUnit",
+            "/api/v1/city-units",
+            json!({"kind": "specialist_administration"}),
+        ),
+    ] {
+        let name = property(&spec, schema, "name");
+        let (min, max) = (
+            name["minLength"].as_u64().unwrap() as usize,
+            name["maxLength"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(min, 1, "{schema}.name");
+        let mut body = extra.clone();
+        // Two bytes per character: a byte count would refuse this.
+        body["name"] = json!("Ö".repeat(max));
+        let res = app.post(path, Some(&token), &body);
+        assert_eq!(res.status, 201, "{schema} name of {max}: {}", res.text);
+        for bad in ["".to_owned(), "ö".repeat(max + 1)] {
+            body["name"] = json!(bad);
+            let res = app.post(path, Some(&token), &body);
+            assert_eq!(
+                res.status,
+                422,
+                "{schema} name of {}: {}",
+                bad.len(),
+                res.text
+            );
+            assert!(res.text.contains("\"name\""), "{}", res.text);
+        }
+    }
+
+    // Every POST under /api/ documents Idempotency-Key, every PATCH If-Match,
+    // each with its syntax.
+    let mut key_pattern = None;
+    let mut if_match_pattern = None;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let header = |name: &str| {
+                op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["name"] == name && p["in"] == "header")
+                    .map(|p| {
+                        p["schema"]["pattern"]
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{method} {path}: {name} has a pattern"))
+                            .to_owned()
+                    })
+            };
+            if path.starts_with("/api/") && method == "post" {
+                let p = header("Idempotency-Key")
+                    .unwrap_or_else(|| panic!("{method} {path} documents Idempotency-Key"));
+                assert_eq!(key_pattern.get_or_insert(p.clone()), &p);
+            }
+            if method == "patch" {
+                let p = header("If-Match")
+                    .unwrap_or_else(|| panic!("{method} {path} documents If-Match"));
+                assert_eq!(if_match_pattern.get_or_insert(p.clone()), &p);
+            }
+            if let Some(p) = header("If-Match") {
+                assert_eq!(if_match_pattern.get_or_insert(p.clone()), &p);
+            }
+        }
+    }
+    let key_pattern = regex_lite::Regex::new(&key_pattern.unwrap()).unwrap();
+    let if_match_pattern = regex_lite::Regex::new(&if_match_pattern.unwrap()).unwrap();
+
+    let visible: String = (b'!'..=b'~').map(char::from).collect();
+    let longest: String = visible.chars().cycle().take(255).collect();
+    for (i, key) in [visible.clone(), longest.clone(), "a".to_owned()]
+        .iter()
+        .enumerate()
+    {
+        assert!(key_pattern.is_match(key));
+        let res = app.post_with(
+            "/api/v1/organisations",
+            Some(&token),
+            &json!({"name": format!("Förening {i}"), "legal_form": "non_profit_association"}),
+            &[("Idempotency-Key", key)],
+        );
+        assert_eq!(res.status, 201, "key {key:?}: {}", res.text);
+    }
+    for key in [format!("{longest}x"), "two words".to_owned()] {
+        assert!(!key_pattern.is_match(&key));
+        let res = app.post_with(
+            "/api/v1/organisations",
+            Some(&token),
+            &json!({"name": "Förening x", "legal_form": "non_profit_association"}),
+            &[("Idempotency-Key", &key)],
+        );
+        assert_eq!(res.status, 400, "key {key:?}: {}", res.text);
+        assert_eq!(res.code(), "invalid_idempotency_key");
+    }
+
+    let id = app.create_organisation(
+        json!({"name": "Föreningen If-Match", "legal_form": "non_profit_association"}),
+    );
+    let path = format!("/api/v1/organisations/{id}");
+    for tag in ["*", "\"1\"", "\"1\", \"2\"", "W/\"1\", \"1\"", "\"999\""] {
+        assert!(if_match_pattern.is_match(tag), "{tag}");
+        let res = app.patch(&path, Some(&token), &json!({"name": "Föreningen If-Match"}), Some(tag));
+        assert!(
+            matches!(res.status, 200 | 412),
+            "If-Match {tag}: {}",
+            res.text
+        );
+    }
+    for tag in ["1", "\"1", "\"1\";"] {
+        assert!(!if_match_pattern.is_match(tag), "{tag}");
+        let res = app.patch(&path, Some(&token), &json!({"name": "Föreningen If-Match"}), Some(tag));
+        assert_eq!(res.status, 400, "If-Match {tag}: {}", res.text);
+        assert_eq!(res.code(), "invalid_if_match");
+    }
+}
