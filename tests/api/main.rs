@@ -15,4 +15,5 @@ mod organisations;
 mod partnership_invariants;
 mod partnerships;
 mod schema_check;
+mod shape;
 mod spec;

@@ -422,7 +422,12 @@ fn constraints_in_the_spec_are_the_ones_the_service_enforces() {
     let path = format!("/api/v1/organisations/{id}");
     for tag in ["*", "\"1\"", "\"1\", \"2\"", "W/\"1\", \"1\"", "\"999\""] {
         assert!(if_match_pattern.is_match(tag), "{tag}");
-        let res = app.patch(&path, Some(&token), &json!({"name": "Föreningen If-Match"}), Some(tag));
+        let res = app.patch(
+            &path,
+            Some(&token),
+            &json!({"name": "Föreningen If-Match"}),
+            Some(tag),
+        );
         assert!(
             matches!(res.status, 200 | 412),
             "If-Match {tag}: {}",
@@ -431,7 +436,12 @@ fn constraints_in_the_spec_are_the_ones_the_service_enforces() {
     }
     for tag in ["1", "\"1", "\"1\";"] {
         assert!(!if_match_pattern.is_match(tag), "{tag}");
-        let res = app.patch(&path, Some(&token), &json!({"name": "Föreningen If-Match"}), Some(tag));
+        let res = app.patch(
+            &path,
+            Some(&token),
+            &json!({"name": "Föreningen If-Match"}),
+            Some(tag),
+        );
         assert_eq!(res.status, 400, "If-Match {tag}: {}", res.text);
         assert_eq!(res.code(), "invalid_if_match");
     }
