@@ -11,6 +11,7 @@ mod faults;
 mod grant_invariants;
 mod grants;
 mod invariants;
+mod jwt_attacks;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;
