@@ -16,5 +16,6 @@ mod organisations;
 mod partnership_invariants;
 mod partnerships;
 mod schema_check;
+mod security_matrix;
 mod shape;
 mod spec;
