@@ -21,7 +21,12 @@ use utoipa::{Modify, OpenApi};
         (name = "reference data", description = "Districts and other fixed lists"),
         (name = "operations", description = "Health, readiness and problem documentation"),
     ),
-    components(schemas(crate::error::Problem, crate::domain::FieldError))
+    components(schemas(
+        crate::error::Problem,
+        crate::domain::FieldError,
+        crate::db::organisations::OrganisationSort,
+        crate::api::grants::ApplicationActionName
+    ))
 )]
 struct BaseDoc;
 
@@ -48,4 +53,45 @@ impl Modify for BearerScheme {
 /// The document's fixed parts; routes are added by `startup::openapi`.
 pub fn base() -> utoipa::openapi::OpenApi {
     BaseDoc::openapi()
+}
+
+/// The syntax of `Idempotency-Key` the service accepts (1 to 255 visible ASCII characters).
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+/// Completes the collected document: every `POST` under `/api/` documents
+/// the `Idempotency-Key` header the service honours on all of them.
+pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::Required;
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        let Some(post) = item.post.as_mut() else {
+            continue;
+        };
+        let parameters = post.parameters.get_or_insert_with(Vec::new);
+        if parameters
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case("Idempotency-Key"))
+        {
+            continue;
+        }
+        parameters.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some("Makes a retry return the first response (kept 24 h)"))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some(IDEMPOTENCY_KEY_PATTERN)),
+                ))
+                .build(),
+        );
+    }
 }

@@ -156,11 +156,12 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document the code describes.
 pub fn openapi() -> OpenApi {
-    let (_, spec) = App::new()
+    let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(crate::openapi::base())
         .configure(routes)
         .split_for_parts();
+    crate::openapi::finish(&mut spec);
     spec
 }
 
@@ -385,6 +386,19 @@ async fn idempotent_post(
     let (Some(key), true) = (key, req.method() == Method::POST) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Only a verified caller has a scope to keep keys in; the handler refuses
+    // the rest (401 before any complaint about the key).
+    let caller = match crate::auth::caller_of(req.request())
+        .ok()
+        .and_then(|p| p.subject().map(str::to_owned))
+    {
+        Some(subject) => subject,
+        None => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
+    // Authentication comes first: the key's syntax is checked for a known caller.
     let key = match key.to_str() {
         Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => {
             k.to_owned()
@@ -396,17 +410,6 @@ async fn idempotent_post(
             };
             return Ok(req.error_response(err).map_into_boxed_body());
         }
-    };
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    // Only a verified caller has a scope to keep keys in; the handler refuses the rest.
-    let caller = match crate::auth::caller_of(req.request())
-        .ok()
-        .and_then(|p| p.subject().map(str::to_owned))
-    {
-        Some(subject) => subject,
-        None => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
 
     let limit = state.settings.body_limit_bytes;

@@ -68,6 +68,7 @@ pub struct CityUnitList {
 #[schema(example = json!({"name": "Social resursförvaltning", "kind": "specialist_administration"}))]
 pub struct CreateCityUnit {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: CityUnitKind,
     /// Required for a district administration, absent otherwise.
@@ -80,6 +81,7 @@ pub struct CreateCityUnit {
 #[schema(example = json!({"name": "Stadsdelsförvaltningen Lundby"}))]
 pub struct UpdateCityUnit {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub kind: Option<CityUnitKind>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -182,7 +184,7 @@ pub async fn get_city_unit(
 #[utoipa::path(
     tag = "city units",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response (kept 24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response (kept 24 h)")),
     request_body(content = CreateCityUnit, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CityUnitView, headers(("Location" = String, description = "The new unit's URL"), ("ETag" = String, description = "The version"))),
@@ -225,7 +227,7 @@ pub async fn create_city_unit(
     security(("bearer" = [])),
     params(
         ("id" = CityUnitId, Path, description = "The unit's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdateCityUnit, content_type = "application/merge-patch+json"),
     responses(
@@ -280,7 +282,7 @@ pub async fn update_city_unit(
     security(("bearer" = [])),
     params(
         ("id" = CityUnitId, Path, description = "The unit's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     responses(
         (status = 204, description = "Deleted"),

@@ -218,7 +218,7 @@ fn event_time(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<D
 
 fn check_agenda(agenda: &[AgendaItem], errors: &mut Vec<FieldError>) {
     for (i, item) in agenda.iter().enumerate() {
-        if item.title.trim().is_empty() || item.title.len() > 300 {
+        if item.title.trim().is_empty() || item.title.chars().count() > 300 {
             errors.push(FieldError::new(
                 format!("agenda[{i}].title"),
                 "must be 1 to 300 characters",
@@ -262,12 +262,15 @@ fn check_link(link: &str) -> Result<(), validator::ValidationError> {
 }))]
 pub struct CreateDialogueEvent {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     pub kind: DialogueEventKind,
     pub participation_level: ParticipationLevel,
     #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(max_length = 500)]
     pub topic: Option<String>,
     /// Defaults to the caller's own unit for staff.
     pub organiser_unit_id: Option<CityUnitId>,
@@ -280,13 +283,16 @@ pub struct CreateDialogueEvent {
     pub ends_at: String,
     pub format: EventFormat,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub place: Option<String>,
     #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(max_length = 500)]
     pub address: Option<String>,
     #[validate(
         length(max = 500, message = "must be at most 500 characters"),
         custom(function = "check_link")
     )]
+    #[schema(max_length = 500)]
     pub online_link: Option<String>,
     pub district: Option<District>,
     /// Participants in all; leave out for no limit.
@@ -297,6 +303,7 @@ pub struct CreateDialogueEvent {
     #[serde(default)]
     pub agenda: Vec<AgendaItem>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
@@ -349,6 +356,7 @@ impl CreateDialogueEvent {
 #[schema(example = json!({"capacity": 40, "place": "Burgårdens konferenscenter, sal 3"}))]
 pub struct UpdateDialogueEvent {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>)]
@@ -363,7 +371,7 @@ pub struct UpdateDialogueEvent {
     pub ends_at: Option<String>,
     pub format: Option<EventFormat>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     pub place: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -611,7 +619,7 @@ pub async fn get_dialogue_event(
 #[utoipa::path(
     tag = "dialogue events",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response (kept 24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response (kept 24 h)")),
     request_body(content = CreateDialogueEvent, content_type = "application/json"),
     responses(
         (status = 201, description = "Planned", body = DialogueEventView, headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "The version"))),
@@ -658,7 +666,7 @@ pub async fn create_dialogue_event(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdateDialogueEvent, content_type = "application/merge-patch+json"),
     responses(
@@ -705,6 +713,7 @@ pub async fn update_dialogue_event(
 #[schema(example = json!({"reason": "The venue is closed; a new date follows."}))]
 pub struct CancelDialogueEvent {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -738,7 +747,7 @@ async fn act(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     responses(
         (status = 200, description = "Published", body = DialogueEventView),
@@ -776,7 +785,7 @@ pub async fn publish_dialogue_event(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     responses(
         (status = 200, description = "Held", body = DialogueEventView),
@@ -814,7 +823,7 @@ pub async fn mark_dialogue_event_held(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = CancelDialogueEvent, content_type = "application/json"),
     responses(
@@ -986,9 +995,11 @@ pub struct CreateRegistration {
     /// Optional, and personal data: shown only to the city and the organisation.
     #[serde(default)]
     #[validate(length(max = 1000, message = "at most 1000 names"))]
+    #[schema(max_items = 1000)]
     pub names: Vec<String>,
     /// Accessibility or interpretation needs.
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000)]
     pub needs: Option<String>,
 }
 
@@ -1275,6 +1286,7 @@ pub async fn record_attendance(
 #[schema(example = json!({"text": "Four returning and three new actors. Two collaborations were formed."}))]
 pub struct MinutesText {
     #[validate(length(min = 1, max = 50000, message = "must be 1 to 50000 characters"))]
+    #[schema(min_length = 1, max_length = 50000)]
     pub text: String,
 }
 
@@ -1286,6 +1298,7 @@ pub struct CreateContribution {
     /// The co-organising organisation the caller writes for.
     pub organisation_id: OrganisationId,
     #[validate(length(min = 1, max = 20000, message = "must be 1 to 20000 characters"))]
+    #[schema(min_length = 1, max_length = 20000)]
     pub text: String,
 }
 
@@ -1354,7 +1367,7 @@ pub async fn get_minutes(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, description = "The event's ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The event's ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = MinutesText, content_type = "application/json"),
     responses(
@@ -1567,9 +1580,11 @@ pub struct OutcomeList {
 #[schema(example = json!({"description": "Passalen and KFUM start a joint summer activity in Lundby", "owner": "Passalen", "status": "proposed"}))]
 pub struct CreateOutcome {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
     /// Who carries it forward (an organisation, a unit or a person's role).
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub owner: String,
     pub status: Option<OutcomeStatus>,
     pub partnership_id: Option<Uuid>,
@@ -1582,8 +1597,10 @@ pub struct CreateOutcome {
 #[schema(example = json!({"status": "realised", "partnership_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c2001"}))]
 pub struct UpdateOutcome {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: Option<String>,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub owner: Option<String>,
     pub status: Option<OutcomeStatus>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -1692,7 +1709,7 @@ pub async fn create_outcome(
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
         ("outcome_id" = OutcomeId, Path, description = "The outcome's id"),
-        ("If-Match" = Option<String>, Header, description = "The outcome's ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The outcome's ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdateOutcome, content_type = "application/merge-patch+json"),
     responses(

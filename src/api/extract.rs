@@ -42,6 +42,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json(req, payload);
+        Box::pin(async move { parse_json(&body.await?).map(JsonBody) })
+    }
+}
+
+/// Reads a JSON request body whole: 413 past the limit, 415 when not JSON.
+fn read_json(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<BytesMut, ApiError>> {
+    {
         let json = is_json(req);
         let limit = req
             .app_data::<web::Data<AppState>>()
@@ -71,7 +82,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(JsonBody)
+            Ok(body)
         })
     }
 }
@@ -94,8 +105,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
         if empty {
             return Box::pin(async { Ok(OptionalJsonBody(None)) });
         }
-        let body = JsonBody::<T>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|b| OptionalJsonBody(Some(b.0))) })
+        let body = read_json(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            // A JSON `null` body is no body, as the spec documents.
+            if serde_json::from_slice::<Value>(&body).is_ok_and(|v| v.is_null()) {
+                return Ok(OptionalJsonBody(None));
+            }
+            parse_json(&body).map(|t| OptionalJsonBody(Some(t)))
+        })
     }
 }
 
@@ -113,6 +131,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             detail: "the body must be a JSON object".into(),
         });
     }
+    whole_numbers_as_integers(&mut value);
     let mut errors = Vec::new();
     for _ in 0..64 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
@@ -147,6 +166,26 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         }
     }
     Err(ApiError::Validation(errors))
+}
+
+/// JSON Schema counts `1000.0` as the integer 1000: a number with no
+/// fractional part, exactly representable, is read as an integer so that
+/// integer fields take it. Float fields take integers as well.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(x) = n.as_f64() {
+                // Within ±2^53 every whole f64 is exact.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                if x.fract() == 0.0 && x.abs() <= EXACT {
+                    *value = Value::from(x as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn quoted_after(message: &str, prefix: &str) -> Option<String> {
@@ -247,6 +286,22 @@ mod tests {
         assert_eq!(
             field_names(parse_json::<Sample>(br#"{"count":1}"#).unwrap_err()),
             ["name"]
+        );
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let parsed = parse_json::<Sample>(br#"{"name":"x","count":1000.0}"#).unwrap();
+        assert_eq!(parsed.count, Some(1000));
+        let parsed = parse_json::<Sample>(br#"{"name":"x","count":-2e3}"#).unwrap();
+        assert_eq!(parsed.count, Some(-2000));
+        assert_eq!(
+            field_names(parse_json::<Sample>(br#"{"name":"x","count":1000.5}"#).unwrap_err()),
+            ["count"]
+        );
+        assert_eq!(
+            field_names(parse_json::<Sample>(br#"{"name":"x","count":1e300}"#).unwrap_err()),
+            ["count"]
         );
     }
 

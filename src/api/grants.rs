@@ -164,6 +164,7 @@ pub struct YearBudget {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}))]
 pub struct CreateRound {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub opens_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
@@ -183,8 +184,10 @@ pub struct CreateRound {
 }))]
 pub struct CreateProgramme {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// Staff default to their own unit.
     pub owning_unit_id: Option<CityUnitId>,
@@ -205,6 +208,7 @@ pub struct CreateProgramme {
     #[serde(default)]
     pub rounds: Vec<CreateRound>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
@@ -213,7 +217,7 @@ fn check_round(i: Option<usize>, r: &CreateRound, errors: &mut Vec<FieldError>) 
         Some(i) => format!("rounds[{i}].{f}"),
         None => f.to_owned(),
     };
-    if r.name.trim().is_empty() || r.name.len() > 200 {
+    if r.name.trim().is_empty() || r.name.chars().count() > 200 {
         errors.push(FieldError::new(at("name"), "must be 1 to 200 characters"));
     }
     if r.deadline <= r.opens_at {
@@ -320,7 +324,7 @@ pub async fn get_grant_programme(
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response (kept 24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response (kept 24 h)")),
     request_body(content = CreateProgramme, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = ProgrammeView, headers(("Location" = String, description = "The programme's URL"), ("ETag" = String, description = "The version"))),
@@ -435,7 +439,7 @@ fn manage_programme(principal: &Principal) -> impl FnOnce(&Programme) -> Result<
     params(
         ("id" = GrantProgrammeId, Path, description = "The programme's id"),
         ("action" = String, Path, description = "`open` or `close`"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     responses(
         (status = 200, description = "Done", body = ProgrammeView),
@@ -546,11 +550,15 @@ pub struct YearAmount {
     "round_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c5101",
     "title": "Garaget – summer jobs in Tynnered",
     "purpose": "3 jobs and 10 internships for young people in summer 2015.",
+    "districts": ["vastra_goteborg"],
     "requested_sek": 75000,
     "status": "paid",
+    "submitted_at": "2015-03-02T10:15:00Z",
+    "submitted_late": false,
     "decision": {"outcome": "granted", "granted_sek": 75000, "motivation": "Fits the programme's aim; a clear plan.", "decided_by": "chef@vastra.goteborg.se", "decided_by_role": "city_staff", "decided_by_unit_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0a01", "decided_on": "2015-05-20", "allocation": [{"year": 2015, "amount_sek": 75000}]},
     "paid_sek": 75000,
-    "version": 7
+    "version": 7,
+    "created_at": "2015-02-20T08:30:00Z", "updated_at": "2015-06-10T13:00:00Z"
 }))]
 pub struct ApplicationView {
     pub id: GrantApplicationId,
@@ -709,10 +717,13 @@ pub struct CreateApplication {
     pub programme_id: GrantProgrammeId,
     pub round_id: GrantRoundId,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub purpose: String,
     #[validate(length(max = 1000, message = "must be at most 1000 characters"))]
+    #[schema(max_length = 1000)]
     pub target_group: Option<String>,
     #[serde(default)]
     pub districts: Vec<District>,
@@ -865,7 +876,7 @@ pub async fn get_grant_application(
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response (kept 24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response (kept 24 h)")),
     request_body(content = CreateApplication, content_type = "application/json"),
     responses(
         (status = 201, description = "A draft", body = ApplicationView, headers(("Location" = String, description = "The application's URL"), ("ETag" = String, description = "The version"))),
@@ -938,8 +949,10 @@ pub async fn create_grant_application(
 #[schema(example = json!({"requested_sek": 25000, "document_answers": [{"key": "gender_equality_plan", "waiver_reason": "We are a women's shelter; the template does not fit.", "reference": null, "note": null}]}))]
 pub struct UpdateApplication {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
     pub requested_sek: Option<i64>,
     pub start_date: Option<NaiveDate>,
@@ -956,7 +969,7 @@ pub struct UpdateApplication {
     security(("bearer" = [])),
     params(
         ("id" = GrantApplicationId, Path, description = "The application's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdateApplication, content_type = "application/merge-patch+json"),
     responses(
@@ -1036,11 +1049,45 @@ pub async fn update_grant_application(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "partly_granted", "granted_sek": 30000, "motivation": "A good idea; the budget for premises is high."}))]
 pub struct ApplicationActionRequest {
+    #[schema(max_length = 5000)]
     pub message: Option<String>,
     pub outcome: Option<DecisionOutcome>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub granted_sek: Option<i64>,
     pub motivation: Option<String>,
+    #[schema(max_length = 20000)]
     pub report: Option<String>,
+}
+
+crate::text_enum!(
+    /// An action taken at `POST /api/v1/grant-applications/{id}/{action}`:
+    /// every `ApplicationAction` but `pay` (a payment is recorded at
+    /// `.../payments`).
+    ApplicationActionName {
+        Submit => "submit",
+        StartReview => "start_review",
+        RequestCompletion => "request_completion",
+        Complete => "complete",
+        Decide => "decide",
+        Report => "report",
+        Close => "close",
+        Withdraw => "withdraw",
+    }
+);
+
+#[cfg(test)]
+mod action_name_tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_action_names_are_every_application_action_but_pay() {
+        let callable: Vec<&str> = ApplicationAction::ALL
+            .iter()
+            .filter(|a| **a != ApplicationAction::Pay)
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(ApplicationActionName::TEXTS, callable.as_slice());
+    }
 }
 
 /// Move an application through its handling
@@ -1056,8 +1103,8 @@ pub struct ApplicationActionRequest {
     security(("bearer" = [])),
     params(
         ("id" = GrantApplicationId, Path, description = "The application's id"),
-        ("action" = ApplicationAction, Path, description = "The action (not `pay`)"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("action" = ApplicationActionName, Path, description = "The action (a payment is recorded at `.../payments`)"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = Option<ApplicationActionRequest>, content_type = "application/json"),
     responses(
@@ -1094,7 +1141,9 @@ pub async fn act_on_grant_application(
     };
     match action {
         ApplicationAction::RequestCompletion => match r.message.as_deref() {
-            Some(m) if !m.trim().is_empty() && m.len() <= 5000 => input.message = r.message.clone(),
+            Some(m) if !m.trim().is_empty() && m.chars().count() <= 5000 => {
+                input.message = r.message.clone()
+            }
             _ => errors.push(FieldError::new(
                 "message",
                 "say what to complete (1 to 5000 characters)",
@@ -1120,7 +1169,9 @@ pub async fn act_on_grant_application(
             }
         }
         ApplicationAction::Report => match r.report.as_deref() {
-            Some(t) if !t.trim().is_empty() && t.len() <= 20000 => input.report = r.report.clone(),
+            Some(t) if !t.trim().is_empty() && t.chars().count() <= 20000 => {
+                input.report = r.report.clone()
+            }
             _ => errors.push(FieldError::new(
                 "report",
                 "the follow-up report (1 to 20000 characters)",
@@ -1253,6 +1304,7 @@ pub struct ReviewList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Solid plan; premises cost high.", "recommendation": "partly_granted"}))]
 pub struct CreateReview {
+    #[schema(min_length = 1, max_length = 20000)]
     pub note: String,
     pub recommendation: Option<DecisionOutcome>,
 }
@@ -1328,7 +1380,7 @@ pub async fn add_grant_review(
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
     }
-    if body.0.note.trim().is_empty() || body.0.note.len() > 20000 {
+    if body.0.note.trim().is_empty() || body.0.note.chars().count() > 20000 {
         return Err(ApiError::invalid("note", "must be 1 to 20000 characters"));
     }
     let id = id.into_inner();
@@ -1449,7 +1501,12 @@ pub async fn declare_conflict_of_interest(
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
     }
-    if body.0.note.as_deref().is_some_and(|n| n.len() > 2000) {
+    if body
+        .0
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 2000)
+    {
         return Err(ApiError::invalid("note", "must be at most 2000 characters"));
     }
     let id = id.into_inner();
@@ -1542,7 +1599,7 @@ pub async fn release_conflict_of_interest(
         return Err(ApiError::NotFound);
     }
     let reason = body.0.reason;
-    if reason.trim().is_empty() || reason.len() > 2000 {
+    if reason.trim().is_empty() || reason.chars().count() > 2000 {
         return Err(ApiError::invalid(
             "reason",
             "say why the conflict no longer applies (1 to 2000 characters)",

@@ -35,7 +35,9 @@ pub fn paging(
             )))
         }
     };
+    // `?cursor=` (empty) is the first page, like no cursor at all.
     let cursor = cursor
+        .filter(|c| !c.is_empty())
         .map(|c| Cursor::decode(c, sort))
         .transpose()
         .map_err(ApiError::bad_query)?;

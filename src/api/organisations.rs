@@ -143,6 +143,7 @@ pub struct CreateOrganisation {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "check_not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `NNNNNN-NNNN` with a valid Luhn check digit (the dash may be left out).
     pub organisation_number: Option<String>,
@@ -150,18 +151,22 @@ pub struct CreateOrganisation {
     #[serde(default)]
     pub districts: Vec<District>,
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "must be at most 500 characters"),
         url(message = "must be an http or https URL"),
         custom(function = "check_web_url")
     )]
+    #[schema(max_length = 500)]
     pub website: Option<String>,
     #[validate(email(message = "must be an email address"))]
+    #[schema(format = Email)]
     pub contact_email: Option<String>,
     #[validate(custom(function = "check_phone"))]
     pub contact_phone: Option<String>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
@@ -223,6 +228,7 @@ pub struct UpdateOrganisation {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "check_not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>)]
@@ -230,11 +236,11 @@ pub struct UpdateOrganisation {
     pub legal_form: Option<LegalForm>,
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     #[validate(
         length(max = 500, message = "must be at most 500 characters"),
         url(message = "must be an http or https URL"),
@@ -242,7 +248,7 @@ pub struct UpdateOrganisation {
     )]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Email)]
     #[validate(email(message = "must be an email address"))]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -250,7 +256,7 @@ pub struct UpdateOrganisation {
     #[validate(custom(function = "check_phone"))]
     pub contact_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     pub external_id: Option<Option<String>>,
 }
@@ -381,7 +387,7 @@ pub async fn get_organisation(
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response instead of creating again (kept 24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response instead of creating again (kept 24 h)")),
     request_body(content = CreateOrganisation, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered", body = OrganisationView,
@@ -426,7 +432,7 @@ pub async fn create_organisation(
     security(("bearer" = [])),
     params(
         ("id" = OrganisationId, Path, description = "The organisation's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdateOrganisation, content_type = "application/merge-patch+json"),
     responses(
@@ -472,7 +478,7 @@ pub async fn update_organisation(
     security(("bearer" = [])),
     params(
         ("id" = OrganisationId, Path, description = "The organisation's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     responses(
         (status = 204, description = "Deleted"),

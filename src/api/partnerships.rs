@@ -315,7 +315,7 @@ fn check_email(email: &str) -> Result<(), validator::ValidationError> {
 
 fn check_target_groups(groups: &[String], errors: &mut Vec<FieldError>) {
     for (i, g) in groups.iter().enumerate() {
-        if g.trim().is_empty() || g.len() > 200 {
+        if g.trim().is_empty() || g.chars().count() > 200 {
             errors.push(FieldError::new(
                 format!("target_groups[{i}]"),
                 "must be 1 to 200 characters",
@@ -354,13 +354,16 @@ pub struct NewParty {
 }))]
 pub struct CreatePartnership {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub purpose: String,
     pub form: PartnershipForm,
     /// Required from partners; city staff default to their own unit.
     pub responsible_unit_id: Option<CityUnitId>,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub contact_name: Option<String>,
     #[validate(custom(function = "check_email"))]
     pub contact_email: Option<String>,
@@ -376,12 +379,15 @@ pub struct CreatePartnership {
     pub end_date: NaiveDate,
     /// City only.
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub registry_number: Option<String>,
     /// City only.
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
     pub internal_notes: Option<String>,
     /// City only.
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
@@ -511,12 +517,14 @@ impl CreatePartnership {
 #[schema(example = json!({"purpose": "Jobs and work training for 20 young people a year.", "internal_notes": "Follow up the budget in October."}))]
 pub struct UpdatePartnership {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
     pub form: Option<PartnershipForm>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -528,15 +536,15 @@ pub struct UpdatePartnership {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     pub registry_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     pub internal_notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     pub external_id: Option<Option<String>>,
 }
@@ -783,7 +791,7 @@ pub async fn get_partnership(
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response (kept 24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response (kept 24 h)")),
     request_body(content = CreatePartnership, content_type = "application/json"),
     responses(
         (status = 201, description = "Proposed", body = PartnershipView, headers(("Location" = String, description = "The partnership's URL"), ("ETag" = String, description = "The version"))),
@@ -825,7 +833,7 @@ pub async fn create_partnership(
     security(("bearer" = [])),
     params(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdatePartnership, content_type = "application/merge-patch+json"),
     responses(
@@ -907,6 +915,7 @@ pub struct Amendment {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"new_end_date": "2016-12-31", "reason": "Extended through 2016 by decision of Social resursnämnden"}))]
 pub struct PartnershipActionRequest {
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
     pub new_end_date: Option<NaiveDate>,
     pub changes: Option<Amendment>,
@@ -920,7 +929,7 @@ impl PartnershipActionRequest {
             PartnershipAction::Extend | PartnershipAction::Terminate | PartnershipAction::Amend
         );
         match &self.reason {
-            Some(r) if r.trim().is_empty() || r.len() > 2000 => {
+            Some(r) if r.trim().is_empty() || r.chars().count() > 2000 => {
                 errors.push(FieldError::new("reason", "must be 1 to 2000 characters"))
             }
             None if needs_reason => errors.push(FieldError::new(
@@ -963,7 +972,7 @@ impl PartnershipActionRequest {
     params(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
         ("action" = PartnershipAction, Path, description = "The action"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     request_body(content = Option<PartnershipActionRequest>, content_type = "application/json"),
     responses(
@@ -1168,7 +1177,7 @@ fn answer(
     async move {
         if reason
             .as_deref()
-            .is_some_and(|r| r.trim().is_empty() || r.len() > 2000)
+            .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 2000)
         {
             return Err(ApiError::invalid("reason", "must be 1 to 2000 characters"));
         }
@@ -1357,6 +1366,7 @@ pub struct CreateFundingLine {
     /// A city unit paying (its name becomes the source name unless one is given).
     pub source_unit_id: Option<CityUnitId>,
     /// An external source, such as a state grant.
+    #[schema(min_length = 1, max_length = 200)]
     pub source_name: Option<String>,
     #[schema(minimum = 1900, maximum = 2200)]
     pub year: i32,
@@ -1375,6 +1385,7 @@ pub struct CreateInKind {
     /// ...or the contributing city unit.
     pub unit_id: Option<CityUnitId>,
     pub kind: InKindKind,
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
     /// Whole kronor, 0 to 10^12 (zero: given, of no money value); leave out
     /// when not estimated.
@@ -1455,7 +1466,7 @@ pub async fn add_funding_line(
     if req
         .source_name
         .as_deref()
-        .is_some_and(|n| n.trim().is_empty() || n.len() > 200)
+        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
     {
         errors.push(FieldError::new(
             "source_name",
@@ -1521,7 +1532,7 @@ pub async fn add_in_kind(
             "give either organisation_id or unit_id",
         ));
     }
-    if req.description.trim().is_empty() || req.description.len() > 2000 {
+    if req.description.trim().is_empty() || req.description.chars().count() > 2000 {
         errors.push(FieldError::new(
             "description",
             "must be 1 to 2000 characters",
@@ -1610,8 +1621,10 @@ pub struct CommitmentList {
 pub struct CreateCommitment {
     pub owner_organisation_id: Option<OrganisationId>,
     pub owner_unit_id: Option<CityUnitId>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
     pub due_on: Option<NaiveDate>,
+    #[schema(min_length = 1, max_length = 200)]
     pub recurrence: Option<String>,
     /// Default `planned`.
     pub status: Option<CommitmentStatus>,
@@ -1691,7 +1704,7 @@ pub async fn add_commitment(
             "give either owner_organisation_id or owner_unit_id",
         ));
     }
-    if req.description.trim().is_empty() || req.description.len() > 2000 {
+    if req.description.trim().is_empty() || req.description.chars().count() > 2000 {
         errors.push(FieldError::new(
             "description",
             "must be 1 to 2000 characters",
@@ -1700,7 +1713,7 @@ pub async fn add_commitment(
     if req
         .recurrence
         .as_deref()
-        .is_some_and(|r| r.trim().is_empty() || r.len() > 200)
+        .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 200)
     {
         errors.push(FieldError::new("recurrence", "must be 1 to 200 characters"));
     }
@@ -1732,7 +1745,7 @@ pub async fn add_commitment(
     params(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
         ("commitment_id" = Uuid, Path, description = "The commitment's id"),
-        ("If-Match" = Option<String>, Header, description = "The commitment's version last read; a stale one is refused with 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The commitment's version last read; a stale one is refused with 412"),
     ),
     request_body(content = UpdateCommitment, content_type = "application/merge-patch+json"),
     responses(
@@ -1828,6 +1841,7 @@ pub struct FollowUpList {
 pub struct CreateFollowUp {
     pub held_on: NaiveDate,
     pub kind: FollowUpKind,
+    #[schema(min_length = 1, max_length = 20000)]
     pub summary: String,
     pub participants: Option<String>,
     /// The organisation's own rating of how it was received ("bemötande"),
@@ -1912,7 +1926,7 @@ pub async fn add_follow_up(
             effects: req.effects.is_some(),
         },
     );
-    if req.summary.trim().is_empty() || req.summary.len() > 20000 {
+    if req.summary.trim().is_empty() || req.summary.chars().count() > 20000 {
         errors.push(FieldError::new("summary", "must be 1 to 20000 characters"));
     }
     if req

@@ -49,6 +49,14 @@ impl FromRequest for SignedIn {
 
 /// Establishes the principal of a request from its Authorization header.
 pub fn caller_of(req: &HttpRequest) -> Result<Principal, ApiError> {
+    // RFC 6750 §2.3 / RFC 8725: a token in a URL ends up in logs and
+    // histories; it is refused, never read, and never taken as anonymous.
+    if query_has_token(req.query_string()) {
+        return Err(ApiError::InvalidToken(
+            "a token in the query string is not accepted; send `Authorization: Bearer <JWT>`"
+                .into(),
+        ));
+    }
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Principal::Anonymous);
     };
@@ -64,4 +72,31 @@ fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Whether a query string carries a token (`access_token`, as RFC 6750 names it).
+fn query_has_token(query: &str) -> bool {
+    query.split('&').any(|pair| {
+        let name = pair.split('=').next().unwrap_or_default();
+        name.eq_ignore_ascii_case("access_token")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_in_the_query_string_is_recognised() {
+        for query in [
+            "access_token=x",
+            "limit=2&access_token=",
+            "ACCESS_TOKEN=y&q=z",
+        ] {
+            assert!(query_has_token(query), "{query}");
+        }
+        for query in ["", "q=access_token", "limit=2", "my_access_token=x"] {
+            assert!(!query_has_token(query), "{query}");
+        }
+    }
 }

@@ -5,6 +5,10 @@ use super::claims::Claims;
 use crate::config::{ConfigError, JwtSettings};
 use crate::domain::access::Principal;
 
+/// The longest token read (8 KB): an identity provider's tokens are far
+/// shorter, and a longer one is not decoded at all.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
 /// A configured public key with the one algorithm it may verify.
 struct PublicKey {
     kid: String,
@@ -87,6 +91,9 @@ impl TokenVerifier {
 
     /// The principal of a valid token, or why it is not valid (safe to show).
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(format!("the token is longer than {MAX_TOKEN_BYTES} bytes"));
+        }
         // `alg: none` (and any algorithm jsonwebtoken does not know) fails here.
         let header = decode_header(token)
             .map_err(|_| "malformed token or unsupported algorithm".to_owned())?;

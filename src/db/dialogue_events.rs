@@ -243,24 +243,25 @@ pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<Dialogue
     })
 }
 
-/// Locks an event, then loads it for a write and checks the caller's
-/// `If-Match`: the first step of every write to an event or to what hangs
+/// Locks an event, then loads it for a write: the first step of every write to an event or to what hangs
 /// on it (registrations, attendance, minutes, outcomes, invitations), so that
 /// the rules checked after it (places, waiting list) see every committed
 /// write and hold until commit. Call it first inside `write_transaction`.
-fn load_for_write(
-    conn: &mut DbConnection,
-    id: DialogueEventId,
-    precondition: Option<IfMatch>,
-) -> Result<DialogueEvent, ApiError> {
+fn load_for_write(conn: &mut DbConnection, id: DialogueEventId) -> Result<DialogueEvent, ApiError> {
     lock(conn, Guard::DialogueEvent, &id)?;
-    let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
-    if !Version(current.version).satisfies(precondition) {
-        return Err(ApiError::PreconditionFailed {
+    find(conn, id)?.ok_or(ApiError::NotFound)
+}
+
+/// The caller's `If-Match` against the event: checked after `authorize`, so
+/// that a caller who may not know of the event learns nothing from a 412.
+fn check_version(current: &DialogueEvent, precondition: Option<IfMatch>) -> Result<(), ApiError> {
+    if Version(current.version).satisfies(precondition) {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed {
             current_version: current.version,
-        });
+        })
     }
-    Ok(current)
 }
 
 /// Bumps the version of an event written as `current` (guarding against a
@@ -297,8 +298,9 @@ pub fn update(
     change: impl FnOnce(EventDetails) -> Result<EventDetails, ApiError>,
 ) -> Result<DialogueEvent, ApiError> {
     write_transaction(conn, |conn| {
-        let current = load_for_write(conn, id, precondition)?;
+        let current = load_for_write(conn, id)?;
         authorize(&current)?;
+        check_version(&current, precondition)?;
         if matches!(current.status, EventStatus::Cancelled | EventStatus::Held) {
             return Err(ApiError::Conflict {
                 code: "event_closed",
@@ -379,8 +381,9 @@ pub fn transition(
     reason: Option<String>,
 ) -> Result<DialogueEvent, ApiError> {
     write_transaction(conn, |conn| {
-        let current = load_for_write(conn, id, precondition)?;
+        let current = load_for_write(conn, id)?;
         authorize(&current)?;
+        check_version(&current, precondition)?;
         let next = current
             .status
             .after(action)
@@ -529,7 +532,7 @@ pub fn invite(
     organisations_invited: &[OrganisationId],
 ) -> Result<Vec<OrganisationId>, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         authorize(&event)?;
         let mut errors = Vec::new();
         for (i, org) in organisations_invited.iter().enumerate() {
@@ -637,7 +640,7 @@ pub fn register(
     new: NewRegistration,
 ) -> Result<Registration, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         if !event.status.is_public() {
             return Err(ApiError::NotFound);
         }
@@ -729,7 +732,7 @@ pub fn cancel_registration(
     authorize: impl FnOnce(&DialogueEvent, &Registration) -> Result<(), ApiError>,
 ) -> Result<Vec<Registration>, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         let all = registrations(conn, id)?;
         let target = all
             .iter()
@@ -807,7 +810,7 @@ pub fn record_attendance(
     record: Attendance,
 ) -> Result<(DialogueEvent, Attendance), ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
@@ -863,8 +866,9 @@ pub fn write_minutes(
     text: String,
 ) -> Result<DialogueEvent, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, precondition)?;
+        let event = load_for_write(conn, id)?;
         authorize(&event)?;
+        check_version(&event, precondition)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
                 code: "event_not_held",
@@ -916,7 +920,7 @@ pub fn contribute(
     contribution: MinutesContribution,
 ) -> Result<MinutesContribution, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(ApiError::Conflict {
@@ -1007,7 +1011,7 @@ pub fn add_outcome(
     values: OutcomeValues,
 ) -> Result<Outcome, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         authorize(&event)?;
         let now = now();
         let outcome = Outcome {
@@ -1050,7 +1054,7 @@ pub fn update_outcome(
     change: impl FnOnce(&mut Outcome),
 ) -> Result<Outcome, ApiError> {
     write_transaction(conn, |conn| {
-        let event = load_for_write(conn, id, None)?;
+        let event = load_for_write(conn, id)?;
         authorize(&event)?;
         let mut outcome = outcomes(conn, id)?
             .into_iter()

@@ -552,7 +552,7 @@ pub fn list_programmes(
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLine {
-    #[schema(example = "Supervisor, 3 months half time")]
+    #[schema(example = "Supervisor, 3 months half time", min_length = 1)]
     pub description: String,
     #[schema(example = 60000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,

@@ -260,9 +260,13 @@ use super::money::{self, Overflow};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaItem {
-    #[schema(example = "Round of ideas, needs and resources")]
+    #[schema(
+        example = "Round of ideas, needs and resources",
+        min_length = 1,
+        max_length = 300
+    )]
     pub title: String,
-    #[schema(example = 45, minimum = 1)]
+    #[schema(example = 45, minimum = 1, maximum = 1440)]
     pub duration_minutes: i32,
     #[schema(example = "Lundby district office")]
     pub presenter: Option<String>,

@@ -1,9 +1,10 @@
 //! The committed spec is what the code generates, and it documents every
 //! operation fully (summary, security, problem responses).
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::schema_check;
 
 #[test]
 fn committed_openapi_json_is_current() {
@@ -66,4 +67,382 @@ fn every_operation_is_fully_documented() {
         spec["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+}
+
+/// Every `$ref` anywhere in the served document points at something in it.
+#[test]
+fn every_ref_in_the_served_spec_resolves() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let mut refs = Vec::new();
+    collect_refs(&spec, "", &mut refs);
+    assert!(refs.len() > 100, "{} refs", refs.len());
+    let dangling: Vec<_> = refs
+        .iter()
+        .filter(|(_, r)| schema_check::resolve(&spec, r).is_none())
+        .collect();
+    assert!(dangling.is_empty(), "dangling $refs: {dangling:#?}");
+}
+
+fn collect_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "$ref" {
+                    out.push((at.to_owned(), child.as_str().unwrap_or_default().to_owned()));
+                } else {
+                    collect_refs(child, &format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (i, child) in list.iter().enumerate() {
+                collect_refs(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every example in the served document (on schemas and their properties,
+/// on parameters and headers, on request and response bodies) validates
+/// against the schema it illustrates.
+#[test]
+fn every_example_in_the_served_spec_validates_against_its_schema() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let mut examples: Vec<(String, Value, Value)> = Vec::new();
+
+    // Schemas and every schema nested in them.
+    let mut nodes = Vec::new();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        schema_check::schema_nodes(schema, format!("#/components/schemas/{name}"), &mut nodes);
+    }
+    // Parameters, headers and media types: the holders of a `schema`.
+    let mut holders = Vec::new();
+    schema_holders(&spec["paths"], "#/paths".to_owned(), &mut holders);
+    schema_holders(&spec["components"], "#/components".to_owned(), &mut holders);
+    for (at, holder) in &holders {
+        let schema = &holder["schema"];
+        schema_check::schema_nodes(schema, format!("{at}/schema"), &mut nodes);
+        if let Some(example) = holder.get("example") {
+            examples.push((format!("{at}/example"), example.clone(), schema.clone()));
+        }
+        if let Some(named) = holder.get("examples").and_then(Value::as_object) {
+            for (name, example) in named {
+                let example = match example.get("$ref").and_then(Value::as_str) {
+                    Some(r) => schema_check::resolve(&spec, r).unwrap(),
+                    None => example,
+                };
+                if let Some(value) = example.get("value") {
+                    examples.push((
+                        format!("{at}/examples/{name}"),
+                        value.clone(),
+                        schema.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    for (at, node) in &nodes {
+        if let Some(example) = node.get("example") {
+            examples.push((format!("{at}/example"), example.clone(), (*node).clone()));
+        }
+        if let Some(list) = node.get("examples").and_then(Value::as_array) {
+            for (i, example) in list.iter().enumerate() {
+                examples.push((
+                    format!("{at}/examples/{i}"),
+                    example.clone(),
+                    (*node).clone(),
+                ));
+            }
+        }
+    }
+
+    assert!(
+        examples.len() >= 70,
+        "only {} examples found",
+        examples.len()
+    );
+    let failures: Vec<String> = examples
+        .iter()
+        .filter_map(|(at, example, schema)| {
+            let errors = schema_check::validate(&spec, schema, example);
+            (!errors.is_empty()).then(|| format!("{at}: {errors:?}"))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} examples do not validate:\n{}",
+        failures.len(),
+        examples.len(),
+        failures.join("\n")
+    );
+}
+
+/// Objects with a `schema` key: parameters, headers, media types.
+fn schema_holders<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("schema").is_some_and(Value::is_object) {
+                out.push((at.clone(), value));
+            }
+            for (key, child) in map {
+                if key != "schema" && key != "schemas" {
+                    schema_holders(child, format!("{at}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (i, child) in list.iter().enumerate() {
+                schema_holders(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The enum values the spec lists are the strings the service accepts: each
+/// district and sort order of the spec filters the organisation list, and
+/// each action of the spec reaches the action handler on a real partnership
+/// and a real grant application (any answer but the 404 of an unknown
+/// action), for partnerships and grant applications.
+#[test]
+fn enum_values_in_the_spec_are_the_strings_the_service_speaks() {
+    let w = crate::grants::world();
+    let app = &w.app;
+    let spec = app.get("/openapi.json", None).json();
+    let schemas = &spec["components"]["schemas"];
+    let values = |name: &str| -> Vec<String> {
+        schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} has an enum"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let token = admin();
+    let districts = values("District");
+    assert_eq!(districts.len(), 10);
+    for district in &districts {
+        let res = app.get(
+            &format!("/api/v1/organisations?district={district}"),
+            Some(&token),
+        );
+        assert_eq!(res.status, 200, "district={district}: {}", res.text);
+    }
+    // The district list the service serves names exactly the spec's values.
+    let served: Vec<String> = app
+        .all_items("/api/v1/districts", None)
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(served, districts);
+    for sort in values("OrganisationSort") {
+        let res = app.get(&format!("/api/v1/organisations?sort={sort}"), Some(&token));
+        assert_eq!(res.status, 200, "sort={sort}: {}", res.text);
+    }
+
+    let partnership = app.post(
+        "/api/v1/partnerships",
+        Some(&staff(&w.unit)),
+        &json!({
+            "title": "IOP Läxhjälp", "purpose": "Homework help", "form": "iop",
+            "responsible_unit_id": w.unit, "districts": ["vastra_goteborg"],
+            "start_date": "2027-01-01", "end_date": "2027-12-31",
+            "parties": [{"organisation_id": w.a, "role": "member"}]
+        }),
+    );
+    assert_eq!(partnership.status, 201, "{}", partnership.text);
+    let programme = crate::grants::programme(&w, 1_000_000, 30, false);
+    let application = crate::grants::apply(&w, &w.a, &programme, 20_000);
+    assert_eq!(application.status, 201, "{}", application.text);
+    for (resource, schema, id) in [
+        (
+            "partnerships",
+            "PartnershipAction",
+            partnership.json()["id"].clone(),
+        ),
+        (
+            "grant-applications",
+            "ApplicationActionName",
+            application.json()["id"].clone(),
+        ),
+    ] {
+        let id = id.as_str().unwrap();
+        let path = format!("/api/v1/{resource}/{{id}}/{{action}}");
+        let param = spec["paths"][&path]["post"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "action")
+            .unwrap_or_else(|| panic!("{path} documents {{action}}"));
+        assert_eq!(
+            param["schema"]["$ref"],
+            format!("#/components/schemas/{schema}")
+        );
+        let unknown = app.post(
+            &format!("/api/v1/{resource}/{id}/no_such_action"),
+            Some(&token),
+            &json!({}),
+        );
+        assert_eq!(unknown.status, 404, "{}", unknown.text);
+        for action in values(schema) {
+            let res = app.post(
+                &format!("/api/v1/{resource}/{id}/{action}"),
+                Some(&token),
+                &json!({}),
+            );
+            assert_ne!(res.status, 404, "{resource} {action}: {}", res.text);
+        }
+    }
+}
+
+fn property<'a>(spec: &'a Value, schema: &str, field: &str) -> &'a Value {
+    let p = &spec["components"]["schemas"][schema]["properties"][field];
+    assert!(p.is_object(), "{schema}.{field} is in the spec");
+    p
+}
+
+/// The limits the spec writes are the ones the service enforces, at the
+/// boundary, counted in characters (as JSON Schema counts them): a value at
+/// the documented limit is accepted and one past it refused. The syntax of
+/// `Idempotency-Key` and `If-Match` is documented on every operation that
+/// takes them, and values outside it are refused while values inside pass.
+#[test]
+fn constraints_in_the_spec_are_the_ones_the_service_enforces() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let token = admin();
+
+    for (schema, path, extra) in [
+        (
+            "CreateOrganisation",
+            "/api/v1/organisations",
+            json!({"legal_form": "non_profit_association"}),
+        ),
+        (
+            "CreateCityUnit",
+            "/api/v1/city-units",
+            json!({"kind": "specialist_administration"}),
+        ),
+    ] {
+        let name = property(&spec, schema, "name");
+        let (min, max) = (
+            name["minLength"].as_u64().unwrap() as usize,
+            name["maxLength"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(min, 1, "{schema}.name");
+        let mut body = extra.clone();
+        // Two bytes per character: a byte count would refuse this.
+        body["name"] = json!("Ö".repeat(max));
+        let res = app.post(path, Some(&token), &body);
+        assert_eq!(res.status, 201, "{schema} name of {max}: {}", res.text);
+        for bad in ["".to_owned(), "ö".repeat(max + 1)] {
+            body["name"] = json!(bad);
+            let res = app.post(path, Some(&token), &body);
+            assert_eq!(
+                res.status,
+                422,
+                "{schema} name of {}: {}",
+                bad.len(),
+                res.text
+            );
+            assert!(res.text.contains("\"name\""), "{}", res.text);
+        }
+    }
+
+    // Every POST under /api/ documents Idempotency-Key, every PATCH If-Match,
+    // each with its syntax.
+    let mut key_pattern = None;
+    let mut if_match_pattern = None;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let header = |name: &str| {
+                op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["name"] == name && p["in"] == "header")
+                    .map(|p| {
+                        p["schema"]["pattern"]
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{method} {path}: {name} has a pattern"))
+                            .to_owned()
+                    })
+            };
+            if path.starts_with("/api/") && method == "post" {
+                let p = header("Idempotency-Key")
+                    .unwrap_or_else(|| panic!("{method} {path} documents Idempotency-Key"));
+                assert_eq!(key_pattern.get_or_insert(p.clone()), &p);
+            }
+            if method == "patch" {
+                let p = header("If-Match")
+                    .unwrap_or_else(|| panic!("{method} {path} documents If-Match"));
+                assert_eq!(if_match_pattern.get_or_insert(p.clone()), &p);
+            }
+            if let Some(p) = header("If-Match") {
+                assert_eq!(if_match_pattern.get_or_insert(p.clone()), &p);
+            }
+        }
+    }
+    let key_pattern = regex_lite::Regex::new(&key_pattern.unwrap()).unwrap();
+    let if_match_pattern = regex_lite::Regex::new(&if_match_pattern.unwrap()).unwrap();
+
+    let visible: String = (b'!'..=b'~').map(char::from).collect();
+    let longest: String = visible.chars().cycle().take(255).collect();
+    for (i, key) in [visible.clone(), longest.clone(), "a".to_owned()]
+        .iter()
+        .enumerate()
+    {
+        assert!(key_pattern.is_match(key));
+        let res = app.post_with(
+            "/api/v1/organisations",
+            Some(&token),
+            &json!({"name": format!("Förening {i}"), "legal_form": "non_profit_association"}),
+            &[("Idempotency-Key", key)],
+        );
+        assert_eq!(res.status, 201, "key {key:?}: {}", res.text);
+    }
+    for key in [format!("{longest}x"), "two words".to_owned()] {
+        assert!(!key_pattern.is_match(&key));
+        let res = app.post_with(
+            "/api/v1/organisations",
+            Some(&token),
+            &json!({"name": "Förening x", "legal_form": "non_profit_association"}),
+            &[("Idempotency-Key", &key)],
+        );
+        assert_eq!(res.status, 400, "key {key:?}: {}", res.text);
+        assert_eq!(res.code(), "invalid_idempotency_key");
+    }
+
+    let id = app.create_organisation(
+        json!({"name": "Föreningen If-Match", "legal_form": "non_profit_association"}),
+    );
+    let path = format!("/api/v1/organisations/{id}");
+    for tag in ["*", "\"1\"", "\"1\", \"2\"", "W/\"1\", \"1\"", "\"999\""] {
+        assert!(if_match_pattern.is_match(tag), "{tag}");
+        let res = app.patch(
+            &path,
+            Some(&token),
+            &json!({"name": "Föreningen If-Match"}),
+            Some(tag),
+        );
+        assert!(
+            matches!(res.status, 200 | 412),
+            "If-Match {tag}: {}",
+            res.text
+        );
+    }
+    for tag in ["1", "\"1", "\"1\";"] {
+        assert!(!if_match_pattern.is_match(tag), "{tag}");
+        let res = app.patch(
+            &path,
+            Some(&token),
+            &json!({"name": "Föreningen If-Match"}),
+            Some(tag),
+        );
+        assert_eq!(res.status, 400, "If-Match {tag}: {}", res.text);
+        assert_eq!(res.code(), "invalid_if_match");
+    }
 }
