@@ -88,7 +88,7 @@ fn build(w: &grants::World) -> Objects {
     // Events: planned (the city's until published) and published, with A registered.
     let event = |title: &str| {
         json!({"title": title, "kind": "dialogue_meeting", "participation_level": "dialogue",
-               "organiser_unit_id": u, "starts_at": grants::days(10), "ends_at": grants::days(11),
+               "organiser_unit_id": u, "starts_at": in_days(10), "ends_at": in_days(11),
                "format": "in_person", "place": "Lundby stadsdelshus", "capacity": 30})
     };
     ids.insert(
