@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
@@ -47,9 +47,22 @@ impl AppState {
         R: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
     {
+        let bound = Duration::from_millis(self.settings.database_timeouts.pool_checkout_ms);
+        self.db_within(bound, work).await
+    }
+
+    /// Like [`AppState::db`], waiting at most `bound` for a pooled
+    /// connection. The connection is taken, used and given back in one
+    /// blocking task, so a connection found lost is dropped (see
+    /// `db::DbPool::checkout`).
+    pub async fn db_within<R, F>(&self, bound: Duration, work: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
+    {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.checkout(bound)?;
             work(&mut conn)
         })
         .await
@@ -224,6 +237,7 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let limits = settings.http_limits;
         let state = web::Data::new(AppState {
             routes: route_table(&spec),
             settings,
@@ -251,10 +265,20 @@ impl Application {
                 .default_service(web::to(no_route))
                 .wrap(from_fn(idempotent_post))
                 .wrap(cors(&state.settings.cors_origins))
+                .wrap(from_fn(request_deadline))
+                .wrap(from_fn(uri_limit))
                 .wrap(from_fn(request_context))
-        })
-        .shutdown_timeout(30)
-        .listen(listener)?;
+        });
+        // Explicit bounds on HTTP connections (`config::HttpLimits`): how
+        // many each worker holds open, how long an idle keep-alive
+        // connection and a slow request head are waited for.
+        let server = server
+            .max_connections(limits.max_connections)
+            .keep_alive(Duration::from_millis(limits.keep_alive_ms))
+            .client_request_timeout(Duration::from_millis(limits.client_request_timeout_ms))
+            .client_disconnect_timeout(Duration::from_millis(limits.client_disconnect_timeout_ms))
+            .shutdown_timeout(30)
+            .listen(listener)?;
         let server = if workers > 0 {
             server.workers(workers)
         } else {
@@ -277,6 +301,51 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every request is answered within `SAMVERKAN_REQUEST_TIMEOUT_MS`: past
+/// it, the handler is abandoned (its future dropped; a statement it runs
+/// ends within the statement timeout and its connection goes back to the
+/// pool) and the caller gets a 503 problem with `Retry-After`.
+async fn request_deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(limit_ms) = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.http_limits.request_timeout_ms)
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    match actix_web::rt::time::timeout(Duration::from_millis(limit_ms), next.call(req)).await {
+        Ok(res) => Ok(res?.map_into_boxed_body()),
+        Err(_) => {
+            tracing::warn!(limit_ms, "request deadline exceeded");
+            Err(ApiError::DeadlineExceeded { limit_ms }.into())
+        }
+    }
+}
+
+/// A request target longer than `SAMVERKAN_MAX_URI_BYTES` answers 414.
+async fn uri_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.http_limits.max_uri_bytes)
+        .unwrap_or(usize::MAX);
+    let length = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().len())
+        .unwrap_or(0);
+    if length > limit {
+        return Ok(req
+            .error_response(ApiError::UriTooLong { limit })
+            .map_into_boxed_body());
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn cors(origins: &[String]) -> Cors {

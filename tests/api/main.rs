@@ -14,4 +14,5 @@ mod invariants;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;
+mod proxy;
 mod spec;
