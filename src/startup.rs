@@ -12,7 +12,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::FutureExt;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -245,7 +245,7 @@ impl Application {
             verifier,
         });
         let spec = Arc::new(spec);
-        let server = HttpServer::new(move || {
+        let app = move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .configure(routes)
@@ -268,23 +268,10 @@ impl Application {
                 .wrap(from_fn(request_deadline))
                 .wrap(from_fn(uri_limit))
                 .wrap(from_fn(request_context))
-        });
-        // Explicit bounds on HTTP connections (`config::HttpLimits`): how
-        // many each worker holds open, how long an idle keep-alive
-        // connection and a slow request head are waited for.
-        let server = server
-            .max_connections(limits.max_connections)
-            .keep_alive(Duration::from_millis(limits.keep_alive_ms))
-            .client_request_timeout(Duration::from_millis(limits.client_request_timeout_ms))
-            .client_disconnect_timeout(Duration::from_millis(limits.client_disconnect_timeout_ms))
-            .shutdown_timeout(30)
-            .listen(listener)?;
-        let server = if workers > 0 {
-            server.workers(workers)
-        } else {
-            server
-        }
-        .run();
+        };
+        // Explicit bounds on HTTP connections (`config::HttpLimits`), and
+        // problem bodies for what actix-http answers before any handler.
+        let server = crate::http_server::serve(listener, limits, workers, app)?;
         Ok(Application { port, server })
     }
 

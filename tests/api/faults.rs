@@ -466,3 +466,123 @@ fn a_long_uri_a_large_body_and_an_unknown_path_answer_problems() {
     assert_eq!(res.status, 405);
     assert_eq!(res.code(), "method_not_allowed");
 }
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then_some(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[test]
+fn sqlite_on_a_full_disk_answers_507_problems_keeps_reading_and_stays_intact() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        println!("skipped the full-disk test: it applies to SQLite");
+        return;
+    }
+    let Some(disk) = Tmpfs::mount("4m") else {
+        println!("skipped the full-disk test: mounting a tmpfs needs root");
+        return;
+    };
+    let path = disk.0.path().join("full.db");
+    let url = format!("sqlite://{}", path.display());
+    let app = spawn_app_with(|s| {
+        short_bounds(s);
+        s.database_url = samverkan::config::DatabaseUrl::parse(&url).unwrap();
+    });
+    let org = app.create_organisation(
+        json!({"name": "Kvinnojouren", "legal_form": "non_profit_association"}),
+    );
+    // Fill the filesystem to the last byte.
+    let filler = disk.0.path().join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file
+            .write_all(&chunk)
+            .and_then(|_| file.sync_data())
+            .is_ok()
+        {}
+    }
+    let mut created = 0;
+    let mut full = 0;
+    for i in 0..100 {
+        let res = app.post(
+            "/api/v1/organisations",
+            Some(&admin()),
+            &json!({"name": format!("Förening nummer {i}"), "legal_form": "non_profit_association", "description": "y".repeat(1900)}),
+        );
+        match res.status {
+            201 => created += 1,
+            _ => {
+                assert_eq!(res.status, 507, "{}", res.text);
+                assert_eq!(res.code(), "insufficient_storage");
+                assert!(res.header("retry-after").is_some());
+                full += 1;
+                if full >= 5 {
+                    break;
+                }
+            }
+        }
+    }
+    println!("full disk: {created} writes fitted, then {full} answered 507");
+    assert!(full >= 5, "the disk never filled ({created} writes)");
+    // Reads keep working.
+    assert_eq!(
+        app.get(&format!("/api/v1/organisations/{org}"), None)
+            .status,
+        200
+    );
+    assert_eq!(app.get("/api/v1/organisations?limit=5", None).status, 200);
+    assert_eq!(app.get("/readyz", None).status, 200);
+    // Room again: writes succeed, and nothing of the refused ones was kept.
+    std::fs::remove_file(&filler).unwrap();
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "Efter städningen", "legal_form": "foundation"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    drop(app);
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let check: Vec<Text> =
+        diesel::sql_query("SELECT integrity_check AS value FROM pragma_integrity_check")
+            .load(&mut conn)
+            .unwrap();
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].value, "ok");
+    let count: Vec<Text> =
+        diesel::sql_query("SELECT CAST(COUNT(*) AS TEXT) AS value FROM organisations")
+            .load(&mut conn)
+            .unwrap();
+    assert_eq!(
+        count[0].value,
+        (1 + created + 1).to_string(),
+        "a refused write left nothing"
+    );
+}
