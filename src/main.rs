@@ -165,6 +165,7 @@ fn token(settings: &Settings, mut claims: Claims, ttl: i64) -> anyhow::Result<()
 fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     samverkan::telemetry::init(settings.log_format);
     raise_open_file_limit();
+    return_freed_memory();
     if demo {
         prepare_demo(&mut settings)?;
     }
@@ -318,4 +319,22 @@ fn raise_open_file_limit() {
         hard = limit.rlim_max,
         "open-file limit"
     );
+}
+
+/// After a flood of connections glibc keeps the memory they freed in its
+/// per-thread arenas (measured: 31 MB before 10 000 idle connections, 101 MB
+/// after they closed). Every 10 s, hand freed pages back to the system.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    std::thread::Builder::new()
+        .name("malloc-trim".into())
+        .spawn(|| loop {
+            std::thread::sleep(std::time::Duration::from_secs(10));
+            // SAFETY: malloc_trim only releases free memory of the allocator.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::warn!(error = %e, "cannot start the malloc-trim thread"));
 }
