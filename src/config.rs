@@ -84,6 +84,8 @@ pub struct Settings {
     /// connection, and how long one statement may run (PostgreSQL
     /// `statement_timeout`; SQLite's `busy_timeout` for its write lock).
     pub database_timeouts: DatabaseTimeouts,
+    /// Bounds on a request and on the HTTP connections that carry requests.
+    pub http_limits: HttpLimits,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
     pub body_limit_bytes: usize,
@@ -104,6 +106,41 @@ impl Default for DatabaseTimeouts {
         DatabaseTimeouts {
             pool_checkout_ms: 5000,
             statement_ms: 5000,
+        }
+    }
+}
+
+/// Bounds on requests and HTTP connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A request that has not been answered after this long answers 503
+    /// `request_deadline_exceeded` (`SAMVERKAN_REQUEST_TIMEOUT_MS`).
+    pub request_timeout_ms: u64,
+    /// Open connections per worker; beyond it the worker stops accepting
+    /// until one closes (`SAMVERKAN_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// How long an idle keep-alive connection is kept (`SAMVERKAN_KEEP_ALIVE_MS`).
+    pub keep_alive_ms: u64,
+    /// How long a client has to send a request's head: 408 after it
+    /// (`SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS`).
+    pub client_request_timeout_ms: u64,
+    /// How long a closing connection waits for the client
+    /// (`SAMVERKAN_CLIENT_DISCONNECT_TIMEOUT_MS`).
+    pub client_disconnect_timeout_ms: u64,
+    /// The longest request target (path and query) served: 414 beyond it
+    /// (`SAMVERKAN_MAX_URI_BYTES`).
+    pub max_uri_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            request_timeout_ms: 6000,
+            max_connections: 4096,
+            keep_alive_ms: 5000,
+            client_request_timeout_ms: 5000,
+            client_disconnect_timeout_ms: 1000,
+            max_uri_bytes: 8192,
         }
     }
 }
@@ -134,6 +171,12 @@ struct FileSettings {
     pool_size: Option<u32>,
     pool_timeout_ms: Option<u64>,
     statement_timeout_ms: Option<u64>,
+    request_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
+    keep_alive_ms: Option<u64>,
+    client_request_timeout_ms: Option<u64>,
+    client_disconnect_timeout_ms: Option<u64>,
+    max_uri_bytes: Option<usize>,
     workers: Option<usize>,
     body_limit_bytes: Option<usize>,
     cors_origins: Option<Vec<String>>,
@@ -237,6 +280,82 @@ impl Settings {
             if !(100..=600_000).contains(&value) {
                 return Err(bad(name, "must be between 100 and 600000 milliseconds"));
             }
+        }
+        let http_defaults = HttpLimits::default();
+        let http_limits = HttpLimits {
+            request_timeout_ms: number(
+                "SAMVERKAN_REQUEST_TIMEOUT_MS",
+                env("REQUEST_TIMEOUT_MS"),
+                file.request_timeout_ms,
+                // A little above what one request may spend in the database.
+                database_timeouts
+                    .pool_checkout_ms
+                    .max(database_timeouts.statement_ms)
+                    + 1000,
+            )?,
+            max_connections: number(
+                "SAMVERKAN_MAX_CONNECTIONS",
+                env("MAX_CONNECTIONS"),
+                file.max_connections,
+                http_defaults.max_connections,
+            )?,
+            keep_alive_ms: number(
+                "SAMVERKAN_KEEP_ALIVE_MS",
+                env("KEEP_ALIVE_MS"),
+                file.keep_alive_ms,
+                http_defaults.keep_alive_ms,
+            )?,
+            client_request_timeout_ms: number(
+                "SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS",
+                env("CLIENT_REQUEST_TIMEOUT_MS"),
+                file.client_request_timeout_ms,
+                http_defaults.client_request_timeout_ms,
+            )?,
+            client_disconnect_timeout_ms: number(
+                "SAMVERKAN_CLIENT_DISCONNECT_TIMEOUT_MS",
+                env("CLIENT_DISCONNECT_TIMEOUT_MS"),
+                file.client_disconnect_timeout_ms,
+                http_defaults.client_disconnect_timeout_ms,
+            )?,
+            max_uri_bytes: number(
+                "SAMVERKAN_MAX_URI_BYTES",
+                env("MAX_URI_BYTES"),
+                file.max_uri_bytes,
+                http_defaults.max_uri_bytes,
+            )?,
+        };
+        if !(100..=600_000).contains(&http_limits.request_timeout_ms) {
+            return Err(bad(
+                "SAMVERKAN_REQUEST_TIMEOUT_MS",
+                "must be between 100 and 600000 milliseconds",
+            ));
+        }
+        if !(1..=1_000_000).contains(&http_limits.max_connections) {
+            return Err(bad(
+                "SAMVERKAN_MAX_CONNECTIONS",
+                "must be between 1 and 1000000",
+            ));
+        }
+        for (name, value) in [
+            ("SAMVERKAN_KEEP_ALIVE_MS", http_limits.keep_alive_ms),
+            (
+                "SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS",
+                http_limits.client_request_timeout_ms,
+            ),
+            (
+                "SAMVERKAN_CLIENT_DISCONNECT_TIMEOUT_MS",
+                http_limits.client_disconnect_timeout_ms,
+            ),
+        ] {
+            if !(100..=600_000).contains(&value) {
+                return Err(bad(name, "must be between 100 and 600000 milliseconds"));
+            }
+        }
+        if !(256..=65_536).contains(&http_limits.max_uri_bytes) {
+            return Err(bad(
+                "SAMVERKAN_MAX_URI_BYTES",
+                "must be between 256 and 65536",
+            ));
         }
         let workers = number("SAMVERKAN_WORKERS", env("WORKERS"), file.workers, 0)?;
         let body_limit_bytes = number(
@@ -351,6 +470,7 @@ impl Settings {
             public_url,
             pool_size,
             database_timeouts,
+            http_limits,
             workers,
             body_limit_bytes,
             cors_origins,

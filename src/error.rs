@@ -112,6 +112,23 @@ pub enum ApiError {
     /// The database's disk is full: nothing was written.
     #[error("insufficient storage")]
     InsufficientStorage,
+    /// The request was not answered within the request deadline
+    /// (`SAMVERKAN_REQUEST_TIMEOUT_MS`); its work was abandoned.
+    #[error("request deadline exceeded")]
+    DeadlineExceeded { limit_ms: u64 },
+    /// The request target is longer than the configured limit.
+    #[error("URI too long")]
+    UriTooLong { limit: usize },
+    /// The request head (headers) is larger than the server reads (128 KiB
+    /// or more than 96 headers); answered before any handler runs.
+    #[error("request header fields too large")]
+    HeaderFieldsTooLarge,
+    /// The client did not send a complete request head in time.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// The bytes received are not an HTTP/1.1 request.
+    #[error("malformed request")]
+    MalformedRequest,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -149,6 +166,11 @@ impl ApiError {
             ApiError::DatabaseUnavailable(_) => "database_unavailable",
             ApiError::DatabaseTimeout => "database_timeout",
             ApiError::InsufficientStorage => "insufficient_storage",
+            ApiError::DeadlineExceeded { .. } => "request_deadline_exceeded",
+            ApiError::UriTooLong { .. } => "uri_too_long",
+            ApiError::HeaderFieldsTooLarge => "request_header_fields_too_large",
+            ApiError::RequestTimeout => "request_timeout",
+            ApiError::MalformedRequest => "malformed_request",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -217,6 +239,26 @@ impl ApiError {
             ApiError::InsufficientStorage => (
                 "Insufficient storage",
                 "the database has no room to store this change; nothing was changed".to_owned(),
+            ),
+            ApiError::DeadlineExceeded { limit_ms } => (
+                "Request deadline exceeded",
+                format!("the request was not answered within {limit_ms} ms and was abandoned; if it was a write, read the resource before retrying after the Retry-After delay"),
+            ),
+            ApiError::UriTooLong { limit } => (
+                "URI too long",
+                format!("the request target (path and query) exceeds the limit of {limit} bytes"),
+            ),
+            ApiError::HeaderFieldsTooLarge => (
+                "Request header fields too large",
+                "the request headers exceed 128 KiB (or 96 fields); send smaller headers".to_owned(),
+            ),
+            ApiError::RequestTimeout => (
+                "Request timeout",
+                "the request head was not received in time; the connection is closed".to_owned(),
+            ),
+            ApiError::MalformedRequest => (
+                "Malformed request",
+                "the bytes received are not a valid HTTP/1.1 request".to_owned(),
             ),
             ApiError::Internal(_) => (
                 "Internal error",
@@ -294,16 +336,30 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(kind, info) => match storage_fault(kind, info.message()) {
                 Some(fault) => {
                     tracing::warn!(error = info.message(), "database fault");
+                    if let ApiError::DatabaseUnavailable(CONNECTION_LOST) = fault {
+                        // The pool drops this connection at check-in.
+                        crate::db::connection_lost();
+                    }
                     fault
                 }
                 None => ApiError::Internal(
                     anyhow::Error::new(Error::DatabaseError(kind, info)).context("database"),
                 ),
             },
+            // A commit that failed and whose rollback failed too: the
+            // commit's error says why (a lost connection, mostly).
+            Error::RollbackErrorOnCommit { commit_error, .. } => ApiError::from(*commit_error),
+            Error::BrokenTransactionManager => {
+                // The pool drops a connection whose transaction manager broke.
+                ApiError::DatabaseUnavailable("the database connection failed mid-transaction")
+            }
             other => ApiError::Internal(anyhow::Error::new(other).context("database")),
         }
     }
 }
+
+/// The reason of a 503 whose connection is gone (and is not pooled again).
+const CONNECTION_LOST: &str = "the connection was lost";
 
 /// A database error that is no bug of ours but a state of the database:
 /// away, restarting, read-only, out of disk, cancelled by the statement
@@ -315,7 +371,7 @@ fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Opti
     use diesel::result::DatabaseErrorKind as K;
     match kind {
         K::ClosedConnection | K::UnableToSendCommand => {
-            return Some(ApiError::DatabaseUnavailable("the connection was lost"))
+            return Some(ApiError::DatabaseUnavailable(CONNECTION_LOST))
         }
         K::ReadOnlyTransaction => {
             return Some(ApiError::DatabaseUnavailable("the database is read-only"))
@@ -345,7 +401,7 @@ fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Opti
         || has("the database system is")
         || has("connection to server")
     {
-        Some(ApiError::DatabaseUnavailable("the connection was lost"))
+        Some(ApiError::DatabaseUnavailable(CONNECTION_LOST))
     } else {
         None
     }
@@ -384,6 +440,11 @@ impl ResponseError for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::DatabaseTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::DeadlineExceeded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::HeaderFieldsTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::MalformedRequest => StatusCode::BAD_REQUEST,
             ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -410,7 +471,8 @@ impl ResponseError for ApiError {
             ApiError::IdempotencyInProgress
             | ApiError::Unavailable(_)
             | ApiError::DatabaseUnavailable(_)
-            | ApiError::DatabaseTimeout => {
+            | ApiError::DatabaseTimeout
+            | ApiError::DeadlineExceeded { .. } => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             ApiError::InsufficientStorage => {
@@ -477,6 +539,11 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
     ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
     ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
+    ("request_deadline_exceeded", 503, "The request was not answered within the request deadline (`SAMVERKAN_REQUEST_TIMEOUT_MS`, by default a second above the pool and statement timeouts) and was abandoned; a statement it started ends within the statement timeout. A write may or may not have happened: read before retrying (a POST abandoned with an `Idempotency-Key` keeps that key in progress, 409, until it expires). Retry after the `Retry-After` delay."),
+    ("uri_too_long", 414, "The request target (path and query) is longer than `SAMVERKAN_MAX_URI_BYTES` (8 KiB by default)."),
+    ("request_header_fields_too_large", 431, "The request headers exceed what the server reads (128 KiB in all, or more than 96 fields). Answered before any handler runs; the connection is closed."),
+    ("request_timeout", 408, "The client did not send a complete request head within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS`. The connection is closed."),
+    ("malformed_request", 400, "The bytes received are not a valid HTTP/1.1 request (a bad request line, header or chunked encoding). The connection is closed."),
 ];
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod http_server;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;

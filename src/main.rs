@@ -164,6 +164,8 @@ fn token(settings: &Settings, mut claims: Claims, ttl: i64) -> anyhow::Result<()
 
 fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     samverkan::telemetry::init(settings.log_format);
+    raise_open_file_limit();
+    return_freed_memory();
     if demo {
         prepare_demo(&mut settings)?;
     }
@@ -287,4 +289,52 @@ fn load_demo(settings: &Settings) -> anyhow::Result<String> {
          \n\nTry:\n  curl -s {base}/api/v1/organisations/{org} -H 'Authorization: Bearer {partner}'\n",
         org = ids.reningsborg
     ))
+}
+
+/// Every connection is an open file: with the common soft limit of 1 024,
+/// a flood of idle connections stalls `accept` ("too many open files") for
+/// everyone. Raise the soft limit to the hard limit, and log both.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        tracing::warn!(error = %std::io::Error::last_os_error(), "cannot read the open-file limit");
+        return;
+    }
+    let before = limit.rlim_cur;
+    if limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max;
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+            tracing::warn!(soft = before, hard = limit.rlim_max, error = %std::io::Error::last_os_error(), "cannot raise the open-file limit");
+            return;
+        }
+    }
+    tracing::info!(
+        soft_before = before,
+        soft = limit.rlim_cur,
+        hard = limit.rlim_max,
+        "open-file limit"
+    );
+}
+
+/// After a flood of connections glibc keeps the memory they freed in its
+/// per-thread arenas (measured: 31 MB before 10 000 idle connections, 101 MB
+/// after they closed). Every 10 s, hand freed pages back to the system.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    std::thread::Builder::new()
+        .name("malloc-trim".into())
+        .spawn(|| loop {
+            std::thread::sleep(std::time::Duration::from_secs(10));
+            // SAFETY: malloc_trim only releases free memory of the allocator.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::warn!(error = %e, "cannot start the malloc-trim thread"));
 }

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
@@ -12,7 +12,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::FutureExt;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -47,9 +47,22 @@ impl AppState {
         R: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
     {
+        let bound = Duration::from_millis(self.settings.database_timeouts.pool_checkout_ms);
+        self.db_within(bound, work).await
+    }
+
+    /// Like [`AppState::db`], waiting at most `bound` for a pooled
+    /// connection. The connection is taken, used and given back in one
+    /// blocking task, so a connection found lost is dropped (see
+    /// `db::DbPool::checkout`).
+    pub async fn db_within<R, F>(&self, bound: Duration, work: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
+    {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.checkout(bound)?;
             work(&mut conn)
         })
         .await
@@ -162,7 +175,60 @@ pub fn openapi() -> OpenApi {
         .configure(routes)
         .split_for_parts();
     crate::openapi::finish(&mut spec);
+    document_bounds(&mut spec);
     spec
+}
+
+/// Adds to every operation the problems the server itself can answer,
+/// whatever the handler: 408, 414 and 431 before any handler runs; 503
+/// and 504 when the database is away or slow or the request deadline
+/// passes; 507 for writes when the database's disk is full.
+fn document_bounds(spec: &mut OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    const UNAVAILABLE: &str = "`database_unavailable`: the database is away, read-only or busy, or no pooled connection was free within `SAMVERKAN_POOL_TIMEOUT_MS` (5 s by default; 250 ms while the database is known to be away); or `request_deadline_exceeded`: no answer within `SAMVERKAN_REQUEST_TIMEOUT_MS` (by default a second above the pool and statement timeouts, 6 s). Nothing was changed (after a deadline, read before retrying a write). `Retry-After: 1`.";
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/");
+        for (write, op) in [
+            (false, &mut item.get),
+            (true, &mut item.post),
+            (true, &mut item.put),
+            (true, &mut item.patch),
+            (true, &mut item.delete),
+        ] {
+            let Some(op) = op else { continue };
+            let responses = &mut op.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            add("408", "`request_timeout`: the request head was not received within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS` (5 s by default); answered before any handler runs.");
+            add("414", "`uri_too_long`: the path and query exceed `SAMVERKAN_MAX_URI_BYTES` (8 KiB by default).");
+            add("431", "`request_header_fields_too_large`: the request headers exceed 128 KiB or 96 fields; answered before any handler runs.");
+            if path != "/healthz" {
+                add("503", UNAVAILABLE);
+            }
+            if api {
+                add("504", "`database_timeout`: a statement ran past `SAMVERKAN_STATEMENT_TIMEOUT_MS` (5 s by default) and was cancelled. Nothing was changed. `Retry-After: 1`.");
+                if write {
+                    add("507", "`insufficient_storage`: the database's disk is full. Nothing was changed; reads keep working.");
+                }
+            }
+        }
+    }
 }
 
 fn route_table(spec: &OpenApi) -> Vec<(Vec<String>, Vec<Method>)> {
@@ -225,6 +291,7 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let limits = settings.http_limits;
         let state = web::Data::new(AppState {
             routes: route_table(&spec),
             settings,
@@ -232,7 +299,7 @@ impl Application {
             verifier,
         });
         let spec = Arc::new(spec);
-        let server = HttpServer::new(move || {
+        let app = move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .configure(routes)
@@ -252,16 +319,13 @@ impl Application {
                 .default_service(web::to(no_route))
                 .wrap(from_fn(idempotent_post))
                 .wrap(cors(&state.settings.cors_origins))
+                .wrap(from_fn(request_deadline))
+                .wrap(from_fn(uri_limit))
                 .wrap(from_fn(request_context))
-        })
-        .shutdown_timeout(30)
-        .listen(listener)?;
-        let server = if workers > 0 {
-            server.workers(workers)
-        } else {
-            server
-        }
-        .run();
+        };
+        // Explicit bounds on HTTP connections (`config::HttpLimits`), and
+        // problem bodies for what actix-http answers before any handler.
+        let server = crate::http_server::serve(listener, limits, workers, app)?;
         Ok(Application { port, server })
     }
 
@@ -278,6 +342,51 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every request is answered within `SAMVERKAN_REQUEST_TIMEOUT_MS`: past
+/// it, the handler is abandoned (its future dropped; a statement it runs
+/// ends within the statement timeout and its connection goes back to the
+/// pool) and the caller gets a 503 problem with `Retry-After`.
+async fn request_deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(limit_ms) = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.http_limits.request_timeout_ms)
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    match actix_web::rt::time::timeout(Duration::from_millis(limit_ms), next.call(req)).await {
+        Ok(res) => Ok(res?.map_into_boxed_body()),
+        Err(_) => {
+            tracing::warn!(limit_ms, "request deadline exceeded");
+            Err(ApiError::DeadlineExceeded { limit_ms }.into())
+        }
+    }
+}
+
+/// A request target longer than `SAMVERKAN_MAX_URI_BYTES` answers 414.
+async fn uri_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.http_limits.max_uri_bytes)
+        .unwrap_or(usize::MAX);
+    let length = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().len())
+        .unwrap_or(0);
+    if length > limit {
+        return Ok(req
+            .error_response(ApiError::UriTooLong { limit })
+            .map_into_boxed_body());
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -10,6 +10,9 @@ pub mod page;
 pub mod partnerships;
 pub mod schema;
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -30,7 +33,81 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = r2d2::Pool<ConnectionManager>;
+/// The pool, and whether the database is believed away.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<ConnectionManager>,
+    away: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = r2d2::Pool<ConnectionManager>;
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+impl DbPool {
+    /// Is the database believed away: the last attempt to open a connection
+    /// failed, or a statement found its connection lost, and no connection
+    /// opened since?
+    pub fn database_away(&self) -> bool {
+        self.away.load(Ordering::Relaxed)
+    }
+
+    /// Takes a pooled connection within `bound`, or within
+    /// [`AWAY_CHECKOUT_MS`] while the database is believed away (a
+    /// connection that cannot come is not waited for). Clears this
+    /// thread's lost flag first, so the flag can only name the connection
+    /// taken here.
+    pub fn checkout(
+        &self,
+        bound: Duration,
+    ) -> Result<r2d2::PooledConnection<ConnectionManager>, r2d2::PoolError> {
+        CONNECTION_LOST.with(|lost| lost.set(false));
+        let bound = if self.database_away() {
+            bound.min(Duration::from_millis(AWAY_CHECKOUT_MS))
+        } else {
+            bound
+        };
+        self.pool.get_timeout(bound)
+    }
+}
+
+thread_local! {
+    /// Set when a statement on this thread failed because its connection is
+    /// gone (the server closed it, the network dropped, the server shuts
+    /// down). A pooled connection is used by one thread from checkout to
+    /// check-in (`AppState::db` runs both in one blocking task), so the flag
+    /// names the connection this thread holds; `has_broken` reads it at
+    /// check-in and the pool drops that connection instead of handing it to
+    /// the next request.
+    static CONNECTION_LOST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Records that the connection held by this thread is lost (called where a
+/// diesel error is classified, in `error.rs`).
+pub(crate) fn connection_lost() {
+    CONNECTION_LOST.with(|lost| lost.set(true));
+}
+
+/// How long a request waits for a pooled connection while the database is
+/// believed away: long enough for a connection to a database that is back
+/// to open on loopback or a LAN, short enough that an outage answers fast.
+pub const AWAY_CHECKOUT_MS: u64 = 250;
+
+/// Failed attempts to open a connection (r2d2 reports them here, not to
+/// the caller waiting for the pool) mark the database away.
+#[derive(Debug)]
+struct ConnectErrors(Arc<AtomicBool>);
+
+impl r2d2::HandleError<r2d2::Error> for ConnectErrors {
+    fn handle_error(&self, error: r2d2::Error) {
+        if !self.0.swap(true, Ordering::Relaxed) {
+            tracing::warn!(%error, "cannot open a database connection");
+        }
+    }
+}
 
 /// Opens connections for the backend chosen from the URL scheme, so a
 /// Postgres error is reported as such (the derived `establish` would try
@@ -39,11 +116,16 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub struct ConnectionManager {
     url: DatabaseUrl,
     timeouts: DatabaseTimeouts,
+    away: Arc<AtomicBool>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl, timeouts: DatabaseTimeouts) -> Self {
-        Self { url, timeouts }
+        Self {
+            url,
+            timeouts,
+            away: Arc::default(),
+        }
     }
 }
 
@@ -54,8 +136,11 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Postgres { url } => {
-                let mut conn =
-                    PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                let mut conn = PgConnection::establish(&with_connect_timeout(
+                    url,
+                    self.timeouts.pool_checkout_ms,
+                ))
+                .map_err(r2d2::Error::ConnectionError)?;
                 // No statement runs unbounded: a slow or stuck database
                 // answers 504 `database_timeout` instead of holding the
                 // request and its connection.
@@ -65,6 +150,7 @@ impl ManageConnection for ConnectionManager {
                 ))
                 .execute(&mut conn)
                 .map_err(r2d2::Error::QueryError)?;
+                self.away.store(false, Ordering::Relaxed);
                 Ok(DbConnection::Postgres(conn))
             }
             DatabaseUrl::Sqlite { path } => {
@@ -80,6 +166,7 @@ impl ManageConnection for ConnectionManager {
                         .execute(&mut conn)
                         .map_err(r2d2::Error::QueryError)?;
                 }
+                self.away.store(false, Ordering::Relaxed);
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -92,9 +179,29 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
+    /// A connection is dropped, not pooled again, when a statement on it
+    /// found it lost (see `CONNECTION_LOST`) or its transaction is broken.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        if CONNECTION_LOST.with(Cell::take) {
+            self.away.store(true, Ordering::Relaxed);
+            return true;
+        }
+        // The connection was used without losing it: the database is there.
+        self.away.store(false, Ordering::Relaxed);
         <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
+}
+
+/// libpq waits for a TCP connection as long as the kernel does (minutes
+/// for a host that drops packets) unless `connect_timeout` (whole seconds,
+/// at least 2) bounds it; the pool timeout is used unless the URL sets one.
+fn with_connect_timeout(url: &str, pool_checkout_ms: u64) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let seconds = pool_checkout_ms.div_ceil(1000).max(2);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={seconds}")
 }
 
 /// Builds the pool and applies pending migrations.
@@ -104,6 +211,7 @@ pub fn connect(
     timeouts: DatabaseTimeouts,
 ) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::new(url.clone(), timeouts);
+    let away = manager.away.clone();
     if let DatabaseUrl::Sqlite { .. } = url {
         // WAL is a property of the database file: set it once.
         let mut conn = manager
@@ -117,6 +225,7 @@ pub fn connect(
         // No `SELECT 1` before every checkout: it doubles the round trips of
         // every request. A connection that broke is dropped by `has_broken`.
         .test_on_check_out(false)
+        .error_handler(Box::new(ConnectErrors(away.clone())))
         .build(manager)
         .map_err(|e| {
             anyhow::anyhow!("cannot connect to the {} database: {e}", url.backend_name())
@@ -132,7 +241,7 @@ pub fn connect(
         diesel::sql_query(format!("SET statement_timeout = {}", timeouts.statement_ms))
             .execute(&mut *conn)?;
     }
-    Ok(pool)
+    Ok(DbPool { pool, away })
 }
 
 /// Applies the embedded migrations of the connection's backend.

@@ -9,6 +9,7 @@ use diesel::{Connection, RunQueryDsl};
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::proxy::{self, Proxy};
 
 /// Holds what blocks writers until dropped: SQLite's write lock, or a
 /// PostgreSQL row lock (the connection that holds it).
@@ -81,4 +82,517 @@ fn a_write_held_up_past_the_statement_timeout_answers_a_retryable_problem_in_tim
         None,
     );
     assert_eq!(res.status, 200, "{}", res.text);
+}
+
+/// How a test server is told to keep its bounds short.
+fn short_bounds(s: &mut samverkan::config::Settings) {
+    s.database_timeouts.pool_checkout_ms = 1000;
+    s.database_timeouts.statement_ms = 1000;
+    s.http_limits.request_timeout_ms = 2000;
+}
+
+/// The PostgreSQL URL of the test run, or `None` (with a message) on SQLite.
+fn postgres_only(test: &str) -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            println!("skipped {test}: it needs PostgreSQL (TEST_DATABASE_URL)");
+            None
+        }
+    }
+}
+
+/// A server on PostgreSQL whose every connection passes through a proxy.
+fn app_behind_proxy(base: &str) -> (TestApp, Proxy) {
+    let proxy = Proxy::start(&proxy::host_port(base));
+    let app = spawn_app_with(|s| {
+        short_bounds(s);
+        let samverkan::config::DatabaseUrl::Postgres { url } = &s.database_url else {
+            panic!("a PostgreSQL test server");
+        };
+        s.database_url =
+            samverkan::config::DatabaseUrl::parse(&proxy.rewrite(url)).expect("proxied URL");
+    });
+    (app, proxy)
+}
+
+/// One of the requests a calling system makes: reads, a write, readiness.
+fn traffic(app: &TestApp, i: usize, org: &str) -> (Res, &'static str) {
+    match i % 4 {
+        0 => (app.get(&format!("/api/v1/organisations/{org}"), None), "read"),
+        1 => (app.get("/api/v1/organisations?limit=5", None), "list"),
+        2 => (
+            app.post(
+                "/api/v1/organisations",
+                Some(&admin()),
+                &json!({"name": format!("Förening {}", uuid::Uuid::now_v7()), "legal_form": "non_profit_association"}),
+            ),
+            "write",
+        ),
+        _ => (app.get("/readyz", None), "readyz"),
+    }
+}
+
+fn assert_retryable_problem(res: &Res, what: &str, took: Duration) {
+    assert!(
+        [503, 504].contains(&res.status),
+        "{what}: {} after {took:?}: {}",
+        res.status,
+        res.text
+    );
+    let code = res.code();
+    assert!(
+        [
+            "database_unavailable",
+            "database_timeout",
+            "request_deadline_exceeded"
+        ]
+        .contains(&code.as_str()),
+        "{what}: {code}"
+    );
+    assert_eq!(res.header("retry-after"), Some("1"), "{what}: {}", res.text);
+}
+
+#[test]
+fn while_postgresql_is_away_every_answer_is_a_503_problem_in_time_and_it_heals_within_a_second() {
+    let Some(base) = postgres_only("the outage test") else {
+        return;
+    };
+    let (app, proxy) = app_behind_proxy(&base);
+    let org =
+        app.create_organisation(json!({"name": "Räddningsmissionen", "legal_form": "foundation"}));
+    // Fill the pool with open connections: they all die with the outage.
+    for res in race(8, {
+        let base = app.base.clone();
+        move |_| {
+            ureq::get(format!("{base}/api/v1/organisations?limit=5"))
+                .call()
+                .map(|r| r.status().as_u16())
+                .ok()
+        }
+    }) {
+        assert_eq!(res, Some(200));
+    }
+    proxy.down();
+    // From the first request on: 503 problems with Retry-After, within the
+    // request deadline plus a second; readiness within a second.
+    let bound = Duration::from_millis(2000) + Duration::from_secs(1);
+    let outage = Instant::now();
+    let mut answers = 0;
+    let mut slowest = Duration::ZERO;
+    let mut i = 0;
+    while outage.elapsed() < Duration::from_secs(3) {
+        let started = Instant::now();
+        let (res, what) = traffic(&app, i, &org);
+        let took = started.elapsed();
+        slowest = slowest.max(took);
+        assert_retryable_problem(&res, what, took);
+        assert_eq!(res.status, 503, "{what}: {}", res.text);
+        let limit = if what == "readyz" {
+            Duration::from_secs(1)
+        } else {
+            bound
+        };
+        assert!(took < limit, "{what} answered after {took:?}");
+        answers += 1;
+        i += 1;
+    }
+    assert!(answers >= 8, "only {answers} answers in the outage");
+    assert_eq!(
+        app.get("/healthz", None).status,
+        200,
+        "liveness is not readiness"
+    );
+    proxy.up();
+    let back = Instant::now();
+    let first_ok = loop {
+        let res = app.get(&format!("/api/v1/organisations/{org}"), None);
+        assert_ne!(res.status, 500, "{}", res.text);
+        if res.status == 200 {
+            break back.elapsed();
+        }
+        assert_retryable_problem(&res, "read while healing", back.elapsed());
+        assert!(back.elapsed() < Duration::from_secs(5), "no recovery");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    println!(
+        "outage: {answers} answers, all 503, slowest {slowest:?}; first 200 {first_ok:?} after the database was back"
+    );
+    assert!(
+        first_ok < Duration::from_secs(1),
+        "first 200 after {first_ok:?}"
+    );
+    for i in 0..40 {
+        let (res, what) = traffic(&app, i, &org);
+        assert!(
+            res.status == 200 || res.status == 201,
+            "{what} after recovery: {} {}",
+            res.status,
+            res.text
+        );
+    }
+}
+
+#[test]
+fn a_slow_postgresql_answers_200_or_a_retryable_problem_within_the_bound_and_the_pool_recovers() {
+    let Some(base) = postgres_only("the slow database test") else {
+        return;
+    };
+    let (app, proxy) = app_behind_proxy(&base);
+    let org =
+        app.create_organisation(json!({"name": "Stadsmissionen", "legal_form": "foundation"}));
+    proxy.slow(Duration::from_millis(150));
+    let bound = Duration::from_millis(2000) + Duration::from_secs(1);
+    let app = std::sync::Arc::new(app);
+    let answers = race(12, {
+        let app = app.clone();
+        let org = org.clone();
+        move |t| {
+            let mut seen = Vec::new();
+            let start = Instant::now();
+            let mut i = t;
+            while start.elapsed() < Duration::from_secs(4) {
+                let started = Instant::now();
+                let (res, what) = traffic(&app, i, &org);
+                seen.push((res, what, started.elapsed()));
+                i += 1;
+            }
+            seen
+        }
+    });
+    let (mut ok, mut problems) = (0, 0);
+    let slowest = answers
+        .iter()
+        .flatten()
+        .map(|a| a.2)
+        .max()
+        .unwrap_or_default();
+    for (res, what, took) in answers.iter().flatten() {
+        let limit = if *what == "readyz" {
+            Duration::from_secs(1)
+        } else {
+            bound
+        };
+        assert!(took < &limit, "{what} answered after {took:?}");
+        if res.status == 200 || res.status == 201 {
+            ok += 1;
+        } else {
+            assert_retryable_problem(res, what, *took);
+            problems += 1;
+        }
+    }
+    println!(
+        "slow database: {ok} answered 200/201, {problems} retryable problems, slowest {slowest:?}"
+    );
+    assert!(
+        problems > 0,
+        "a 700 ms per-packet delay must hit the bounds"
+    );
+    proxy.up();
+    // The pool recovers: connections held by abandoned requests come back.
+    let back = Instant::now();
+    loop {
+        let res = app.get(&format!("/api/v1/organisations/{org}"), None);
+        if res.status == 200 {
+            break;
+        }
+        assert_retryable_problem(&res, "read while healing", back.elapsed());
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "the pool did not recover"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!(
+        "slow database: first 200 {:?} after it was fast again",
+        back.elapsed()
+    );
+    for i in 0..20 {
+        let (res, what) = traffic(&app, i, &org);
+        assert!(
+            res.status == 200 || res.status == 201,
+            "{what}: {} {}",
+            res.status,
+            res.text
+        );
+    }
+}
+
+#[test]
+fn a_request_past_its_deadline_answers_a_503_problem_in_time() {
+    let app = spawn_app_with(|s| {
+        s.database_timeouts.statement_ms = 5000;
+        s.database_timeouts.pool_checkout_ms = 5000;
+        s.http_limits.request_timeout_ms = 400;
+    });
+    let id = app.create_organisation(
+        json!({"name": "Göteborgs Räddningsmission", "legal_form": "foundation"}),
+    );
+    let path = format!("/api/v1/organisations/{id}");
+    let blocker = block_writes(&app, &id);
+    let started = Instant::now();
+    let res = app.patch(
+        &path,
+        Some(&admin()),
+        &json!({"contact_phone": "031-12 34 56"}),
+        None,
+    );
+    let took = started.elapsed();
+    assert_eq!(res.status, 503, "{}", res.text);
+    assert_eq!(res.code(), "request_deadline_exceeded");
+    assert_eq!(res.header("retry-after"), Some("1"));
+    assert!(
+        took < Duration::from_millis(400) + Duration::from_secs(1),
+        "after {took:?}"
+    );
+    drop(blocker);
+    // The abandoned statement ends within its own timeout and its
+    // connection serves again.
+    let later = Instant::now();
+    loop {
+        let res = app.get(&path, Some(&admin()));
+        if res.status == 200 {
+            assert!(
+                res.json()["contact_phone"].is_null()
+                    || res.json()["contact_phone"] == "031-12 34 56"
+            );
+            break;
+        }
+        assert!(later.elapsed() < Duration::from_secs(6), "{}", res.text);
+    }
+}
+
+/// Sends raw bytes, reads until the server closes (or 5 s), and returns the
+/// status, the lower-cased head and the body.
+fn raw(app: &TestApp, request: &[u8], pause: Duration) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.write_all(request);
+    std::thread::sleep(pause);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                out.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&out);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head.to_ascii_lowercase().lines().find_map(|l| {
+                        l.strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    });
+                    if length.is_some_and(|n| body.len() >= n) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn assert_problem(status: u16, head: &str, body: &str, expected: u16, code: &str) {
+    assert_eq!(status, expected, "{head}\n{body}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let problem: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(problem["status"], expected);
+    assert_eq!(problem["code"], code, "{body}");
+    assert!(problem["type"].as_str().unwrap().ends_with(code));
+}
+
+#[test]
+fn a_200_kb_header_answers_a_431_problem() {
+    let app = spawn_app();
+    let request = format!(
+        "GET /api/v1/organisations HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(200 * 1024)
+    );
+    let (status, head, body) = raw(&app, request.as_bytes(), Duration::ZERO);
+    assert_problem(status, &head, &body, 431, "request_header_fields_too_large");
+    // 100 KB still reaches the handler.
+    let request = format!(
+        "GET /no/such/path HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(100 * 1024)
+    );
+    let (status, head, body) = raw(&app, request.as_bytes(), Duration::ZERO);
+    assert_problem(status, &head, &body, 404, "not_found");
+}
+
+#[test]
+fn a_malformed_request_and_a_slow_request_head_answer_problems() {
+    let app = spawn_app_with(|s| s.http_limits.client_request_timeout_ms = 300);
+    let (status, head, body) = raw(
+        &app,
+        b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
+        Duration::ZERO,
+    );
+    assert_problem(status, &head, &body, 400, "malformed_request");
+    let (status, head, body) = raw(
+        &app,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+        Duration::ZERO,
+    );
+    assert_problem(status, &head, &body, 408, "request_timeout");
+}
+
+#[test]
+fn a_long_uri_a_large_body_and_an_unknown_path_answer_problems() {
+    let app = spawn_app();
+    let res = app.get(
+        &format!("/api/v1/organisations?q={}", "a".repeat(9000)),
+        None,
+    );
+    assert_eq!(res.status, 414);
+    assert_eq!(res.code(), "uri_too_long");
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(vec![b' '; 70_000]),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(res.status, 413, "{}", res.text);
+    assert_eq!(res.code(), "payload_too_large");
+    let res = app.get("/no/such/path", None);
+    assert_eq!(res.status, 404);
+    assert_eq!(res.code(), "not_found");
+    let res = app.send("PUT", "/healthz", None, None, &[]);
+    assert_eq!(res.status, 405);
+    assert_eq!(res.code(), "method_not_allowed");
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then_some(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[test]
+fn sqlite_on_a_full_disk_answers_507_problems_keeps_reading_and_stays_intact() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        println!("skipped the full-disk test: it applies to SQLite");
+        return;
+    }
+    let Some(disk) = Tmpfs::mount("4m") else {
+        println!("skipped the full-disk test: mounting a tmpfs needs root");
+        return;
+    };
+    let path = disk.0.path().join("full.db");
+    let url = format!("sqlite://{}", path.display());
+    let app = spawn_app_with(|s| {
+        short_bounds(s);
+        s.database_url = samverkan::config::DatabaseUrl::parse(&url).unwrap();
+    });
+    let org = app.create_organisation(
+        json!({"name": "Kvinnojouren", "legal_form": "non_profit_association"}),
+    );
+    // Fill the filesystem to the last byte.
+    let filler = disk.0.path().join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file
+            .write_all(&chunk)
+            .and_then(|_| file.sync_data())
+            .is_ok()
+        {}
+    }
+    let mut created = 0;
+    let mut full = 0;
+    for i in 0..100 {
+        let res = app.post(
+            "/api/v1/organisations",
+            Some(&admin()),
+            &json!({"name": format!("Förening nummer {i}"), "legal_form": "non_profit_association", "description": "y".repeat(1900)}),
+        );
+        match res.status {
+            201 => created += 1,
+            _ => {
+                assert_eq!(res.status, 507, "{}", res.text);
+                assert_eq!(res.code(), "insufficient_storage");
+                assert!(res.header("retry-after").is_some());
+                full += 1;
+                if full >= 5 {
+                    break;
+                }
+            }
+        }
+    }
+    println!("full disk: {created} writes fitted, then {full} answered 507");
+    assert!(full >= 5, "the disk never filled ({created} writes)");
+    // Reads keep working.
+    assert_eq!(
+        app.get(&format!("/api/v1/organisations/{org}"), None)
+            .status,
+        200
+    );
+    assert_eq!(app.get("/api/v1/organisations?limit=5", None).status, 200);
+    assert_eq!(app.get("/readyz", None).status, 200);
+    // Room again: writes succeed, and nothing of the refused ones was kept.
+    std::fs::remove_file(&filler).unwrap();
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "Efter städningen", "legal_form": "foundation"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    drop(app);
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let check: Vec<Text> =
+        diesel::sql_query("SELECT integrity_check AS value FROM pragma_integrity_check")
+            .load(&mut conn)
+            .unwrap();
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].value, "ok");
+    let count: Vec<Text> =
+        diesel::sql_query("SELECT CAST(COUNT(*) AS TEXT) AS value FROM organisations")
+            .load(&mut conn)
+            .unwrap();
+    assert_eq!(
+        count[0].value,
+        (1 + created + 1).to_string(),
+        "a refused write left nothing"
+    );
 }

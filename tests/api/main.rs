@@ -15,6 +15,7 @@ mod jwt_attacks;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;
+mod proxy;
 mod schema_check;
 mod security_matrix;
 mod shape;
