@@ -477,6 +477,8 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
     ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
     ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
+    ("cors_refused", 400, "A browser's cross-origin request was refused: the origin is not in `SAMVERKAN_CORS_ORIGINS`, or the preflight asked for a method or header the API does not use. The detail says which."),
+    ("invalid_header", 400, "A request header could not be read (for example a value that is not visible ASCII, or a malformed standard header). The detail says what was wrong."),
 ];
 
 #[cfg(test)]
