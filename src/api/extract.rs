@@ -114,6 +114,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         });
     }
     let mut errors = Vec::new();
+    control_characters(&value, "", false, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     for _ in 0..64 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
@@ -147,6 +151,81 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         }
     }
     Err(ApiError::Validation(errors))
+}
+
+/// Fields whose text may run over several lines (newline, carriage return
+/// and tab allowed); every other text is one line.
+const MULTI_LINE_FIELDS: &[&str] = &[
+    "description",
+    "purpose",
+    "text",
+    "summary",
+    "motivation",
+    "message",
+    "report",
+    "needs",
+    "effects",
+    "internal_notes",
+    "reason",
+    "address",
+    "notes",
+    "note",
+    "comment",
+    "changes",
+    "agenda",
+    "minutes",
+    "waiver_reason",
+    "review",
+    "content",
+];
+
+/// Names every string (and key) with a control character: NUL and the other
+/// C0 and C1 controls are refused everywhere, except newline, carriage return
+/// and tab in multi-line fields. Both backends then answer the same 422
+/// (PostgreSQL cannot store NUL in text at all).
+fn control_characters(value: &Value, path: &str, multi_line: bool, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(text) => {
+            let bad = |c: char| c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t'));
+            if text.chars().any(bad) {
+                let field = if path.is_empty() { "." } else { path };
+                errors.push(FieldError::new(
+                    field,
+                    if text.contains('\0') {
+                        "must not contain a NUL character"
+                    } else if multi_line {
+                        "must not contain control characters other than newline and tab"
+                    } else {
+                        "must not contain control characters (it is one line)"
+                    },
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}[{i}]"), multi_line, errors);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let field = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.chars().any(char::is_control) {
+                    errors.push(FieldError::new(
+                        field.escape_default().to_string(),
+                        "a field name must not contain control characters",
+                    ));
+                    continue;
+                }
+                let multi = MULTI_LINE_FIELDS.contains(&key.as_str());
+                control_characters(item, &field, multi, errors);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn quoted_after(message: &str, prefix: &str) -> Option<String> {

@@ -81,3 +81,34 @@ pub fn all_valid<T>(mut errors: Vec<crate::domain::FieldError>, value: T) -> Res
     errors.sort_by(|a, b| a.field.cmp(&b.field));
     Err(ApiError::Validation(errors))
 }
+
+/// The parameter of a query string that carries a percent-encoded control
+/// character (`%00`..`%1F`, `%7F`), if any.
+pub fn query_parameter_with_control_character(query: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let bytes = pair.as_bytes();
+        let bad = (0..bytes.len()).any(|i| {
+            bytes[i] == b'%'
+                && bytes.len() > i + 2
+                && std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                    .is_some_and(|b| b < 0x20 || b == 0x7f)
+        });
+        bad.then(|| pair.split('=').next().unwrap_or_default().to_owned())
+    })
+}
+
+/// Refuses a query parameter with a control character (a NUL would be a 500
+/// on PostgreSQL, and SQLite would search for it): 400 naming the parameter.
+pub async fn refuse_control_characters_in_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if let Some(name) = query_parameter_with_control_character(req.query_string()) {
+        let err = ApiError::bad_query(format!("`{name}` must not contain control characters"));
+        let response = actix_web::ResponseError::error_response(&err);
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
