@@ -115,6 +115,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
     let mut errors = Vec::new();
     control_characters(&value, "", false, &mut errors);
+    super::dates::check_json_dates(&value, "", &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

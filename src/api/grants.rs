@@ -165,7 +165,11 @@ pub struct YearBudget {
 #[schema(example = json!({"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}))]
 pub struct CreateRound {
     pub name: String,
+    /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-03-01T00:00`).
+    #[serde(deserialize_with = "crate::api::dates::instant")]
     pub opens_at: DateTime<Utc>,
+    /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-04-30T23:59`).
+    #[serde(deserialize_with = "crate::api::dates::instant")]
     pub deadline: DateTime<Utc>,
     #[serde(default)]
     pub accepts_late_applications: bool,

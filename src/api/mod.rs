@@ -2,6 +2,7 @@
 //! handler is thin: parse, authorize (domain::access), call db, respond.
 
 pub mod city_units;
+pub mod dates;
 pub mod dialogue_events;
 pub mod districts;
 pub mod extract;

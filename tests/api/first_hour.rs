@@ -302,3 +302,86 @@ fn control_characters_in_queries_and_cursors_are_400s_not_500s() {
     let res = app.get("/api/v1/organisations?q=G%C3%B6teborg", None);
     assert_eq!(res.status, 200, "{}", res.text);
 }
+
+fn errors_for(res: &crate::helpers::Res, field: &str) -> Vec<String> {
+    assert_eq!(res.status, 422, "{}", res.text);
+    res.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["field"] == field)
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn dates_and_times_are_rfc_3339_strictly_and_name_the_field() {
+    use crate::grants::{world, PROGRAMMES};
+    use crate::helpers::staff;
+    let w = world();
+    let partnership = |start: &str, end: &str| {
+        w.app.post(
+            "/api/v1/partnerships",
+            Some(&staff(&w.unit)),
+            &serde_json::json!({"title": "Datum", "purpose": "Dates", "form": "iop",
+                "responsible_unit_id": w.unit, "start_date": start, "end_date": end,
+                "parties": [{"organisation_id": w.a, "role": "lead"}]}),
+        )
+    };
+    for (start, end, field) in [
+        ("27-01-01", "2027-12-31", "start_date"),
+        ("2027-01-01", "+12027-01-01", "end_date"),
+        ("2027-1-1", "2027-12-31", "start_date"),
+        ("2027-01-01", "2027-02-30", "end_date"),
+    ] {
+        let res = partnership(start, end);
+        let messages = errors_for(&res, field);
+        assert_eq!(messages.len(), 1, "{start} {end}: {}", res.text);
+        assert!(messages[0].contains("YYYY-MM-DD"), "{}", messages[0]);
+        assert!(!res.text.contains("out of range") && !res.text.contains("premature end"));
+    }
+    let event = |starts: &str, ends: &str| {
+        w.app.post(
+            "/api/v1/dialogue-events",
+            Some(&admin()),
+            &serde_json::json!({"title": "Tider", "kind": "workshop", "participation_level": "dialogue",
+                "starts_at": starts, "ends_at": ends, "format": "in_person"}),
+        )
+    };
+    for (starts, ends, field) in [
+        ("2026-05-12T18:00:60Z", "2026-05-12T20:00:00Z", "starts_at"),
+        ("2026-05-12T18:00", "9999-12-31T23:00Z", "ends_at"),
+        ("+12026-05-12T18:00Z", "2026-05-12T20:00:00Z", "starts_at"),
+        ("2026-05-12 18:00", "2026-05-12T20:00:00Z", "starts_at"),
+    ] {
+        let res = event(starts, ends);
+        let messages = errors_for(&res, field);
+        assert_eq!(messages.len(), 1, "{starts} {ends}: {}", res.text);
+        assert!(messages[0].contains("RFC 3339"), "{}", messages[0]);
+    }
+    // Round times accept Stockholm wall-clock time, as event times do.
+    let res = w.app.post(
+        PROGRAMMES,
+        Some(&staff(&w.unit)),
+        &serde_json::json!({"title": "Väggklocka", "budgets": [{"year": 2027, "budget_sek": 100000}],
+            "min_sek": 1000, "max_sek": 50000,
+            "rounds": [{"name": "Spring", "opens_at": "2027-03-01T00:00", "deadline": "2027-04-30T23:59"}]}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    let round = &res.json()["rounds"][0];
+    assert_eq!(round["opens_at"], "2027-02-28T23:00:00Z");
+    assert_eq!(round["deadline"], "2027-04-30T21:59:00Z");
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let res = w.app.post(
+        &format!("{PROGRAMMES}/{id}/rounds"),
+        Some(&staff(&w.unit)),
+        &serde_json::json!({"name": "Autumn", "opens_at": "2027-09-01T00:00", "deadline": "2027-10-31T23:59:60"}),
+    );
+    assert!(!errors_for(&res, "deadline").is_empty());
+    let res = w.app.post(
+        &format!("{PROGRAMMES}/{id}/rounds"),
+        Some(&staff(&w.unit)),
+        &serde_json::json!({"name": "Autumn", "opens_at": "2027-09-01T00:00", "deadline": "2027-10-31T23:59"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+}
