@@ -1070,10 +1070,8 @@ pub async fn register_for_dialogue_event(
         needs: req.needs,
     };
     let registration = state.db(move |conn| store::register(conn, id, new)).await?;
-    let location = format!(
-        "/api/v1/dialogue-events/{id}/registrations/{}",
-        registration.id
-    );
+    // The registration is listed (and cancelled) under the event's registrations.
+    let location = format!("/api/v1/dialogue-events/{id}/registrations");
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
         .json(RegistrationView::for_caller(registration, &caller.0)))
@@ -1456,7 +1454,12 @@ pub async fn contribute_to_minutes(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(ContributionView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/dialogue-events/{id}/minutes"),
+        ))
+        .json(ContributionView::from(added)))
 }
 
 /// An outcome of an event and what it led to. A link to a partnership or a
@@ -1679,7 +1682,8 @@ pub async fn create_outcome(
             Ok(OutcomeView::for_caller(outcome, linked))
         })
         .await?;
-    let location = format!("/api/v1/dialogue-events/{id}/outcomes/{}", view.id);
+    // Outcomes are read in the event's list (only PATCH addresses one).
+    let location = format!("/api/v1/dialogue-events/{id}/outcomes");
     Ok(respond::created(location, view.version, &view))
 }
 

@@ -506,7 +506,12 @@ pub async fn add_grant_round(
     let p = state
         .db(move |conn| store::add_round(conn, id, manage_programme(&caller.0), round))
         .await?;
-    Ok(HttpResponse::Created().json(ProgrammeView::from(p)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-programmes/{id}"),
+        ))
+        .json(ProgrammeView::from(p)))
 }
 
 /// The decision, as the organisation and the public see it.
@@ -1234,7 +1239,12 @@ pub async fn pay_grant(
     let a = state
         .db(move |conn| store::pay(conn, id, &principal, payment))
         .await?;
-    Ok(HttpResponse::Created().json(ApplicationView::for_caller(a, &caller.0)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/payments"),
+        ))
+        .json(ApplicationView::for_caller(a, &caller.0)))
 }
 
 /// An internal review note: never shown to the organisation.
@@ -1346,12 +1356,17 @@ pub async fn add_grant_review(
     let r = state
         .db(move |conn| store::add_review(conn, id, &principal, review))
         .await?;
-    Ok(HttpResponse::Created().json(ReviewView {
-        author: r.author,
-        note: r.note,
-        recommendation: r.recommendation,
-        created_at: r.created_at,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/reviews"),
+        ))
+        .json(ReviewView {
+            author: r.author,
+            note: r.note,
+            recommendation: r.recommendation,
+            created_at: r.created_at,
+        }))
 }
 
 /// A decider's declaration about conflict of interest (jäv).
@@ -1462,7 +1477,12 @@ pub async fn declare_conflict_of_interest(
     let declaration = state
         .db(move |conn| store::declare_conflict(conn, id, &principal, has_conflict, note))
         .await?;
-    Ok(HttpResponse::Created().json(ConflictDeclarationView::from(declaration)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/conflict-declarations"),
+        ))
+        .json(ConflictDeclarationView::from(declaration)))
 }
 
 /// List conflict-of-interest declarations (city only)

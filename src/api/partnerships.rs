@@ -1142,10 +1142,15 @@ pub async fn add_party(
             Ok((store::find(conn, id)?.ok_or(ApiError::NotFound)?, parties))
         })
         .await?;
-    Ok(HttpResponse::Created().json(PartyList {
-        items: parties_for(&caller.0, &partnership, &parties),
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/parties"),
+        ))
+        .json(PartyList {
+            items: parties_for(&caller.0, &partnership, &parties),
+            next_cursor: None,
+        }))
 }
 
 /// An answer to an invitation; the reason is optional and kept in the history.
@@ -1481,7 +1486,12 @@ pub async fn add_funding_line(
     let line = state
         .db(move |conn| store::add_funding_line(conn, id, &actor, manage(&caller.0), new))
         .await?;
-    Ok(HttpResponse::Created().json(FundingLineView::from(line)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/contributions"),
+        ))
+        .json(FundingLineView::from(line)))
 }
 
 /// Add a contribution in kind
@@ -1565,7 +1575,12 @@ pub async fn add_in_kind(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(InKindView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/contributions"),
+        ))
+        .json(InKindView::from(added)))
 }
 
 /// A commitment: what a party does.
@@ -1720,7 +1735,12 @@ pub async fn add_commitment(
     let added = state
         .db(move |conn| store::add_commitment(conn, id, manage(&caller.0), commitment))
         .await?;
-    Ok(HttpResponse::Created().json(CommitmentView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/commitments"),
+        ))
+        .json(CommitmentView::from(added)))
 }
 
 /// Report on a commitment
@@ -1959,7 +1979,12 @@ pub async fn add_follow_up(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(FollowUpView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/follow-ups"),
+        ))
+        .json(FollowUpView::from(added)))
 }
 
 /// One change in a partnership's history.
