@@ -479,6 +479,7 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
     ("cors_refused", 400, "A browser's cross-origin request was refused: the origin is not in `SAMVERKAN_CORS_ORIGINS`, or the preflight asked for a method or header the API does not use. The detail says which."),
     ("invalid_header", 400, "A request header could not be read (for example a value that is not visible ASCII, or a malformed standard header). The detail says what was wrong."),
+    ("budget_below_granted", 409, "A programme's budget for a year cannot be set below what is already granted that year (the detail names the year and the sum). Choose a larger budget."),
 ];
 
 #[cfg(test)]

@@ -134,6 +134,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::grants::list_grant_programmes)
                 .service(api::grants::create_grant_programme)
                 .service(api::grants::get_grant_programme)
+                .service(api::grants::update_grant_programme)
                 .service(api::grants::add_grant_round)
                 .service(api::grants::list_grant_applications)
                 .service(api::grants::create_grant_application)

@@ -14,7 +14,7 @@ use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{
     self as store, ActionInput, Actor, Application, ApplicationDetails, ApplicationFilter,
     ApplicationScope, BudgetLine, DocumentAnswer, Payment, Programme, ProgrammeDetails,
-    RequiredDocument, Review, Round,
+    ProgrammePatch, RequiredDocument, Review, Round,
 };
 use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
@@ -428,6 +428,113 @@ fn manage_programme(principal: &Principal) -> impl FnOnce(&Programme) -> Result<
             Action::ManageGrantProgramme(p.details.owning_unit),
         )?)
     }
+}
+
+/// A merge patch of a programme.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Utvecklingspotten 2027", "budgets": [{"year": 2027, "budget_sek": 1800000}]}))]
+pub struct UpdateProgramme {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "super::merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub min_sek: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub max_sek: Option<i64>,
+    /// Budgets to set, per year; years not named keep theirs. A budget can
+    /// never drop below what is already granted that year (409).
+    pub budgets: Option<Vec<YearBudget>>,
+}
+
+/// Change a programme
+///
+/// Staff of the owning unit and admins: title, description, amount range and
+/// budgets per year (a JSON merge patch; rounds are added with
+/// `POST .../rounds`). A budget below what is already granted that year is
+/// refused with 409 `budget_below_granted` naming the year.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantProgrammeId, Path, description = "The programme's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    request_body(content = UpdateProgramme, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Changed", body = ProgrammeView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such programme (or a draft the caller may not see)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A budget below what is granted that year", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/grant-programmes/{id}")]
+pub async fn update_grant_programme(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantProgrammeId>,
+    precondition: Precondition,
+    body: JsonBody<UpdateProgramme>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let mut errors: Vec<FieldError> = patch.validate().err().map(field_errors).unwrap_or_default();
+    if patch.title.as_deref().is_some_and(|t| t.trim().is_empty()) && errors.is_empty() {
+        errors.push(FieldError::new("title", "must not be blank"));
+    }
+    for (field, value) in [("min_sek", patch.min_sek), ("max_sek", patch.max_sek)] {
+        if let Some(v) = value {
+            if let Err(m) = Sek::new(v) {
+                errors.push(FieldError::new(field, m));
+            }
+        }
+    }
+    let mut budgets = Vec::new();
+    for (i, b) in patch.budgets.iter().flatten().enumerate() {
+        if !(2000..=9999).contains(&b.year) {
+            errors.push(FieldError::new(
+                format!("budgets[{i}].year"),
+                "must be a year from 2000 to 9999",
+            ));
+        }
+        if let Err(m) = Sek::new(b.budget_sek) {
+            errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), m));
+        }
+        if budgets.iter().any(|(y, _)| *y == b.year) {
+            errors.push(FieldError::new(format!("budgets[{i}].year"), "named twice"));
+        }
+        budgets.push((b.year, b.budget_sek));
+    }
+    let change = all_valid(
+        errors,
+        ProgrammePatch {
+            title: patch.title.map(|t| t.trim().to_owned()),
+            description: patch.description,
+            min_sek: patch.min_sek,
+            max_sek: patch.max_sek,
+            budgets,
+        },
+    )?;
+    let p = state
+        .db(move |conn| {
+            store::update_programme(
+                conn,
+                id,
+                precondition.0,
+                manage_programme(&caller.0),
+                change,
+            )
+        })
+        .await?;
+    Ok(respond::ok(p.version, &ProgrammeView::from(p)))
 }
 
 /// Open or close a programme

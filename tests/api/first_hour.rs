@@ -546,3 +546,83 @@ fn every_201_carries_a_location_that_answers_200_with_the_same_token() {
         assert_location_resolves(&w.app, "outcome", &res, &staff_token);
     }
 }
+
+#[test]
+fn programmes_are_edited_by_admins_and_the_owning_unit_and_budgets_never_drop_below_granted() {
+    use crate::grants::{act, decider, declare, programme, under_review, world, PROGRAMMES};
+    use crate::helpers::{partner, staff};
+    use serde_json::json;
+    let w = world();
+    let (id, round) = programme(&w, 100_000, 30, false);
+    let path = format!("{PROGRAMMES}/{id}");
+    let version =
+        |w: &crate::grants::World| w.app.get(&path, None).json()["version"].as_i64().unwrap();
+    let v0 = version(&w);
+    let patch = |token: Option<&str>, body: serde_json::Value, if_match: Option<&str>| {
+        w.app.patch(&path, token, &body, if_match)
+    };
+    // Wrong callers change nothing.
+    assert_eq!(patch(None, json!({"title": "X"}), None).status, 401);
+    let res = patch(Some(&partner(&w.a)), json!({"title": "X"}), None);
+    assert!(matches!(res.status, 403 | 404), "{}", res.text);
+    let res = patch(Some(&staff(&w.other_unit)), json!({"title": "X"}), None);
+    assert_eq!(res.status, 403, "{}", res.text);
+    assert_eq!(version(&w), v0);
+    // The owning unit's staff change title, description and range, guarded by the ETag.
+    let etag = format!("\"{v0}\"");
+    let res = patch(
+        Some(&staff(&w.unit)),
+        json!({"title": "Utvecklingspotten 2027 (extended)", "description": "Now with a larger range", "max_sek": 60000}),
+        Some(&etag),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.header("etag"), Some(format!("\"{}\"", v0 + 1).as_str()));
+    let body = res.json();
+    assert_eq!(body["title"], "Utvecklingspotten 2027 (extended)");
+    assert_eq!(body["max_sek"], 60000);
+    assert_eq!(
+        patch(Some(&admin()), json!({"title": "Stale"}), Some(&etag)).status,
+        412
+    );
+    let res = patch(Some(&admin()), json!({"min_sek": 70000}), None);
+    assert_eq!(res.status, 422, "{}", res.text);
+    assert_eq!(field_names(&res), ["min_sek"]);
+    // A grant of 20 000 in 2027; the budget cannot drop below it.
+    let chef = decider(&w.unit, 50_000, "chef@vastra.goteborg.se");
+    let app_id = under_review(&w, &w.a, &(id.clone(), round), 20_000);
+    declare(&w, &app_id, &chef, false);
+    let res = act(
+        &w,
+        &app_id,
+        "decide",
+        &chef,
+        Some(json!({"outcome": "granted", "granted_sek": 20000, "motivation": "Good"})),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    let before = version(&w);
+    let res = patch(
+        Some(&admin()),
+        json!({"budgets": [{"year": 2027, "budget_sek": 19999}]}),
+        None,
+    );
+    assert_eq!(res.status, 409, "{}", res.text);
+    assert_eq!(res.code(), "budget_below_granted");
+    assert!(res.json()["detail"].as_str().unwrap().contains("2027"));
+    assert_eq!(version(&w), before, "a refused change changes nothing");
+    // Down to exactly what is granted, and a budget for the next year.
+    let res = patch(
+        Some(&admin()),
+        json!({"budgets": [{"year": 2027, "budget_sek": 20000}, {"year": 2028, "budget_sek": 50000}]}),
+        None,
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    let figures = res.json()["figures"].clone();
+    assert_eq!(figures[0]["year"], 2027);
+    assert_eq!(figures[0]["budget_sek"], 20000);
+    assert_eq!(figures[0]["granted_sek"], 20000);
+    assert_eq!(figures[1]["year"], 2028);
+    assert_eq!(figures[1]["budget_sek"], 50000);
+    // The spec documents the new operation.
+    let spec = w.app.get("/openapi.json", None).json();
+    assert!(spec["paths"]["/api/v1/grant-programmes/{id}"]["patch"].is_object());
+}
