@@ -996,8 +996,9 @@ pub struct CreateRegistration {
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),
-    params(("id" = DialogueEventId, Path, description = "The event's id")),
+    params(super::SubListQuery, ("id" = DialogueEventId, Path, description = "The event's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Registrations, names and needs only where the caller may see them", body = RegistrationList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
@@ -1008,6 +1009,8 @@ pub async fn list_registrations(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<DialogueEventId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -1017,13 +1020,14 @@ pub async fn list_registrations(
             store::registrations(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RegistrationList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|r| RegistrationView::for_caller(r, &caller.0))
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Register an organisation
@@ -1601,8 +1605,9 @@ pub struct UpdateOutcome {
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),
-    params(("id" = DialogueEventId, Path, description = "The event's id")),
+    params(super::SubListQuery, ("id" = DialogueEventId, Path, description = "The event's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Outcomes; links only where the caller may see the case", body = OutcomeList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
@@ -1613,6 +1618,8 @@ pub async fn list_outcomes(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<DialogueEventId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -1628,10 +1635,7 @@ pub async fn list_outcomes(
                 .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
-    Ok(HttpResponse::Ok().json(OutcomeList {
-        items,
-        next_cursor: None,
-    }))
+    super::sub_list(&req, &query, items)
 }
 
 /// Record an outcome

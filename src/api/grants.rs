@@ -1276,8 +1276,9 @@ pub struct PaymentList {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Payments", body = PaymentList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application, or one the caller may not know of", body = Problem, content_type = "application/problem+json"),
@@ -1288,6 +1289,8 @@ pub async fn list_grant_payments(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1297,16 +1300,17 @@ pub async fn list_grant_payments(
             store::payments(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PaymentList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|(amount_sek, paid_on)| PaymentView {
                 amount_sek,
                 paid_on,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Record a payment
@@ -1382,8 +1386,9 @@ pub struct CreateReview {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Review notes", body = ReviewList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not for this caller (the organisation never sees reviews)", body = Problem, content_type = "application/problem+json"),
@@ -1394,6 +1399,8 @@ pub async fn list_grant_reviews(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
@@ -1405,8 +1412,10 @@ pub async fn list_grant_reviews(
             store::reviews(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReviewList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|r| ReviewView {
                 author: r.author,
@@ -1415,8 +1424,7 @@ pub async fn list_grant_reviews(
                 created_at: r.created_at,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Add a review note
@@ -1598,8 +1606,9 @@ pub async fn declare_conflict_of_interest(
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Declarations", body = ConflictDeclarationList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application, or not for this caller (organisations never see declarations)", body = Problem, content_type = "application/problem+json"),
@@ -1610,6 +1619,8 @@ pub async fn list_conflict_declarations(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
@@ -1621,10 +1632,14 @@ pub async fn list_conflict_declarations(
             store::conflict_declarations(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ConflictDeclarationList {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(ConflictDeclarationView::from)
+            .collect(),
+    )
 }
 
 /// Why a declared conflict no longer applies.
@@ -1713,8 +1728,9 @@ pub struct ApplicationHistoryList {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The history, oldest first", body = ApplicationHistoryList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application, or one the caller may not follow", body = Problem, content_type = "application/problem+json"),
@@ -1725,6 +1741,8 @@ pub async fn get_grant_history(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1734,8 +1752,10 @@ pub async fn get_grant_history(
             store::history(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ApplicationHistoryList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|h| ApplicationHistoryView {
                 at: h.at,
@@ -1747,8 +1767,7 @@ pub async fn get_grant_history(
                 note: h.note,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Whether the caller may see an application (for links from other resources).

@@ -113,3 +113,49 @@ pub async fn refuse_control_characters_in_query(
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
+
+/// The query of a sub-collection (a case's registrations, parties, history,
+/// ...): only `limit` and `cursor`; any other parameter is a 400.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SubListQuery {
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The sort name in a sub-collection's cursor: the list's own order.
+const SUB_LIST_SORT: &str = "position";
+
+/// One page of a sub-collection, in the list's own order, as every list
+/// answers: `{items, next_cursor}` and `Link: rel="next"`.
+pub fn sub_list<V: serde::Serialize>(
+    req: &actix_web::HttpRequest,
+    query: &SubListQuery,
+    items: Vec<V>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let (limit, cursor) = paging(query.limit, query.cursor.as_deref(), SUB_LIST_SORT)?;
+    let start = match cursor {
+        None => 0,
+        Some(c) => c
+            .key
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?,
+    };
+    let total = items.len();
+    let rows: Vec<(usize, V)> = items
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(limit + 1)
+        .collect();
+    let page = crate::db::page::Page::from_rows(rows, limit, |(position, _)| Cursor {
+        sort: SUB_LIST_SORT.into(),
+        key: (position + 1).to_string(),
+        id: total.to_string(),
+    });
+    Ok(respond::page(req, page, |(_, item)| item))
+}

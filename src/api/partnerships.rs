@@ -1064,8 +1064,9 @@ pub struct AddParty {
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Parties, past ones with `left_on`; invitations (`status: invited`) for the city, the parties and the invited organisation", body = PartyList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
@@ -1076,16 +1077,19 @@ pub async fn list_parties(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
     let loaded = state
         .db(move |conn| store::load_visible(conn, id, &principal))
         .await?;
-    Ok(HttpResponse::Ok().json(PartyList {
-        items: parties_for(&caller.0, &loaded.partnership, &loaded.parties),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        parties_for(&caller.0, &loaded.partnership, &loaded.parties),
+    )
 }
 
 /// Add a party
@@ -1644,8 +1648,9 @@ pub struct UpdateCommitment {
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Commitments", body = CommitmentList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
@@ -1656,6 +1661,8 @@ pub async fn list_commitments(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1664,10 +1671,11 @@ pub async fn list_commitments(
             store::commitments(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(CommitmentList {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        items.into_iter().map(CommitmentView::from).collect(),
+    )
 }
 
 /// Add a commitment
@@ -1866,8 +1874,9 @@ pub struct CreateFollowUp {
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Follow-ups", body = FollowUpList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
@@ -1878,6 +1887,8 @@ pub async fn list_follow_ups(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1886,10 +1897,11 @@ pub async fn list_follow_ups(
             store::follow_ups(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(FollowUpList {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        items.into_iter().map(FollowUpView::from).collect(),
+    )
 }
 
 /// File a follow-up
@@ -2015,8 +2027,9 @@ pub struct HistoryList {
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "The history, oldest first", body = HistoryList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the city nor a party", body = Problem, content_type = "application/problem+json"),
@@ -2028,6 +2041,8 @@ pub async fn get_history(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -2042,8 +2057,10 @@ pub async fn get_history(
             store::history(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(HistoryList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|h| HistoryView {
                 at: h.at,
@@ -2056,8 +2073,7 @@ pub async fn get_history(
                 reason: h.reason,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Whether the caller may see a partnership (for links from other resources).

@@ -626,3 +626,86 @@ fn programmes_are_edited_by_admins_and_the_owning_unit_and_budgets_never_drop_be
     let spec = w.app.get("/openapi.json", None).json();
     assert!(spec["paths"]["/api/v1/grant-programmes/{id}"]["patch"].is_object());
 }
+
+#[test]
+fn sub_collections_refuse_unknown_parameters_and_paginate() {
+    use crate::helpers::test_settings;
+    let app = crate::helpers::spawn_app();
+    let url = samverkan::config::DatabaseUrl::parse(app.database_url()).unwrap();
+    let pool = samverkan::db::connect(&url, 1, test_settings().database_timeouts).unwrap();
+    let ids = samverkan::demo::load(&mut pool.get().unwrap()).unwrap();
+    let token = admin();
+    let partnership = app.all_items("/api/v1/partnerships?q=friskv%C3%A5rd", Some(&token))[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grant = app.all_items("/api/v1/grant-applications", Some(&token))[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = app
+        .all_items("/api/v1/dialogue-events?district=lundby", None)
+        .into_iter()
+        .find(|e| e["title"].as_str().unwrap().contains("forming"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _ = ids;
+    let lists = [
+        "/api/v1/districts".to_owned(),
+        format!("/api/v1/dialogue-events/{event}/registrations"),
+        format!("/api/v1/dialogue-events/{event}/outcomes"),
+        format!("/api/v1/partnerships/{partnership}/parties"),
+        format!("/api/v1/partnerships/{partnership}/commitments"),
+        format!("/api/v1/partnerships/{partnership}/follow-ups"),
+        format!("/api/v1/partnerships/{partnership}/history"),
+        format!("/api/v1/grant-applications/{grant}/payments"),
+        format!("/api/v1/grant-applications/{grant}/reviews"),
+        format!("/api/v1/grant-applications/{grant}/conflict-declarations"),
+        format!("/api/v1/grant-applications/{grant}/history"),
+    ];
+    for list in &lists {
+        let ok = app.get(list, Some(&token));
+        assert_eq!(ok.status, 200, "{list}: {}", ok.text);
+        for query in [
+            "foo=1&limit=0",
+            "foo=1",
+            "limit=0",
+            "limit=501",
+            "cursor=garbage",
+        ] {
+            let res = app.get(&format!("{list}?{query}"), Some(&token));
+            assert_eq!(res.status, 400, "{list}?{query}: {}", res.text);
+            assert_eq!(res.code(), "invalid_query_parameter", "{list}?{query}");
+        }
+        // Page by page with limit=1: the same items, in the same order.
+        let all = ok.json()["items"].as_array().unwrap().clone();
+        let mut paged = Vec::new();
+        let mut next = format!("{list}?limit=1");
+        loop {
+            let res = app.get(&next, Some(&token));
+            assert_eq!(res.status, 200, "{next}: {}", res.text);
+            let body = res.json();
+            let items = body["items"].as_array().unwrap();
+            assert!(items.len() <= 1, "{next}");
+            paged.extend(items.iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(cursor) => {
+                    let link = res.header("link").unwrap_or_else(|| panic!("{next}: Link"));
+                    assert!(
+                        link.contains(cursor) && link.contains("rel=\"next\""),
+                        "{link}"
+                    );
+                    next = format!("{list}?limit=1&cursor={cursor}");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(paged, all, "{list}");
+    }
+    // The districts are ten, so three pages of four.
+    let page = app.get("/api/v1/districts?limit=4", None).json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 4);
+    assert!(page["next_cursor"].is_string());
+}
