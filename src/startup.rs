@@ -328,6 +328,24 @@ fn swagger_ui(spec: &OpenApi) -> SwaggerUi {
         .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none"))
 }
 
+/// A resource's path with a trailing slash (`/api/v1/partnerships/`):
+/// where to find it, for a 308 that keeps the method and the body.
+fn without_trailing_slash(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let path = req.path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return None;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let methods = state.methods_for(trimmed)?;
+    if !methods.contains(req.method()) && req.method() != Method::OPTIONS {
+        return None;
+    }
+    Some(match req.query_string() {
+        "" => trimmed.to_owned(),
+        query => format!("{trimmed}?{query}"),
+    })
+}
+
 /// Every method the API answers, for CORS preflights.
 const CORS_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -400,6 +418,11 @@ fn cors(origins: &[String]) -> Cors {
 /// A path no route matches: 405 with `Allow` when the path exists with other
 /// methods, otherwise 404.
 async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(location) = without_trailing_slash(&req, &state) {
+        return HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, location))
+            .finish();
+    }
     let err = match state.methods_for(req.path()) {
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.iter().map(|m| m.to_string()).collect(),

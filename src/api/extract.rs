@@ -20,6 +20,14 @@ use crate::startup::AppState;
 pub struct JsonBody<T>(pub T);
 
 fn is_json(req: &HttpRequest) -> bool {
+    // A compressed body (Content-Encoding: gzip, ...) is not read: 415.
+    if req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+    {
+        return false;
+    }
     let Some(value) = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -107,6 +115,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
     })?;
+    if let Some(duplicate) = super::json_keys::duplicate_key(body) {
+        return Err(ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is ambiguous: {duplicate}"),
+        });
+    }
     if !value.is_object() {
         return Err(ApiError::BadRequest {
             code: "malformed_json",

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod grants;
 pub mod health;
 pub mod ical;
+pub mod json_keys;
 pub mod organisations;
 pub mod partnerships;
 pub mod problems;

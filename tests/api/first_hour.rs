@@ -709,3 +709,65 @@ fn sub_collections_refuse_unknown_parameters_and_paginate() {
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
     assert!(page["next_cursor"].is_string());
 }
+
+#[test]
+fn duplicate_keys_compressed_bodies_and_trailing_slashes_are_answered_plainly() {
+    let app = spawn_app();
+    // Duplicate keys: refused, naming the key; nothing created.
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(br#"{"name": "A", "name": "B", "legal_form": "foundation"}"#.to_vec()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(res.status, 400, "{}", res.text);
+    assert_eq!(res.code(), "malformed_json");
+    assert!(
+        res.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`name` appears twice"),
+        "{}",
+        res.text
+    );
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(br#"{"name": "A", "legal_form": "foundation", "districts": ["centrum"], "x": {"a": 1, "a": 2}}"#.to_vec()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(res.status, 400, "nested duplicates too: {}", res.text);
+    assert!(app.all_items("/api/v1/organisations", None).is_empty());
+    // A gzip-encoded body is 415, not malformed JSON.
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0]),
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+    );
+    assert_eq!(res.status, 415, "{}", res.text);
+    assert_eq!(res.code(), "unsupported_media_type");
+    // A trailing slash leads to the resource (308 keeps method and body).
+    for (method, path, to) in [
+        ("GET", "/api/v1/partnerships/", "/api/v1/partnerships"),
+        (
+            "GET",
+            "/api/v1/organisations/?limit=2",
+            "/api/v1/organisations?limit=2",
+        ),
+        ("POST", "/api/v1/organisations/", "/api/v1/organisations"),
+    ] {
+        let res = app.send(method, path, Some(&admin()), None, &[]);
+        assert_eq!(res.status, 308, "{method} {path}: {}", res.text);
+        assert_eq!(res.header("location"), Some(to));
+    }
+    assert_eq!(app.get("/api/v1/partnerships", None).status, 200);
+    // A path that does not exist with or without the slash stays 404.
+    assert_eq!(app.get("/api/v1/nothing/", None).status, 404);
+}
