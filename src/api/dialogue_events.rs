@@ -1073,7 +1073,14 @@ pub async fn register_for_dialogue_event(
         names: req.names,
         needs: req.needs,
     };
-    let registration = state.db(move |conn| store::register(conn, id, new)).await?;
+    let principal = caller.0.clone();
+    let registration = state
+        .db(move |conn| {
+            // A planned event stays hidden (404) from those who may not see it.
+            visible(store::find(conn, id)?, &principal)?;
+            store::register(conn, id, new)
+        })
+        .await?;
     // The registration is listed (and cancelled) under the event's registrations.
     let location = format!("/api/v1/dialogue-events/{id}/registrations");
     Ok(HttpResponse::Created()
@@ -1653,7 +1660,7 @@ pub async fn list_outcomes(
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is not held yet (`event_not_held`); or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
