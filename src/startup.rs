@@ -255,6 +255,7 @@ impl Application {
                 .default_service(web::to(no_route))
                 .wrap(from_fn(head_as_get))
                 .wrap(from_fn(api::refuse_control_characters_in_query))
+                .wrap(from_fn(api::vary_by_authorization))
                 .wrap(from_fn(idempotent_post))
                 .wrap(cors(&state.settings.cors_origins))
                 .wrap(from_fn(plain_errors_as_problems))

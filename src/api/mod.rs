@@ -160,3 +160,33 @@ pub fn sub_list<V: serde::Serialize>(
     });
     Ok(respond::page(req, page, |(_, item)| item))
 }
+
+/// Reads answer by caller (contact details, internal notes, participants'
+/// names are shown to some callers only), so a shared cache must key them by
+/// `Authorization` as well: `Vary: Authorization` on every API read.
+pub async fn vary_by_authorization(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::header::{HeaderValue, VARY};
+    let read = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let api = req.path().starts_with("/api/");
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if read && api {
+        let headers = res.headers_mut();
+        let vary = match headers.get(VARY).and_then(|v| v.to_str().ok()) {
+            Some(existing) if !existing.to_ascii_lowercase().contains("authorization") => {
+                format!("{existing}, Authorization")
+            }
+            Some(existing) => existing.to_owned(),
+            None => "Authorization".to_owned(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&vary) {
+            headers.insert(VARY, value);
+        }
+    }
+    Ok(res)
+}

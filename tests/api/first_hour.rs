@@ -849,3 +849,26 @@ fn outcomes_need_a_held_event_like_minutes_and_attendance() {
         .json();
     assert!(list["items"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn reads_that_differ_by_caller_vary_by_authorization() {
+    let app = spawn_app();
+    let org = app.create_organisation(serde_json::json!({
+        "name": "Varierande", "legal_form": "foundation", "districts": ["centrum"],
+        "contact_email": "info@example.se"
+    }));
+    let path = format!("/api/v1/organisations/{org}");
+    let public = app.get(&path, None);
+    let city = app.get(&path, Some(&admin()));
+    assert_ne!(public.json(), city.json(), "the views differ by caller");
+    for res in [&public, &city, &app.get("/api/v1/organisations", None)] {
+        let vary = res.header("vary").unwrap_or_default().to_ascii_lowercase();
+        assert!(vary.contains("authorization"), "Vary: {vary}");
+    }
+    let head = app.send("HEAD", &path, None, None, &[]);
+    assert!(head
+        .header("vary")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .contains("authorization"));
+}
