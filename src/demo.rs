@@ -10,16 +10,33 @@ use crate::domain::dialogue::{
     ParticipationLevel,
 };
 use crate::domain::district::District;
-use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
+use crate::domain::ids::{
+    CityUnitId, DialogueEventId, GrantProgrammeId, GrantRoundId, OrganisationId, PartnershipId,
+};
 use crate::domain::organisation::{LegalForm, OrganisationDetails, OrganisationNumber};
 use crate::error::ApiError;
 
-/// The ids of the demo records that tokens are minted for.
+/// The ids of the demo records that tokens are minted for and that the
+/// README's walkthroughs use.
 pub struct DemoIds {
     pub vastra_goteborg: CityUnitId,
     pub social_resurs: CityUnitId,
+    pub lundby: CityUnitId,
     pub reningsborg: OrganisationId,
     pub friskvardsklubben: OrganisationId,
+    /// This year's development pot of Västra Göteborg, open, with budgets
+    /// for this year and the next.
+    pub programme: GrantProgrammeId,
+    /// Its round, open now (opened 30 days ago, closes in 60 days).
+    pub round: GrantRoundId,
+    /// A published Idésluss of SDF Lundby two weeks from today.
+    pub upcoming_event: DialogueEventId,
+    /// A published Idésluss of SDF Lundby that ended a week ago and is not
+    /// yet marked held.
+    pub past_event: DialogueEventId,
+    /// The date the demo was loaded (UTC) and its year.
+    pub today: chrono::NaiveDate,
+    pub year: i32,
 }
 
 struct Org {
@@ -47,8 +64,17 @@ const ORGANISATIONS: &[Org] = &[
     Org { name: "Sensus Västra Sverige", number: None, form: LegalForm::NonProfitAssociation, districts: &[District::Centrum], description: "Adult education association.", website: None },
 ];
 
-/// Loads the demo records into an empty database.
+/// Loads the demo records into an empty database; "now" is the clock's.
 pub fn load(conn: &mut DbConnection) -> Result<DemoIds, ApiError> {
+    load_at(conn, chrono::Utc::now())
+}
+
+/// Loads the demo records as of `now`: the current programme, its open round
+/// and the upcoming and past events are placed around it.
+pub fn load_at(
+    conn: &mut DbConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<DemoIds, ApiError> {
     let unit = |conn: &mut DbConnection, name: &str, kind, district| {
         city_units::insert(
             conn,
@@ -120,16 +146,270 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoIds, ApiError> {
         };
         ids.push(organisations::insert(conn, details)?.id);
     }
-    let demo = DemoIds {
+    let today = now.date_naive();
+    let mut demo = DemoIds {
         vastra_goteborg,
         social_resurs,
+        lundby,
         reningsborg: ids[0],
         friskvardsklubben: ids[1],
+        programme: GrantProgrammeId::new(),
+        round: GrantRoundId::new(),
+        upcoming_event: DialogueEventId::new(),
+        past_event: DialogueEventId::new(),
+        today,
+        year: chrono::Datelike::year(&today),
     };
     let lundby_collaboration = load_partnerships(conn, &demo, lundby, &ids)?;
     load_grants(conn, &demo, &ids)?;
     load_dialogue_events(conn, &demo, lundby, &ids, lundby_collaboration)?;
+    (demo.programme, demo.round) = load_current_programme(conn, &demo, now)?;
+    (demo.upcoming_event, demo.past_event) = load_current_events(conn, lundby, now)?;
     Ok(demo)
+}
+
+/// This year's development pot: open, a round open now, budgets for this
+/// year and the next, so that an application made today can be decided.
+fn load_current_programme(
+    conn: &mut DbConnection,
+    demo: &DemoIds,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(GrantProgrammeId, GrantRoundId), ApiError> {
+    use crate::db::grants::{self as store, ProgrammeDetails, Round};
+    use crate::domain::grant::ProgrammeStatus;
+    let details = ProgrammeDetails {
+        title: format!(
+            "Utvecklingspotten för samverkan med civilsamhället {}",
+            demo.year
+        ),
+        description: Some(
+            "Small grants for new collaborations between the district and civil society.".into(),
+        ),
+        owning_unit: demo.vastra_goteborg,
+        min_sek: 1_000,
+        max_sek: 50_000,
+        eligible_legal_forms: Vec::new(),
+        districts: Vec::new(),
+        required_documents: Vec::new(),
+        multi_year_allowed: false,
+        budgets: vec![(demo.year, 1_500_000), (demo.year + 1, 1_500_000)],
+        external_id: None,
+    };
+    let programme = store::insert_programme(conn, details)?;
+    let round = Round {
+        id: GrantRoundId::new(),
+        name: format!("Open round {}", demo.year),
+        opens_at: now - chrono::Duration::days(30),
+        deadline: now + chrono::Duration::days(60),
+        accepts_late: true,
+    };
+    let round_id = round.id;
+    store::add_round(conn, programme.id, |_| Ok(()), round)?;
+    store::set_programme_status(conn, programme.id, None, |_| Ok(()), ProgrammeStatus::Open)?;
+    Ok((programme.id, round_id))
+}
+
+/// Two published Idésluss meetings of SDF Lundby around today: one two weeks
+/// ahead (registrations open), one that ended a week ago and waits to be
+/// marked held.
+fn load_current_events(
+    conn: &mut DbConnection,
+    lundby: CityUnitId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(DialogueEventId, DialogueEventId), ApiError> {
+    let ok = |_: &DialogueEvent| Ok(());
+    let mut ids = Vec::new();
+    for (title, days) in [
+        ("Idésluss Lundby: ideas for the coming term", 14),
+        ("Idésluss Lundby: what the last term led to", -7),
+    ] {
+        let date = (now + chrono::Duration::days(days)).date_naive();
+        let details = EventDetails {
+            title: title.into(),
+            description: None,
+            kind: DialogueEventKind::MatchingMeeting,
+            participation_level: ParticipationLevel::Partnership,
+            topic: None,
+            organiser_unit: Some(lundby),
+            co_organisers: Vec::new(),
+            starts_at: at(&format!("{date}T17:00")),
+            ends_at: at(&format!("{date}T19:30")),
+            format: EventFormat::InPerson,
+            place: Some("Lundby district office".into()),
+            address: None,
+            online_link: None,
+            district: Some(District::Lundby),
+            capacity: Some(30),
+            registration_deadline: None,
+            agenda: Vec::new(),
+            external_id: None,
+        };
+        let event = dialogue_events::insert(conn, details)?;
+        dialogue_events::transition(conn, event.id, None, ok, EventAction::Publish, None)?;
+        ids.push(event.id);
+    }
+    Ok((ids[0], ids[1]))
+}
+
+/// What `serve --demo` prints: the ids and tokens as shell `export` lines
+/// (the README's walkthroughs use exactly these names), and a banner.
+pub struct DemoSession {
+    /// `(NAME, value)` in the order printed.
+    pub exports: Vec<(&'static str, String)>,
+    /// `(role, who, token)` for the banner.
+    pub tokens: Vec<(&'static str, &'static str, String)>,
+}
+
+impl DemoSession {
+    /// Mints a token (valid 8 hours) for every role the README uses.
+    pub fn new(
+        ids: &DemoIds,
+        jwt: &crate::config::JwtSettings,
+        base: &str,
+    ) -> anyhow::Result<Self> {
+        use crate::auth::{mint_development_token, Claims, Role};
+        let secret = jwt.hs256_secret.as_deref().unwrap_or_default();
+        let now = chrono::Utc::now().timestamp();
+        let mint = |sub: &str, role, org: Option<uuid::Uuid>, unit: Option<uuid::Uuid>, limit| {
+            let claims = Claims {
+                sub: sub.into(),
+                role,
+                org,
+                unit,
+                delegation_limit_sek: limit,
+                iat: now,
+                exp: now + 8 * 3600,
+            };
+            mint_development_token(secret, &jwt.issuer, &jwt.audience, &claims)
+        };
+        let tokens = vec![
+            (
+                "ADMIN",
+                "city_admin",
+                "",
+                mint("admin@goteborg.se", Role::CityAdmin, None, None, None)?,
+            ),
+            (
+                "STAFF",
+                "city_staff",
+                "SDF Västra Göteborg",
+                mint(
+                    "handlaggare@vastra.goteborg.se",
+                    Role::CityStaff,
+                    None,
+                    Some(ids.vastra_goteborg.0),
+                    Some(50_000),
+                )?,
+            ),
+            (
+                "LUNDBY_STAFF",
+                "city_staff",
+                "SDF Lundby",
+                mint(
+                    "samordnare@lundby.goteborg.se",
+                    Role::CityStaff,
+                    None,
+                    Some(ids.lundby.0),
+                    Some(50_000),
+                )?,
+            ),
+            (
+                "SOCIAL_STAFF",
+                "city_staff",
+                "Social resursförvaltning",
+                mint(
+                    "samordnare@socialresurs.goteborg.se",
+                    Role::CityStaff,
+                    None,
+                    Some(ids.social_resurs.0),
+                    Some(500_000),
+                )?,
+            ),
+            (
+                "PARTNER",
+                "partner",
+                "Reningsborg",
+                mint(
+                    "kontakt@reningsborg.se",
+                    Role::Partner,
+                    Some(ids.reningsborg.0),
+                    None,
+                    None,
+                )?,
+            ),
+            (
+                "PARTNER2",
+                "partner",
+                "Friskvårdsklubben",
+                mint(
+                    "ordforande@friskvardsklubben.se",
+                    Role::Partner,
+                    Some(ids.friskvardsklubben.0),
+                    None,
+                    None,
+                )?,
+            ),
+            (
+                "INTEGRATION",
+                "integration",
+                "Västra Göteborg",
+                mint(
+                    "import-job",
+                    Role::Integration,
+                    None,
+                    Some(ids.vastra_goteborg.0),
+                    None,
+                )?,
+            ),
+        ];
+        let mut exports = vec![
+            ("API", format!("{base}/api/v1")),
+            ("UNIT", ids.vastra_goteborg.to_string()),
+            ("LUNDBY", ids.lundby.to_string()),
+            ("ORG", ids.reningsborg.to_string()),
+            ("ORG2", ids.friskvardsklubben.to_string()),
+            ("PROGRAMME", ids.programme.to_string()),
+            ("ROUND", ids.round.to_string()),
+            ("UPCOMING_EVENT", ids.upcoming_event.to_string()),
+            ("PAST_EVENT", ids.past_event.to_string()),
+            ("YEAR", ids.year.to_string()),
+            ("TODAY", ids.today.to_string()),
+        ];
+        let mut banner_tokens = Vec::new();
+        for (name, role, who, token) in tokens {
+            exports.push((name, token.clone()));
+            banner_tokens.push((role, who, token));
+        }
+        Ok(DemoSession {
+            exports,
+            tokens: banner_tokens,
+        })
+    }
+
+    /// The `export` lines, one per variable, ready to paste into a shell.
+    pub fn export_lines(&self) -> String {
+        self.exports
+            .iter()
+            .map(|(name, value)| format!("export {name}='{value}'\n"))
+            .collect()
+    }
+
+    /// The text `serve --demo` prints.
+    pub fn banner(&self, base: &str) -> String {
+        let mut text =
+            format!("\nsamverkan demo at {base} (docs: {base}/docs/), tokens valid 8 hours:\n\n");
+        for (role, who, token) in &self.tokens {
+            text.push_str(&format!("  {role:<12}{who:<28}{token}\n"));
+        }
+        text.push_str(
+            "\nPaste these lines into your shell; the README's walkthroughs use them:\n\n",
+        );
+        text.push_str(&self.export_lines());
+        text.push_str(
+            "\nTry:\n  curl -s \"$API/organisations/$ORG\" -H \"Authorization: Bearer $PARTNER\"\n",
+        );
+        text
+    }
 }
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {

@@ -544,6 +544,9 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("request_header_fields_too_large", 431, "The request headers exceed what the server reads (128 KiB in all, or more than 96 fields). Answered before any handler runs; the connection is closed."),
     ("request_timeout", 408, "The client did not send a complete request head within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS`. The connection is closed."),
     ("malformed_request", 400, "The bytes received are not a valid HTTP/1.1 request (a bad request line, header or chunked encoding). The connection is closed."),
+    ("cors_refused", 400, "A browser's cross-origin request was refused: the origin is not in `SAMVERKAN_CORS_ORIGINS`, or the preflight asked for a method or header the API does not use. The detail says which."),
+    ("invalid_header", 400, "A request header could not be read (for example a value that is not visible ASCII, or a malformed standard header). The detail says what was wrong."),
+    ("budget_below_granted", 409, "A programme's budget for a year cannot be set below what is already granted that year (the detail names the year and the sum). Choose a larger budget."),
 ];
 
 #[cfg(test)]

@@ -222,73 +222,9 @@ fn load_demo(settings: &Settings) -> anyhow::Result<String> {
     let mut conn = pool.get()?;
     let ids =
         samverkan::demo::load(&mut conn).map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?;
-    let secret = settings.jwt.hs256_secret.as_deref().unwrap_or_default();
-    let now = chrono::Utc::now().timestamp();
-    let mint = |sub: &str, role, org: Option<Uuid>, unit: Option<Uuid>, limit| {
-        let claims = Claims {
-            sub: sub.into(),
-            role,
-            org,
-            unit,
-            delegation_limit_sek: limit,
-            iat: now,
-            exp: now + 8 * 3600,
-        };
-        mint_development_token(
-            secret,
-            &settings.jwt.issuer,
-            &settings.jwt.audience,
-            &claims,
-        )
-    };
     let base = format!("http://{}", settings.bind);
-    let admin = mint("admin@goteborg.se", Role::CityAdmin, None, None, None)?;
-    let staff = mint(
-        "handlaggare@vastra.goteborg.se",
-        Role::CityStaff,
-        None,
-        Some(ids.vastra_goteborg.0),
-        Some(50_000),
-    )?;
-    let social = mint(
-        "samordnare@socialresurs.goteborg.se",
-        Role::CityStaff,
-        None,
-        Some(ids.social_resurs.0),
-        Some(500_000),
-    )?;
-    let partner = mint(
-        "kontakt@reningsborg.se",
-        Role::Partner,
-        Some(ids.reningsborg.0),
-        None,
-        None,
-    )?;
-    let partner2 = mint(
-        "ordforande@friskvardsklubben.se",
-        Role::Partner,
-        Some(ids.friskvardsklubben.0),
-        None,
-        None,
-    )?;
-    let integration = mint(
-        "import-job",
-        Role::Integration,
-        None,
-        Some(ids.vastra_goteborg.0),
-        None,
-    )?;
-    Ok(format!(
-        "\nsamverkan demo at {base} (docs: {base}/docs/), tokens valid 8 hours:\n\
-         \n  city_admin                              {admin}\
-         \n  city_staff  SDF Västra Göteborg         {staff}\
-         \n  city_staff  Social resursförvaltning    {social}\
-         \n  partner     Reningsborg                 {partner}\
-         \n  partner     Friskvårdsklubben           {partner2}\
-         \n  integration (Västra Göteborg)           {integration}\
-         \n\nTry:\n  curl -s {base}/api/v1/organisations/{org} -H 'Authorization: Bearer {partner}'\n",
-        org = ids.reningsborg
-    ))
+    let session = samverkan::demo::DemoSession::new(&ids, &settings.jwt, &base)?;
+    Ok(session.banner(&base))
 }
 
 /// Every connection is an open file: with the common soft limit of 1 024,

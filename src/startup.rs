@@ -147,6 +147,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::grants::list_grant_programmes)
                 .service(api::grants::create_grant_programme)
                 .service(api::grants::get_grant_programme)
+                .service(api::grants::update_grant_programme)
                 .service(api::grants::add_grant_round)
                 .service(api::grants::list_grant_applications)
                 .service(api::grants::create_grant_application)
@@ -176,6 +177,7 @@ pub fn openapi() -> OpenApi {
         .split_for_parts();
     crate::openapi::finish(&mut spec);
     document_bounds(&mut spec);
+    document_head(&mut spec);
     spec
 }
 
@@ -239,6 +241,7 @@ fn route_table(spec: &OpenApi) -> Vec<(Vec<String>, Vec<Method>)> {
             let mut methods = Vec::new();
             for (method, op) in [
                 (Method::GET, &item.get),
+                (Method::HEAD, &item.head),
                 (Method::POST, &item.post),
                 (Method::PUT, &item.put),
                 (Method::PATCH, &item.patch),
@@ -307,7 +310,7 @@ impl Application {
             app.app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(api::extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*spec).clone()))
+                .service(swagger_ui(&spec))
                 .route(
                     "/docs",
                     web::get().to(|| async {
@@ -317,8 +320,12 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(no_route))
+                .wrap(from_fn(head_as_get))
+                .wrap(from_fn(api::refuse_control_characters_in_query))
+                .wrap(from_fn(api::vary_by_authorization))
                 .wrap(from_fn(idempotent_post))
                 .wrap(cors(&state.settings.cors_origins))
+                .wrap(from_fn(plain_errors_as_problems))
                 .wrap(from_fn(request_deadline))
                 .wrap(from_fn(uri_limit))
                 .wrap(from_fn(request_context))
@@ -367,6 +374,111 @@ async fn request_deadline(
     }
 }
 
+/// Errors that actix or actix-cors answer in plain text (a refused CORS
+/// request, a request header that cannot be parsed) become problems like
+/// every other error (RFC 9457).
+async fn plain_errors_as_problems(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let preflight = req.method() == Method::OPTIONS;
+    let cross_origin = req.headers().contains_key(header::ORIGIN);
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_problem = res.response().extensions().get::<Problem>().is_some()
+        || res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if status != StatusCode::BAD_REQUEST || is_problem {
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let text = to_bytes(res.into_body()).await.unwrap_or_default();
+    let mut detail = String::from_utf8_lossy(&text).trim().to_owned();
+    let code = if preflight || (cross_origin && detail.to_ascii_lowercase().contains("origin")) {
+        "cors_refused"
+    } else {
+        "invalid_header"
+    };
+    if detail.is_empty() {
+        detail = "a request header could not be read".into();
+    }
+    let response = ApiError::BadRequest { code, detail }.error_response();
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// Swagger UI from the binary; `validatorUrl: "none"` so that a deployed
+/// instance never sends the spec's URL to an external validator.
+fn swagger_ui(spec: &OpenApi) -> SwaggerUi {
+    SwaggerUi::new("/docs/{_:.*}")
+        .url("/openapi.json", spec.clone())
+        .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none"))
+}
+
+/// A resource's path with a trailing slash (`/api/v1/partnerships/`):
+/// where to find it, for a 308 that keeps the method and the body.
+fn without_trailing_slash(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let path = req.path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return None;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let methods = state.methods_for(trimmed)?;
+    if !methods.contains(req.method()) && req.method() != Method::OPTIONS {
+        return None;
+    }
+    Some(match req.query_string() {
+        "" => trimmed.to_owned(),
+        query => format!("{trimmed}?{query}"),
+    })
+}
+
+/// Every method the API answers, for CORS preflights.
+const CORS_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+/// HEAD on every GET route (RFC 9110 §9.3.2): the request is routed as a GET
+/// and answered with the GET's status and headers; the HTTP layer, which
+/// knows the request was HEAD, sends no body.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// Documents HEAD beside every GET of the spec: the same parameters,
+/// statuses and headers, no body.
+fn document_head(spec: &mut OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        if let Some(get) = &item.get {
+            let mut head = get.clone();
+            head.operation_id = get.operation_id.as_ref().map(|id| format!("head_{id}"));
+            head.summary = Some(format!(
+                "HEAD: {}",
+                get.summary.as_deref().unwrap_or("the headers of the GET")
+            ));
+            head.description = Some(
+                "The status and headers (ETag, Link, Content-Type) the GET would answer, without a body (RFC 9110)."
+                    .into(),
+            );
+            // Success answers carry no body; error answers are described as
+            // for the GET (the problem's headers), a HEAD client reads no body.
+            for (status, response) in head.responses.responses.iter_mut() {
+                if let utoipa::openapi::RefOr::T(response) = response {
+                    if status.starts_with('2') || status.starts_with('3') {
+                        response.content.clear();
+                    }
+                }
+            }
+            item.head = Some(head);
+        }
+    }
+}
+
 /// A request target longer than `SAMVERKAN_MAX_URI_BYTES` answers 414.
 async fn uri_limit(
     req: ServiceRequest,
@@ -391,7 +503,7 @@ async fn uri_limit(
 
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_methods(CORS_METHODS)
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -416,6 +528,11 @@ fn cors(origins: &[String]) -> Cors {
 /// A path no route matches: 405 with `Allow` when the path exists with other
 /// methods, otherwise 404.
 async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(location) = without_trailing_slash(&req, &state) {
+        return HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, location))
+            .finish();
+    }
     let err = match state.methods_for(req.path()) {
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.iter().map(|m| m.to_string()).collect(),

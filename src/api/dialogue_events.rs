@@ -1007,8 +1007,9 @@ pub struct CreateRegistration {
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),
-    params(("id" = DialogueEventId, Path, description = "The event's id")),
+    params(super::SubListQuery, ("id" = DialogueEventId, Path, description = "The event's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Registrations, names and needs only where the caller may see them", body = RegistrationList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
@@ -1019,6 +1020,8 @@ pub async fn list_registrations(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<DialogueEventId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -1028,13 +1031,14 @@ pub async fn list_registrations(
             store::registrations(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RegistrationList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|r| RegistrationView::for_caller(r, &caller.0))
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Register an organisation
@@ -1080,11 +1084,16 @@ pub async fn register_for_dialogue_event(
         names: req.names,
         needs: req.needs,
     };
-    let registration = state.db(move |conn| store::register(conn, id, new)).await?;
-    let location = format!(
-        "/api/v1/dialogue-events/{id}/registrations/{}",
-        registration.id
-    );
+    let principal = caller.0.clone();
+    let registration = state
+        .db(move |conn| {
+            // A planned event stays hidden (404) from those who may not see it.
+            visible(store::find(conn, id)?, &principal)?;
+            store::register(conn, id, new)
+        })
+        .await?;
+    // The registration is listed (and cancelled) under the event's registrations.
+    let location = format!("/api/v1/dialogue-events/{id}/registrations");
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
         .json(RegistrationView::for_caller(registration, &caller.0)))
@@ -1469,7 +1478,12 @@ pub async fn contribute_to_minutes(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(ContributionView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/dialogue-events/{id}/minutes"),
+        ))
+        .json(ContributionView::from(added)))
 }
 
 /// An outcome of an event and what it led to. A link to a partnership or a
@@ -1615,8 +1629,9 @@ pub struct UpdateOutcome {
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),
-    params(("id" = DialogueEventId, Path, description = "The event's id")),
+    params(super::SubListQuery, ("id" = DialogueEventId, Path, description = "The event's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Outcomes; links only where the caller may see the case", body = OutcomeList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
@@ -1627,6 +1642,8 @@ pub async fn list_outcomes(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<DialogueEventId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -1642,10 +1659,7 @@ pub async fn list_outcomes(
                 .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
-    Ok(HttpResponse::Ok().json(OutcomeList {
-        items,
-        next_cursor: None,
-    }))
+    super::sub_list(&req, &query, items)
 }
 
 /// Record an outcome
@@ -1663,7 +1677,7 @@ pub async fn list_outcomes(
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is not held yet (`event_not_held`); or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -1696,7 +1710,8 @@ pub async fn create_outcome(
             Ok(OutcomeView::for_caller(outcome, linked))
         })
         .await?;
-    let location = format!("/api/v1/dialogue-events/{id}/outcomes/{}", view.id);
+    // Outcomes are read in the event's list (only PATCH addresses one).
+    let location = format!("/api/v1/dialogue-events/{id}/outcomes");
     Ok(respond::created(location, view.version, &view))
 }
 

@@ -30,21 +30,31 @@ pub struct DistrictList {
 #[utoipa::path(
     tag = "reference data",
     security((), ("bearer" = [])),
+    params(super::SubListQuery),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "The ten districts", body = DistrictList),
         (status = 401, description = "A token was sent and is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/districts")]
-pub async fn list_districts(_caller: crate::auth::Caller) -> HttpResponse {
-    HttpResponse::Ok().json(DistrictList {
-        items: District::ALL
+pub async fn list_districts(
+    _caller: crate::auth::Caller,
+    req: actix_web::HttpRequest,
+    query: actix_web::web::Query<super::SubListQuery>,
+) -> HttpResponse {
+    match super::sub_list(
+        &req,
+        &query,
+        District::ALL
             .iter()
             .map(|d| DistrictView {
                 id: *d,
                 name: d.name(),
             })
             .collect(),
-        next_cursor: None,
-    })
+    ) {
+        Ok(res) => res,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    }
 }

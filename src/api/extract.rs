@@ -20,6 +20,14 @@ use crate::startup::AppState;
 pub struct JsonBody<T>(pub T);
 
 fn is_json(req: &HttpRequest) -> bool {
+    // A compressed body (Content-Encoding: gzip, ...) is not read: 415.
+    if req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+    {
+        return false;
+    }
     let Some(value) = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -125,6 +133,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
     })?;
+    if let Some(duplicate) = super::json_keys::duplicate_key(body) {
+        return Err(ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is ambiguous: {duplicate}"),
+        });
+    }
     if !value.is_object() {
         return Err(ApiError::BadRequest {
             code: "malformed_json",
@@ -133,6 +147,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
     whole_numbers_as_integers(&mut value);
     let mut errors = Vec::new();
+    control_characters(&value, "", false, &mut errors);
+    super::dates::check_json_dates(&value, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     for _ in 0..64 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
@@ -184,6 +203,81 @@ fn whole_numbers_as_integers(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
         Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// Fields whose text may run over several lines (newline, carriage return
+/// and tab allowed); every other text is one line.
+const MULTI_LINE_FIELDS: &[&str] = &[
+    "description",
+    "purpose",
+    "text",
+    "summary",
+    "motivation",
+    "message",
+    "report",
+    "needs",
+    "effects",
+    "internal_notes",
+    "reason",
+    "address",
+    "notes",
+    "note",
+    "comment",
+    "changes",
+    "agenda",
+    "minutes",
+    "waiver_reason",
+    "review",
+    "content",
+];
+
+/// Names every string (and key) with a control character: NUL and the other
+/// C0 and C1 controls are refused everywhere, except newline, carriage return
+/// and tab in multi-line fields. Both backends then answer the same 422
+/// (PostgreSQL cannot store NUL in text at all).
+fn control_characters(value: &Value, path: &str, multi_line: bool, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(text) => {
+            let bad = |c: char| c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t'));
+            if text.chars().any(bad) {
+                let field = if path.is_empty() { "." } else { path };
+                errors.push(FieldError::new(
+                    field,
+                    if text.contains('\0') {
+                        "must not contain a NUL character"
+                    } else if multi_line {
+                        "must not contain control characters other than newline and tab"
+                    } else {
+                        "must not contain control characters (it is one line)"
+                    },
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}[{i}]"), multi_line, errors);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let field = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.chars().any(char::is_control) {
+                    errors.push(FieldError::new(
+                        field.escape_default().to_string(),
+                        "a field name must not contain control characters",
+                    ));
+                    continue;
+                }
+                let multi = MULTI_LINE_FIELDS.contains(&key.as_str());
+                control_characters(item, &field, multi, errors);
+            }
+        }
         _ => {}
     }
 }

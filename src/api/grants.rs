@@ -14,7 +14,7 @@ use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{
     self as store, ActionInput, Actor, Application, ApplicationDetails, ApplicationFilter,
     ApplicationScope, BudgetLine, DocumentAnswer, Payment, Programme, ProgrammeDetails,
-    RequiredDocument, Review, Round,
+    ProgrammePatch, RequiredDocument, Review, Round,
 };
 use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
@@ -166,7 +166,11 @@ pub struct YearBudget {
 pub struct CreateRound {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-03-01T00:00`).
+    #[serde(deserialize_with = "crate::api::dates::instant")]
     pub opens_at: DateTime<Utc>,
+    /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-04-30T23:59`).
+    #[serde(deserialize_with = "crate::api::dates::instant")]
     pub deadline: DateTime<Utc>,
     #[serde(default)]
     pub accepts_late_applications: bool,
@@ -430,6 +434,113 @@ fn manage_programme(principal: &Principal) -> impl FnOnce(&Programme) -> Result<
     }
 }
 
+/// A merge patch of a programme.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Utvecklingspotten 2027", "budgets": [{"year": 2027, "budget_sek": 1800000}]}))]
+pub struct UpdateProgramme {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "super::merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub min_sek: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub max_sek: Option<i64>,
+    /// Budgets to set, per year; years not named keep theirs. A budget can
+    /// never drop below what is already granted that year (409).
+    pub budgets: Option<Vec<YearBudget>>,
+}
+
+/// Change a programme
+///
+/// Staff of the owning unit and admins: title, description, amount range and
+/// budgets per year (a JSON merge patch; rounds are added with
+/// `POST .../rounds`). A budget below what is already granted that year is
+/// refused with 409 `budget_below_granted` naming the year.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantProgrammeId, Path, description = "The programme's id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    request_body(content = UpdateProgramme, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Changed", body = ProgrammeView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such programme (or a draft the caller may not see)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A budget below what is granted that year", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/grant-programmes/{id}")]
+pub async fn update_grant_programme(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantProgrammeId>,
+    precondition: Precondition,
+    body: JsonBody<UpdateProgramme>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let mut errors: Vec<FieldError> = patch.validate().err().map(field_errors).unwrap_or_default();
+    if patch.title.as_deref().is_some_and(|t| t.trim().is_empty()) && errors.is_empty() {
+        errors.push(FieldError::new("title", "must not be blank"));
+    }
+    for (field, value) in [("min_sek", patch.min_sek), ("max_sek", patch.max_sek)] {
+        if let Some(v) = value {
+            if let Err(m) = Sek::new(v) {
+                errors.push(FieldError::new(field, m));
+            }
+        }
+    }
+    let mut budgets = Vec::new();
+    for (i, b) in patch.budgets.iter().flatten().enumerate() {
+        if !(2000..=9999).contains(&b.year) {
+            errors.push(FieldError::new(
+                format!("budgets[{i}].year"),
+                "must be a year from 2000 to 9999",
+            ));
+        }
+        if let Err(m) = Sek::new(b.budget_sek) {
+            errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), m));
+        }
+        if budgets.iter().any(|(y, _)| *y == b.year) {
+            errors.push(FieldError::new(format!("budgets[{i}].year"), "named twice"));
+        }
+        budgets.push((b.year, b.budget_sek));
+    }
+    let change = all_valid(
+        errors,
+        ProgrammePatch {
+            title: patch.title.map(|t| t.trim().to_owned()),
+            description: patch.description,
+            min_sek: patch.min_sek,
+            max_sek: patch.max_sek,
+            budgets,
+        },
+    )?;
+    let p = state
+        .db(move |conn| {
+            store::update_programme(
+                conn,
+                id,
+                precondition.0,
+                manage_programme(&caller.0),
+                change,
+            )
+        })
+        .await?;
+    Ok(respond::ok(p.version, &ProgrammeView::from(p)))
+}
+
 /// Open or close a programme
 ///
 /// `open` (from draft) starts taking applications; `close` (from open) ends it.
@@ -506,7 +617,12 @@ pub async fn add_grant_round(
     let p = state
         .db(move |conn| store::add_round(conn, id, manage_programme(&caller.0), round))
         .await?;
-    Ok(HttpResponse::Created().json(ProgrammeView::from(p)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-programmes/{id}"),
+        ))
+        .json(ProgrammeView::from(p)))
 }
 
 /// The decision, as the organisation and the public see it.
@@ -1211,8 +1327,9 @@ pub struct PaymentList {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Payments", body = PaymentList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application, or one the caller may not know of", body = Problem, content_type = "application/problem+json"),
@@ -1223,6 +1340,8 @@ pub async fn list_grant_payments(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1232,16 +1351,17 @@ pub async fn list_grant_payments(
             store::payments(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(PaymentList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|(amount_sek, paid_on)| PaymentView {
                 amount_sek,
                 paid_on,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Record a payment
@@ -1281,7 +1401,12 @@ pub async fn pay_grant(
     let a = state
         .db(move |conn| store::pay(conn, id, &principal, payment))
         .await?;
-    Ok(HttpResponse::Created().json(ApplicationView::for_caller(a, &caller.0)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/payments"),
+        ))
+        .json(ApplicationView::for_caller(a, &caller.0)))
 }
 
 /// An internal review note: never shown to the organisation.
@@ -1313,8 +1438,9 @@ pub struct CreateReview {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Review notes", body = ReviewList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not for this caller (the organisation never sees reviews)", body = Problem, content_type = "application/problem+json"),
@@ -1325,6 +1451,8 @@ pub async fn list_grant_reviews(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
@@ -1336,8 +1464,10 @@ pub async fn list_grant_reviews(
             store::reviews(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReviewList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|r| ReviewView {
                 author: r.author,
@@ -1346,8 +1476,7 @@ pub async fn list_grant_reviews(
                 created_at: r.created_at,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Add a review note
@@ -1394,12 +1523,17 @@ pub async fn add_grant_review(
     let r = state
         .db(move |conn| store::add_review(conn, id, &principal, review))
         .await?;
-    Ok(HttpResponse::Created().json(ReviewView {
-        author: r.author,
-        note: r.note,
-        recommendation: r.recommendation,
-        created_at: r.created_at,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/reviews"),
+        ))
+        .json(ReviewView {
+            author: r.author,
+            note: r.note,
+            recommendation: r.recommendation,
+            created_at: r.created_at,
+        }))
 }
 
 /// A decider's declaration about conflict of interest (jäv).
@@ -1515,7 +1649,12 @@ pub async fn declare_conflict_of_interest(
     let declaration = state
         .db(move |conn| store::declare_conflict(conn, id, &principal, has_conflict, note))
         .await?;
-    Ok(HttpResponse::Created().json(ConflictDeclarationView::from(declaration)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/conflict-declarations"),
+        ))
+        .json(ConflictDeclarationView::from(declaration)))
 }
 
 /// List conflict-of-interest declarations (city only)
@@ -1524,8 +1663,9 @@ pub async fn declare_conflict_of_interest(
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Declarations", body = ConflictDeclarationList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application, or not for this caller (organisations never see declarations)", body = Problem, content_type = "application/problem+json"),
@@ -1536,6 +1676,8 @@ pub async fn list_conflict_declarations(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if !caller.0.is_city() {
         return Err(ApiError::NotFound);
@@ -1547,10 +1689,14 @@ pub async fn list_conflict_declarations(
             store::conflict_declarations(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ConflictDeclarationList {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(ConflictDeclarationView::from)
+            .collect(),
+    )
 }
 
 /// Why a declared conflict no longer applies.
@@ -1639,8 +1785,9 @@ pub struct ApplicationHistoryList {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
-    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    params(super::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The history, oldest first", body = ApplicationHistoryList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application, or one the caller may not follow", body = Problem, content_type = "application/problem+json"),
@@ -1651,6 +1798,8 @@ pub async fn get_grant_history(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1660,8 +1809,10 @@ pub async fn get_grant_history(
             store::history(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ApplicationHistoryList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|h| ApplicationHistoryView {
                 at: h.at,
@@ -1673,8 +1824,7 @@ pub async fn get_grant_history(
                 note: h.note,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Whether the caller may see an application (for links from other resources).

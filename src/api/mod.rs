@@ -2,12 +2,14 @@
 //! handler is thin: parse, authorize (domain::access), call db, respond.
 
 pub mod city_units;
+pub mod dates;
 pub mod dialogue_events;
 pub mod districts;
 pub mod extract;
 pub mod grants;
 pub mod health;
 pub mod ical;
+pub mod json_keys;
 pub mod organisations;
 pub mod partnerships;
 pub mod problems;
@@ -82,4 +84,111 @@ pub fn all_valid<T>(mut errors: Vec<crate::domain::FieldError>, value: T) -> Res
     }
     errors.sort_by(|a, b| a.field.cmp(&b.field));
     Err(ApiError::Validation(errors))
+}
+
+/// The parameter of a query string that carries a percent-encoded control
+/// character (`%00`..`%1F`, `%7F`), if any.
+pub fn query_parameter_with_control_character(query: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let bytes = pair.as_bytes();
+        let bad = (0..bytes.len()).any(|i| {
+            bytes[i] == b'%'
+                && bytes.len() > i + 2
+                && std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                    .is_some_and(|b| b < 0x20 || b == 0x7f)
+        });
+        bad.then(|| pair.split('=').next().unwrap_or_default().to_owned())
+    })
+}
+
+/// Refuses a query parameter with a control character (a NUL would be a 500
+/// on PostgreSQL, and SQLite would search for it): 400 naming the parameter.
+pub async fn refuse_control_characters_in_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if let Some(name) = query_parameter_with_control_character(req.query_string()) {
+        let err = ApiError::bad_query(format!("`{name}` must not contain control characters"));
+        let response = actix_web::ResponseError::error_response(&err);
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// The query of a sub-collection (a case's registrations, parties, history,
+/// ...): only `limit` and `cursor`; any other parameter is a 400.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SubListQuery {
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The sort name in a sub-collection's cursor: the list's own order.
+const SUB_LIST_SORT: &str = "position";
+
+/// One page of a sub-collection, in the list's own order, as every list
+/// answers: `{items, next_cursor}` and `Link: rel="next"`.
+pub fn sub_list<V: serde::Serialize>(
+    req: &actix_web::HttpRequest,
+    query: &SubListQuery,
+    items: Vec<V>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let (limit, cursor) = paging(query.limit, query.cursor.as_deref(), SUB_LIST_SORT)?;
+    let start = match cursor {
+        None => 0,
+        Some(c) => c
+            .key
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?,
+    };
+    let total = items.len();
+    let rows: Vec<(usize, V)> = items
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(limit + 1)
+        .collect();
+    let page = crate::db::page::Page::from_rows(rows, limit, |(position, _)| Cursor {
+        sort: SUB_LIST_SORT.into(),
+        key: (position + 1).to_string(),
+        id: total.to_string(),
+    });
+    Ok(respond::page(req, page, |(_, item)| item))
+}
+
+/// Reads answer by caller (contact details, internal notes, participants'
+/// names are shown to some callers only), so a shared cache must key them by
+/// `Authorization` as well: `Vary: Authorization` on every API read.
+pub async fn vary_by_authorization(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::header::{HeaderValue, VARY};
+    let read = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let api = req.path().starts_with("/api/");
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if read && api {
+        let headers = res.headers_mut();
+        let vary = match headers.get(VARY).and_then(|v| v.to_str().ok()) {
+            Some(existing) if !existing.to_ascii_lowercase().contains("authorization") => {
+                format!("{existing}, Authorization")
+            }
+            Some(existing) => existing.to_owned(),
+            None => "Authorization".to_owned(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&vary) {
+            headers.insert(VARY, value);
+        }
+    }
+    Ok(res)
 }

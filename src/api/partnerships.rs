@@ -1073,8 +1073,9 @@ pub struct AddParty {
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Parties, past ones with `left_on`; invitations (`status: invited`) for the city, the parties and the invited organisation", body = PartyList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
@@ -1085,16 +1086,19 @@ pub async fn list_parties(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
     let loaded = state
         .db(move |conn| store::load_visible(conn, id, &principal))
         .await?;
-    Ok(HttpResponse::Ok().json(PartyList {
-        items: parties_for(&caller.0, &loaded.partnership, &loaded.parties),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        parties_for(&caller.0, &loaded.partnership, &loaded.parties),
+    )
 }
 
 /// Add a party
@@ -1151,10 +1155,15 @@ pub async fn add_party(
             Ok((store::find(conn, id)?.ok_or(ApiError::NotFound)?, parties))
         })
         .await?;
-    Ok(HttpResponse::Created().json(PartyList {
-        items: parties_for(&caller.0, &partnership, &parties),
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/parties"),
+        ))
+        .json(PartyList {
+            items: parties_for(&caller.0, &partnership, &parties),
+            next_cursor: None,
+        }))
 }
 
 /// An answer to an invitation; the reason is optional and kept in the history.
@@ -1492,7 +1501,12 @@ pub async fn add_funding_line(
     let line = state
         .db(move |conn| store::add_funding_line(conn, id, &actor, manage(&caller.0), new))
         .await?;
-    Ok(HttpResponse::Created().json(FundingLineView::from(line)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/contributions"),
+        ))
+        .json(FundingLineView::from(line)))
 }
 
 /// Add a contribution in kind
@@ -1576,7 +1590,12 @@ pub async fn add_in_kind(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(InKindView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/contributions"),
+        ))
+        .json(InKindView::from(added)))
 }
 
 /// A commitment: what a party does.
@@ -1642,8 +1661,9 @@ pub struct UpdateCommitment {
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Commitments", body = CommitmentList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
@@ -1654,6 +1674,8 @@ pub async fn list_commitments(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1662,10 +1684,11 @@ pub async fn list_commitments(
             store::commitments(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(CommitmentList {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        items.into_iter().map(CommitmentView::from).collect(),
+    )
 }
 
 /// Add a commitment
@@ -1733,7 +1756,12 @@ pub async fn add_commitment(
     let added = state
         .db(move |conn| store::add_commitment(conn, id, manage(&caller.0), commitment))
         .await?;
-    Ok(HttpResponse::Created().json(CommitmentView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/commitments"),
+        ))
+        .json(CommitmentView::from(added)))
 }
 
 /// Report on a commitment
@@ -1860,8 +1888,9 @@ pub struct CreateFollowUp {
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Follow-ups", body = FollowUpList),
         (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
@@ -1872,6 +1901,8 @@ pub async fn list_follow_ups(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -1880,10 +1911,11 @@ pub async fn list_follow_ups(
             store::follow_ups(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(FollowUpList {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    super::sub_list(
+        &req,
+        &query,
+        items.into_iter().map(FollowUpView::from).collect(),
+    )
 }
 
 /// File a follow-up
@@ -1973,7 +2005,12 @@ pub async fn add_follow_up(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(FollowUpView::from(added)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/follow-ups"),
+        ))
+        .json(FollowUpView::from(added)))
 }
 
 /// One change in a partnership's history.
@@ -2004,8 +2041,9 @@ pub struct HistoryList {
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),
-    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    params(super::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
     responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "The history, oldest first", body = HistoryList),
         (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the city nor a party", body = Problem, content_type = "application/problem+json"),
@@ -2017,6 +2055,8 @@ pub async fn get_history(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -2031,8 +2071,10 @@ pub async fn get_history(
             store::history(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(HistoryList {
-        items: items
+    super::sub_list(
+        &req,
+        &query,
+        items
             .into_iter()
             .map(|h| HistoryView {
                 at: h.at,
@@ -2045,8 +2087,7 @@ pub async fn get_history(
                 reason: h.reason,
             })
             .collect(),
-        next_cursor: None,
-    }))
+    )
 }
 
 /// Whether the caller may see a partnership (for links from other resources).

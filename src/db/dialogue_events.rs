@@ -641,9 +641,8 @@ pub fn register(
 ) -> Result<Registration, ApiError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
-        if !event.status.is_public() {
-            return Err(ApiError::NotFound);
-        }
+        // Who may not see a planned event has been answered 404 by the
+        // handler; who may see it learns that registration is not open (409).
         let now = now();
         check_registration_open(
             event.status,
@@ -1013,6 +1012,16 @@ pub fn add_outcome(
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
+        // What a meeting led to is known after it, like its minutes.
+        if event.status != EventStatus::Held {
+            return Err(ApiError::Conflict {
+                code: "event_not_held",
+                detail: format!(
+                    "outcomes are recorded after the event; it is {} (mark it held first)",
+                    event.status
+                ),
+            });
+        }
         let now = now();
         let outcome = Outcome {
             id: OutcomeId::new(),

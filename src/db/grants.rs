@@ -506,6 +506,98 @@ pub fn add_round(
     })
 }
 
+/// What a `PATCH` of a programme changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammePatch {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub min_sek: Option<i64>,
+    pub max_sek: Option<i64>,
+    /// Budgets set per year (years not named keep theirs).
+    pub budgets: Vec<(i32, i64)>,
+}
+
+/// Changes a programme's title, description, amount range and budgets.
+/// Under the programme's lock (decisions take it too), so a budget is never
+/// set below what is granted that year: 409 naming the year.
+pub fn update_programme(
+    conn: &mut DbConnection,
+    id: GrantProgrammeId,
+    precondition: Option<IfMatch>,
+    authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    patch: ProgrammePatch,
+) -> Result<Programme, ApiError> {
+    write_transaction(conn, |conn| {
+        lock(conn, Guard::GrantProgramme, &id)?;
+        let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
+        authorize(&current)?;
+        if !Version(current.version).satisfies(precondition) {
+            return Err(ApiError::PreconditionFailed {
+                current_version: current.version,
+            });
+        }
+        let min_sek = patch.min_sek.unwrap_or(current.details.min_sek);
+        let max_sek = patch.max_sek.unwrap_or(current.details.max_sek);
+        if min_sek > max_sek {
+            let field = if patch.max_sek.is_some() {
+                "max_sek"
+            } else {
+                "min_sek"
+            };
+            return Err(ApiError::invalid(
+                field,
+                format!("min_sek ({min_sek}) must not be above max_sek ({max_sek})"),
+            ));
+        }
+        for (year, budget_sek) in &patch.budgets {
+            let granted = current
+                .figures
+                .iter()
+                .find(|f| f.year == *year)
+                .map_or(0, |f| f.granted_sek);
+            if *budget_sek < granted {
+                return Err(ApiError::Conflict {
+                    code: "budget_below_granted",
+                    detail: format!(
+                        "the budget for {year} cannot be {budget_sek} SEK: {granted} SEK is already granted that year"
+                    ),
+                });
+            }
+        }
+        let title = patch.title.unwrap_or(current.details.title.clone());
+        let description = patch
+            .description
+            .unwrap_or(current.details.description.clone());
+        diesel::update(pr::table.find(id.to_string()))
+            .set((
+                pr::title.eq(&title),
+                pr::title_search.eq(search_key(&title)),
+                pr::description.eq(description.as_deref()),
+                pr::min_sek.eq(min_sek),
+                pr::max_sek.eq(max_sek),
+                pr::version.eq(current.version + 1),
+                pr::updated_at.eq(now().naive_utc()),
+            ))
+            .execute(conn)?;
+        for (year, budget_sek) in &patch.budgets {
+            diesel::delete(
+                gb::table
+                    .filter(gb::programme_id.eq(id.to_string()))
+                    .filter(gb::year.eq(year)),
+            )
+            .execute(conn)?;
+            diesel::insert_into(gb::table)
+                .values((
+                    gb::programme_id.eq(id.to_string()),
+                    gb::year.eq(year),
+                    gb::budget_sek.eq(budget_sek),
+                ))
+                .execute(conn)?;
+        }
+        find_programme(conn, id)?.ok_or(ApiError::NotFound)
+    })
+}
+
 /// Programmes by creation; drafts only when asked for.
 pub fn list_programmes(
     conn: &mut DbConnection,

@@ -43,6 +43,14 @@ impl Cursor {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or_else(|| "`cursor` is not a cursor this service gave out".to_owned())?;
+        // A forged cursor must not carry a control character (PostgreSQL
+        // refuses NUL in text; SQLite would store it): refused the same way on both.
+        if [&cursor.sort, &cursor.key, &cursor.id]
+            .iter()
+            .any(|part| part.chars().any(char::is_control))
+        {
+            return Err("`cursor` is not a cursor this service gave out".to_owned());
+        }
         if cursor.sort != sort {
             return Err(format!(
                 "`cursor` was made for sort `{}`; keep the same sort while paging",

@@ -48,7 +48,8 @@ fn unknown_paths_are_404_problems_and_wrong_methods_405_with_allow() {
 
     let res = app.send("PUT", "/api/v1/organisations", Some(&admin()), None, &[]);
     assert_eq!(res.status, 405);
-    assert_eq!(res.header("allow"), Some("GET, POST"));
+    // HEAD is allowed wherever GET is (RFC 9110, issue #16).
+    assert_eq!(res.header("allow"), Some("GET, HEAD, POST"));
     assert_eq!(res.code(), "method_not_allowed");
     let res = app.send(
         "POST",
@@ -58,7 +59,7 @@ fn unknown_paths_are_404_problems_and_wrong_methods_405_with_allow() {
         &[],
     );
     assert_eq!(res.status, 405);
-    assert_eq!(res.header("allow"), Some("GET, PATCH, DELETE"));
+    assert_eq!(res.header("allow"), Some("GET, HEAD, PATCH, DELETE"));
 }
 
 #[test]
@@ -194,8 +195,15 @@ fn the_demo_data_loads_and_serves() {
         .json();
     assert_eq!(org["name"], "Reningsborg");
     let events = app.all_items("/api/v1/dialogue-events?district=lundby", None);
+    // The two Idésluss of 2016, held; and, around today, one upcoming and
+    // one past that waits to be marked held (issue #16).
+    assert_eq!(events.len(), 4);
+    let (events, current): (Vec<_>, Vec<_>) =
+        events.into_iter().partition(|e| e["status"] == "held");
     assert_eq!(events.len(), 2);
-    assert!(events.iter().all(|e| e["status"] == "held"));
+    assert!(current.iter().all(|e| e["status"] == "published"));
+    assert!(current.iter().any(|e| e["id"] == json!(ids.upcoming_event)));
+    assert!(current.iter().any(|e| e["id"] == json!(ids.past_event)));
     let second = &events[1];
     assert_eq!(second["attendance_total"], 7);
     let outcomes = app
@@ -228,9 +236,20 @@ fn the_demo_data_loads_and_serves() {
     let pot = app
         .all_items("/api/v1/grant-programmes", None)
         .into_iter()
-        .find(|p| p["max_sek"] == 50000)
+        .find(|p| p["max_sek"] == 50000 && p["title"].as_str().unwrap().ends_with("2015"))
         .unwrap();
     assert_eq!(pot["figures"][0]["budget_sek"], 1500000);
     assert_eq!(pot["figures"][0]["granted_sek"], 20000);
     assert_eq!(pot["rounds"][0]["deadline"], "2015-09-30T21:59:00Z");
+    // This year's pot: open, a round open now, budgets this year and next.
+    let current = app
+        .get(&format!("/api/v1/grant-programmes/{}", ids.programme), None)
+        .json();
+    assert_eq!(current["status"], "open");
+    assert_eq!(current["figures"][0]["year"], ids.year);
+    assert_eq!(current["figures"][1]["year"], ids.year + 1);
+    assert_eq!(current["rounds"][0]["id"], json!(ids.round));
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(current["rounds"][0]["opens_at"].as_str().unwrap() < now.as_str());
+    assert!(current["rounds"][0]["deadline"].as_str().unwrap() > now.as_str());
 }

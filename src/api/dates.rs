@@ -1,0 +1,208 @@
+//! Dates and times as RFC 3339 / ISO 8601 strictly: `YYYY-MM-DD` with four
+//! digits for the year (no sign, no fewer digits), times with seconds
+//! 00–59, nothing past the year 9999 (also in Stockholm time). chrono alone
+//! accepts `27-01-01`, `+12027-01-01` and `:60`; these checks run on the
+//! JSON before it is read, so every date field of every body is held to it.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::domain::stockholm::{self, LocalTimeError};
+use crate::domain::FieldError;
+
+const DATE_MESSAGE: &str =
+    "must be a date YYYY-MM-DD with a four-digit year (0001 to 9999), e.g. 2027-01-01";
+const TIME_MESSAGE: &str = "must be a date-time: RFC 3339 with an offset (2027-05-12T16:00:00Z) or Stockholm local time YYYY-MM-DDTHH:MM, seconds 00 to 59, year 0001 to 9999";
+
+fn digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A calendar date written exactly `YYYY-MM-DD`.
+pub fn strict_date(text: &str) -> Result<NaiveDate, &'static str> {
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d]
+            if y.len() == 4
+                && m.len() == 2
+                && d.len() == 2
+                && digits(y)
+                && digits(m)
+                && digits(d)
+                && *y != "0000" =>
+        {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| DATE_MESSAGE)
+        }
+        _ => Err(DATE_MESSAGE),
+    }
+}
+
+/// The wall-clock part `YYYY-MM-DDTHH:MM[:SS[.fraction]]` and the rest (offset).
+fn split_time(text: &str) -> Result<(NaiveDateTime, &str), &'static str> {
+    let (date, time) = text.split_once(['T', 't']).ok_or(TIME_MESSAGE)?;
+    let date = strict_date(date).map_err(|_| TIME_MESSAGE)?;
+    let end = time.find(['Z', 'z', '+', '-']).unwrap_or(time.len());
+    let (clock, offset) = time.split_at(end);
+    let (hms, fraction) = match clock.split_once('.') {
+        Some((hms, f)) if digits(f) && f.len() <= 9 => (hms, Some(f)),
+        Some(_) => return Err(TIME_MESSAGE),
+        None => (clock, None),
+    };
+    let fields: Vec<&str> = hms.split(':').collect();
+    let (h, m, s) = match fields.as_slice() {
+        [h, m] if fraction.is_none() => (*h, *m, "00"),
+        [h, m, s] => (*h, *m, *s),
+        _ => return Err(TIME_MESSAGE),
+    };
+    if [h, m, s].iter().any(|f| f.len() != 2 || !digits(f)) {
+        return Err(TIME_MESSAGE);
+    }
+    let (h, m, s): (u32, u32, u32) = (
+        h.parse().unwrap_or(99),
+        m.parse().unwrap_or(99),
+        s.parse().unwrap_or(99),
+    );
+    if h > 23 || m > 59 || s > 59 {
+        return Err(TIME_MESSAGE);
+    }
+    let nanos = fraction
+        .map(|f| format!("{f:0<9}").parse::<u32>().unwrap_or(0))
+        .unwrap_or(0);
+    let clock = chrono::NaiveTime::from_hms_nano_opt(h, m, s, nanos).ok_or(TIME_MESSAGE)?;
+    Ok((date.and_time(clock), offset))
+}
+
+/// An instant: RFC 3339 with an offset, or Stockholm wall-clock time.
+pub fn strict_instant(text: &str) -> Result<DateTime<Utc>, &'static str> {
+    let (local, offset) = split_time(text)?;
+    let instant = if offset.is_empty() {
+        match stockholm::from_local(local) {
+            Ok(t) => t,
+            Err(LocalTimeError::DoesNotExist) => {
+                return Err(
+                    "this Stockholm time does not exist (clocks go forward); give an offset",
+                )
+            }
+            Err(LocalTimeError::Ambiguous) => return Err(
+                "this Stockholm time happens twice (clocks go back); give an offset such as +02:00",
+            ),
+        }
+    } else {
+        let valid_offset = offset.eq_ignore_ascii_case("z")
+            || (offset.len() == 6
+                && offset.as_bytes()[3] == b':'
+                && digits(&offset[1..3])
+                && digits(&offset[4..6])
+                && offset[1..3].parse::<u32>().unwrap_or(99) < 24
+                && offset[4..6].parse::<u32>().unwrap_or(99) < 60);
+        if !valid_offset {
+            return Err(TIME_MESSAGE);
+        }
+        DateTime::parse_from_rfc3339(text)
+            .map_err(|_| TIME_MESSAGE)?
+            .with_timezone(&Utc)
+    };
+    // Shown in UTC and in Stockholm time: both must stay within year 9999.
+    let latest = chrono::Datelike::year(&stockholm::to_local(instant));
+    if chrono::Datelike::year(&instant) > 9999 || latest > 9999 {
+        return Err(TIME_MESSAGE);
+    }
+    Ok(instant)
+}
+
+fn is_date_field(key: &str) -> bool {
+    key.ends_with("_date")
+        || key.ends_with("_on")
+        || matches!(key, "date" | "decided_from" | "decided_to")
+}
+
+fn is_time_field(key: &str) -> bool {
+    matches!(
+        key,
+        "starts_at" | "ends_at" | "opens_at" | "deadline" | "registration_deadline"
+    )
+}
+
+/// Names every date or time field of a JSON body that is not strict.
+pub fn check_json_dates(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_json_dates(item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let field = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match item {
+                    Value::String(text) if is_date_field(key) => {
+                        if let Err(message) = strict_date(text) {
+                            errors.push(FieldError::new(field, message));
+                        }
+                    }
+                    Value::String(text) if is_time_field(key) => {
+                        if let Err(message) = strict_instant(text) {
+                            errors.push(FieldError::new(field, message));
+                        }
+                    }
+                    _ => check_json_dates(item, &field, errors),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Deserializes an instant given as RFC 3339 or as Stockholm wall-clock time.
+pub fn instant<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    strict_instant(&text).map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(strict_date("2027-01-01").is_ok());
+        for bad in [
+            "27-01-01",
+            "+12027-01-01",
+            "2027-1-01",
+            "12027-01-01",
+            "0000-01-01",
+            "2027-02-30",
+            "2027-01-01T00:00",
+        ] {
+            assert!(strict_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_are_strict() {
+        for good in [
+            "2026-05-12T18:00",
+            "2026-05-12T18:00:59",
+            "2026-05-12T16:00:00Z",
+            "2026-05-12T18:00:00.5+02:00",
+        ] {
+            assert!(strict_instant(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "2026-05-12T18:00:60Z",
+            "2026-05-12T24:00",
+            "+12026-05-12T18:00Z",
+            "9999-12-31T23:00:00Z",
+            "2026-05-12T18:00+2",
+            "2026-03-29T02:30",
+        ] {
+            assert!(strict_instant(bad).is_err(), "{bad}");
+        }
+    }
+}
