@@ -1831,6 +1831,8 @@ pub struct FollowUpView {
     pub held_on: NaiveDate,
     pub kind: FollowUpKind,
     pub summary: String,
+    /// Who took part. It may name people, so only the city and the parties
+    /// see it; others get null.
     pub participants: Option<String>,
     /// How the organisation perceived the city's reception, 1 (poor) to 5 (very good).
     pub perceived_reception: Option<i32>,
@@ -1905,16 +1907,29 @@ pub async fn list_follow_ups(
     query: web::Query<super::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let items = state
+    let principal = caller.0.clone();
+    let (insider, items) = state
         .db(move |conn| {
-            store::load_visible(conn, id, &caller.0)?;
-            store::follow_ups(conn, id)
+            let loaded = store::load_visible(conn, id, &principal)?;
+            let insider =
+                principal.is_city() || is_party(&principal, &loaded.partnership, &loaded.parties);
+            Ok((insider, store::follow_ups(conn, id)?))
         })
         .await?;
     super::sub_list(
         &req,
         &query,
-        items.into_iter().map(FollowUpView::from).collect(),
+        items
+            .into_iter()
+            .map(|f| {
+                let mut view = FollowUpView::from(f);
+                // Who took part may name people: for the city and the parties only.
+                if !insider {
+                    view.participants = None;
+                }
+                view
+            })
+            .collect(),
     )
 }
 

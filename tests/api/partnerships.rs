@@ -548,6 +548,26 @@ fn parties_read_history_and_file_their_own_reports() {
             .len(),
         2
     );
+    // Who took part may name people: the public and other organisations
+    // see null, the city and the parties see it.
+    let participants = |token: Option<&str>| -> Vec<Value> {
+        w.app.get(&format!("{path}/follow-ups"), token).json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["participants"].clone())
+            .collect()
+    };
+    let named = Value::from("SRF, Friskvårdsklubben");
+    for outsider in [None, Some(partner(b))] {
+        assert!(
+            !participants(outsider.as_deref()).contains(&named),
+            "{outsider:?}"
+        );
+    }
+    for insider in [partner(a), staff(&w.srf), staff(&w.other_unit)] {
+        assert!(participants(Some(&insider)).contains(&named));
+    }
 
     // Commitments: the unit adds; the owning organisation reports on its own.
     let res = w.app.post(&format!("{path}/commitments"), Some(&staff(&w.srf)), &json!({"owner_organisation_id": a, "description": "One activity per week per term at the Hisingen activity house", "recurrence": "weekly during terms"}));
