@@ -422,6 +422,26 @@ pub fn insert_programme(
     })
 }
 
+/// Locks a programme (lock, check, write), loads it, lets `authorize` see it,
+/// and then checks the caller's `If-Match`, so that a caller who may not act
+/// learns nothing from a 412.
+fn load_programme_for_write(
+    conn: &mut DbConnection,
+    id: GrantProgrammeId,
+    authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    precondition: Option<IfMatch>,
+) -> Result<Programme, ApiError> {
+    lock(conn, Guard::GrantProgramme, &id)?;
+    let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
+    authorize(&current)?;
+    if !Version(current.version).satisfies(precondition) {
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
+    }
+    Ok(current)
+}
+
 /// Opens or closes a programme.
 pub fn set_programme_status(
     conn: &mut DbConnection,
@@ -431,14 +451,7 @@ pub fn set_programme_status(
     to: ProgrammeStatus,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
-        lock(conn, Guard::GrantProgramme, &id)?;
-        let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
-        if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
-                current_version: current.version,
-            });
-        }
+        let current = load_programme_for_write(conn, id, authorize, precondition)?;
         let allowed = matches!(
             (current.status, to),
             (ProgrammeStatus::Draft, ProgrammeStatus::Open)
@@ -482,9 +495,7 @@ pub fn add_round(
     round: Round,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
-        lock(conn, Guard::GrantProgramme, &id)?;
-        let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
+        let current = load_programme_for_write(conn, id, authorize, None)?;
         diesel::insert_into(gr::table)
             .values((
                 gr::id.eq(round.id.to_string()),
@@ -528,14 +539,7 @@ pub fn update_programme(
     patch: ProgrammePatch,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
-        lock(conn, Guard::GrantProgramme, &id)?;
-        let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
-        authorize(&current)?;
-        if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
-                current_version: current.version,
-            });
-        }
+        let current = load_programme_for_write(conn, id, authorize, precondition)?;
         let min_sek = patch.min_sek.unwrap_or(current.details.min_sek);
         let max_sek = patch.max_sek.unwrap_or(current.details.max_sek);
         if min_sek > max_sek {
