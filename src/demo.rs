@@ -588,7 +588,8 @@ fn load_partnerships(
     lundby: CityUnitId,
     orgs: &[OrganisationId],
 ) -> Result<PartnershipId, ApiError> {
-    use crate::db::partnerships::{self as store, ActionInput, Actor, Commitment, NewFundingLine};
+    use crate::db::partnerships::{self as store, ActionInput, Commitment, NewFundingLine};
+    use crate::db::Actor;
     use crate::domain::partnership::{
         CommitmentStatus, Initiator, PartnershipAction as A, PartnershipDetails, PartnershipForm,
         Party, PartyRole, PartyStatus,
@@ -825,9 +826,10 @@ fn load_grants(
     orgs: &[OrganisationId],
 ) -> Result<(), ApiError> {
     use crate::db::grants::{
-        self as store, ActionInput, Actor, ApplicationDetails, BudgetLine, Payment,
-        ProgrammeDetails, Round,
+        self as store, ActionInput, ApplicationDetails, BudgetLine, Payment, ProgrammeDetails,
+        Round,
     };
+    use crate::db::Actor;
     use crate::domain::grant::{ApplicationAction as A, DecisionOutcome, ProgrammeStatus};
     use crate::domain::ids::{GrantApplicationId, GrantProgrammeId, GrantRoundId};
     let admin = Actor {

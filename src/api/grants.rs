@@ -12,10 +12,11 @@ use super::extract::{JsonBody, OptionalJsonBody, Precondition};
 use super::{all_valid, field_errors, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{
-    self as store, ActionInput, Actor, Application, ApplicationDetails, ApplicationFilter,
+    self as store, ActionInput, Application, ApplicationDetails, ApplicationFilter,
     ApplicationScope, BudgetLine, DocumentAnswer, Payment, Programme, ProgrammeDetails,
     ProgrammePatch, RequiredDocument, Review, Round,
 };
+use crate::db::Actor;
 use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
@@ -29,13 +30,6 @@ use crate::domain::organisation::LegalForm;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
-
-fn actor(principal: &Principal) -> Actor {
-    Actor {
-        subject: principal.subject().unwrap_or("anonymous").to_owned(),
-        role: principal.role_name(),
-    }
-}
 
 /// A year's budget and what has been granted and paid from it.
 #[derive(Serialize, ToSchema)]
@@ -1048,7 +1042,7 @@ pub async fn create_grant_application(
             external_id: req.external_id,
         },
     )?;
-    let who = actor(&caller.0);
+    let who = Actor::from(&caller.0);
     let a = state
         .db(move |conn| store::insert_application(conn, details, &who))
         .await?;
@@ -1112,7 +1106,7 @@ pub async fn update_grant_application(
     let id = id.into_inner();
     let patch = body.0;
     let principal = caller.0.clone();
-    let who = actor(&caller.0);
+    let who = Actor::from(&caller.0);
     let a = state
         .db(move |conn| {
             let authorize_edit = |a: &Application| {

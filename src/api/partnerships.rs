@@ -13,9 +13,10 @@ use super::extract::{JsonBody, OptionalJsonBody, Precondition};
 use super::{all_valid, field_errors, merge_patch_field, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::partnerships::{
-    self as store, ActionInput, Actor, Answer, Commitment, FollowUp, InKind, ListScope, Loaded,
+    self as store, ActionInput, Answer, Commitment, FollowUp, InKind, ListScope, Loaded,
     NewFundingLine, PartnershipFilter,
 };
+use crate::db::Actor;
 use crate::db::DbConnection;
 use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;

@@ -14,7 +14,7 @@ use super::schema::{
     grant_reviews as rv, grant_rounds as gr, organisations,
 };
 use super::{
-    contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction,
+    contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction, Actor,
     DbConnection, Guard,
 };
 use crate::domain::access::{authorize, Action, Principal};
@@ -867,21 +867,6 @@ pub fn find_application(
             let mut children = load_children(conn, std::slice::from_ref(&r.id))?;
             let mine = children.remove(&r.id).unwrap_or_default();
             to_application(r, mine).map(Some)
-        }
-    }
-}
-
-/// Who did something, for the history.
-pub struct Actor {
-    pub subject: String,
-    pub role: &'static str,
-}
-
-impl From<&Principal> for Actor {
-    fn from(principal: &Principal) -> Self {
-        Actor {
-            subject: principal.subject().unwrap_or("anonymous").to_owned(),
-            role: principal.role_name(),
         }
     }
 }

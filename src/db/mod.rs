@@ -285,6 +285,21 @@ where
     }
 }
 
+/// Who did something, for the history.
+pub struct Actor {
+    pub subject: String,
+    pub role: &'static str,
+}
+
+impl From<&crate::domain::access::Principal> for Actor {
+    fn from(principal: &crate::domain::access::Principal) -> Self {
+        Actor {
+            subject: principal.subject().unwrap_or("anonymous").to_owned(),
+            role: principal.role_name(),
+        }
+    }
+}
+
 /// A row whose lock guards an invariant (the aggregate root a check reads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guard {

@@ -13,7 +13,8 @@ use super::schema::{
     partnership_parties as pp, partnerships as p,
 };
 use super::{
-    contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
+    contains_pattern, corrupt, list_column, lock, parse, write_transaction, Actor, DbConnection,
+    Guard,
 };
 use crate::domain::access::Principal;
 use crate::domain::district::District;
@@ -131,21 +132,6 @@ impl<'a> From<&'a PartnershipDetails> for DetailValues<'a> {
             registry_number: d.registry_number.as_deref(),
             internal_notes: d.internal_notes.as_deref(),
             external_id: d.external_id.as_deref(),
-        }
-    }
-}
-
-/// Who made a change, for the history.
-pub struct Actor {
-    pub subject: String,
-    pub role: &'static str,
-}
-
-impl From<&Principal> for Actor {
-    fn from(principal: &Principal) -> Self {
-        Actor {
-            subject: principal.subject().unwrap_or("anonymous").to_owned(),
-            role: principal.role_name(),
         }
     }
 }
