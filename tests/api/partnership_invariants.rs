@@ -9,42 +9,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const P: &str = "/api/v1/partnerships";
-
-struct World {
-    app: TestApp,
-    srf: String,
-    other_unit: String,
-    orgs: Vec<String>,
-}
-
-fn world(organisations: usize) -> World {
-    let app = spawn_app();
-    let unit = |name: &str| {
-        let res = app.post(
-            "/api/v1/city-units",
-            Some(&admin()),
-            &json!({"name": name, "kind": "specialist_administration"}),
-        );
-        assert_eq!(res.status, 201, "{}", res.text);
-        res.json()["id"].as_str().unwrap().to_owned()
-    };
-    let srf = unit("Social resursförvaltning");
-    let other_unit = unit("Park- och naturförvaltningen");
-    let orgs = (0..organisations)
-        .map(|i| {
-            app.create_organisation(
-                json!({"name": format!("Förening {i}"), "legal_form": "non_profit_association"}),
-            )
-        })
-        .collect();
-    World {
-        app,
-        srf,
-        other_unit,
-        orgs,
-    }
-}
+use crate::partnerships::{world, World, P};
 
 /// A proposal by a partner of `by`, naming `parties` (`[org, role]`).
 fn propose(w: &World, by: &str, parties: &[(&str, &str)]) -> Value {

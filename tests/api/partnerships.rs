@@ -5,16 +5,16 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const P: &str = "/api/v1/partnerships";
+pub(crate) const P: &str = "/api/v1/partnerships";
 
-struct World {
-    app: TestApp,
-    srf: String,
-    other_unit: String,
-    orgs: Vec<String>,
+pub(crate) struct World {
+    pub app: TestApp,
+    pub srf: String,
+    pub other_unit: String,
+    pub orgs: Vec<String>,
 }
 
-fn world(organisations: usize) -> World {
+pub(crate) fn world(organisations: usize) -> World {
     let app = spawn_app();
     let unit = |name: &str| {
         let res = app.post(
@@ -22,6 +22,7 @@ fn world(organisations: usize) -> World {
             Some(&admin()),
             &json!({"name": name, "kind": "specialist_administration"}),
         );
+        assert_eq!(res.status, 201, "{}", res.text);
         res.json()["id"].as_str().unwrap().to_owned()
     };
     let srf = unit("Social resursförvaltning");
