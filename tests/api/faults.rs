@@ -1081,11 +1081,14 @@ fn postgresql_read_only_after_a_failover_25006_answers_writes_503_and_reads_200(
     );
 }
 
+/// A response header by its lower-case name.
+type HeaderOf<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// A problem as complete as a handler's: every field, and the headers every
 /// answer carries.
 fn assert_complete_problem(
     what: &str,
-    (status, header, body): (u16, &dyn Fn(&str) -> Option<String>, &str),
+    (status, header, body): (u16, &HeaderOf<'_>, &str),
     expected: u16,
     code: &str,
     instance: &str,
@@ -1130,7 +1133,7 @@ fn assert_complete_problem(
     assert_eq!(problem["request_id"], request_id.as_str(), "{what}: {body}");
 }
 
-fn checked(res: &Res) -> (u16, Box<dyn Fn(&str) -> Option<String> + '_>, &str) {
+fn checked(res: &Res) -> (u16, Box<HeaderOf<'_>>, &str) {
     (
         res.status,
         Box::new(|name| res.header(name).map(str::to_owned)),
