@@ -22,7 +22,10 @@ use crate::domain::dialogue::{
     ParticipationLevel, Registration, RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
-use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
+use crate::domain::ids::{
+    CityUnitId, DialogueEventId, GrantApplicationId, OrganisationId, OutcomeId, PartnershipId,
+    RegistrationId,
+};
 use crate::domain::money;
 use crate::domain::stockholm::{self, LocalTimeError};
 use crate::domain::FieldError;
@@ -168,11 +171,17 @@ fn counts_of(
     conn: &mut crate::db::DbConnection,
     event: &DialogueEvent,
 ) -> Result<Counts, ApiError> {
-    let seats: Vec<Seat> = store::registrations(conn, event.id)?
-        .iter()
-        .map(Seat::from)
-        .collect();
+    let registrations = store::registrations(conn, event.id)?;
     let attendance = store::attendance(conn, event)?;
+    counts_from(event, &registrations, &attendance)
+}
+
+fn counts_from(
+    event: &DialogueEvent,
+    registrations: &[Registration],
+    attendance: &store::Attendance,
+) -> Result<Counts, ApiError> {
+    let seats: Vec<Seat> = registrations.iter().map(Seat::from).collect();
     let attendees: Vec<i32> = attendance.organisations.iter().map(|(_, n)| *n).collect();
     Ok(Counts {
         taken: places_taken(&seats)?,
@@ -564,10 +573,24 @@ pub async fn list_dialogue_events(
     let page = state
         .db(move |conn| {
             let page = store::list(conn, &filter, limit, cursor.as_ref())?;
+            // One statement per table for the whole page.
+            let ids: Vec<DialogueEventId> = page.items.iter().map(|e| e.id).collect();
+            let mut registrations = store::registrations_of(conn, &ids)?;
+            let attendance = store::attendance_of(conn, &page.items)?;
             let counts = page
                 .items
                 .iter()
-                .map(|e| counts_of(conn, e))
+                .map(|e| {
+                    let none = store::Attendance {
+                        organisations: Vec::new(),
+                        walk_ins: e.walk_ins.unwrap_or(0),
+                    };
+                    counts_from(
+                        e,
+                        &registrations.remove(&e.id).unwrap_or_default(),
+                        attendance.get(&e.id).unwrap_or(&none),
+                    )
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((page, counts))
         })
@@ -1650,13 +1673,42 @@ pub async fn list_outcomes(
     let items = state
         .db(move |conn| {
             visible(store::find(conn, id)?, &principal)?;
-            store::outcomes(conn, id)?
+            let outcomes = store::outcomes(conn, id)?;
+            // The linked cases of every outcome, one statement per table.
+            let partnerships = crate::db::partnerships::load_many(
+                conn,
+                &outcomes
+                    .iter()
+                    .filter_map(|o| o.partnership_id.map(PartnershipId))
+                    .collect::<Vec<_>>(),
+            )?;
+            let applications = crate::db::grants::find_applications(
+                conn,
+                &outcomes
+                    .iter()
+                    .filter_map(|o| o.grant_application_id.map(GrantApplicationId))
+                    .collect::<Vec<_>>(),
+            )?;
+            Ok(outcomes
                 .into_iter()
                 .map(|o| {
-                    let linked = link_visible(conn, &o, &principal)?;
-                    Ok(OutcomeView::for_caller(o, linked))
+                    let partnership = o
+                        .partnership_id
+                        .and_then(|p| partnerships.get(&PartnershipId(p)))
+                        .is_some_and(|l| {
+                            crate::domain::partnership::visible_to(
+                                &principal,
+                                &l.partnership,
+                                &l.parties,
+                            )
+                        });
+                    let application = o
+                        .grant_application_id
+                        .and_then(|a| applications.get(&GrantApplicationId(a)))
+                        .is_some_and(|a| super::grants::visible_to(&principal, a));
+                    OutcomeView::for_caller(o, (partnership, application))
                 })
-                .collect::<Result<Vec<_>, ApiError>>()
+                .collect::<Vec<_>>())
         })
         .await?;
     super::sub_list(&req, &query, items)
