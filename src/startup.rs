@@ -61,9 +61,14 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        // Some only while statements are counted (`count_statements`).
+        let counter = db::instrument::request_counter();
         web::block(move || {
             let mut conn = pool.checkout(bound)?;
-            work(&mut conn)
+            match counter {
+                Some(counter) => db::instrument::counted(&mut conn, &counter, work),
+                None => work(&mut conn),
+            }
         })
         .await
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("database task panicked")))?
@@ -329,6 +334,10 @@ impl Application {
                 .wrap(from_fn(plain_errors_as_problems))
                 .wrap(from_fn(request_deadline))
                 .wrap(from_fn(uri_limit))
+                .wrap(actix_web::middleware::Condition::new(
+                    state.settings.count_statements,
+                    from_fn(statement_count),
+                ))
                 .wrap(from_fn(request_context))
         };
         // Explicit bounds on HTTP connections (`config::HttpLimits`), and
@@ -840,4 +849,19 @@ async fn idempotent_post(
             })
         }
     }
+}
+
+/// Diagnostic (`SAMVERKAN_COUNT_STATEMENTS=true`): answers the number of SQL
+/// statements the request sent in `X-Statement-Count`.
+async fn statement_count(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let (res, statements) = db::instrument::count_request(next.call(req)).await;
+    let mut res = res?.map_into_boxed_body();
+    res.headers_mut().insert(
+        HeaderName::from_static("x-statement-count"),
+        HeaderValue::from(statements),
+    );
+    Ok(res)
 }

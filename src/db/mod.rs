@@ -5,6 +5,7 @@ pub mod city_units;
 pub mod dialogue_events;
 pub mod grants;
 pub mod idempotency;
+pub mod instrument;
 pub mod organisations;
 pub mod page;
 pub mod partnerships;
