@@ -321,6 +321,8 @@ impl Application {
                 )
                 .default_service(web::to(no_route))
                 .wrap(from_fn(head_as_get))
+                .wrap(from_fn(api::respond::not_modified))
+                .wrap(from_fn(api::dates::strict_dates_in_query))
                 .wrap(from_fn(api::refuse_control_characters_in_query))
                 .wrap(from_fn(api::vary_by_authorization))
                 .wrap(from_fn(idempotent_post))
