@@ -1378,6 +1378,22 @@ pub fn owning_unit(
     parse(&unit, "unit id")
 }
 
+/// The owning unit of each of `programmes` (for the `allowed_actions` of
+/// their applications).
+pub fn owning_units(
+    conn: &mut DbConnection,
+    programmes: &[GrantProgrammeId],
+) -> Result<std::collections::HashMap<GrantProgrammeId, CityUnitId>, ApiError> {
+    let ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = pr::table
+        .filter(pr::id.eq_any(&ids))
+        .select((pr::id, pr::owning_unit_id))
+        .load(conn)?;
+    rows.iter()
+        .map(|(p, u)| Ok((parse(p, "programme id")?, parse(u, "unit id")?)))
+        .collect()
+}
+
 /// Authorizes the city's handling of an application: staff of the owning unit.
 fn authorize_handling(
     conn: &mut DbConnection,

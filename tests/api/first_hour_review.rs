@@ -253,7 +253,8 @@ fn merge_patch_null_on_a_required_field_is_a_422_and_a_patch_that_changes_nothin
         "/api/v1/partnerships",
         Some(&staff(&w.unit)),
         &json!({"title": "IOP Garaget", "purpose": "Summer jobs", "form": "iop",
-                "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
+                "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-12-31",
+                "parties": [{"organisation_id": w.a, "role": "lead"}]}),
     );
     assert_eq!(partnership.status, 201, "{}", partnership.text);
     let event = w.app.post(
