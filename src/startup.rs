@@ -161,6 +161,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::grants::list_conflict_declarations)
                 .service(api::grants::release_conflict_of_interest)
                 .service(api::grants::get_grant_history)
+                .service(api::grants::get_grant_programme_history)
                 // Last: `{action}` would otherwise catch the sub-resources above.
                 .service(api::partnerships::act_on_partnership)
                 .service(api::grants::act_on_grant_programme)
