@@ -447,7 +447,8 @@ mod tests {
             delegation_limit_sek: None,
         };
         let granted = Some(DecisionOutcome::Granted);
-        let cases: Vec<(&str, Principal, S, Option<DecisionOutcome>, Vec<A>)> = vec![
+        type Case = (&'static str, Principal, S, Option<DecisionOutcome>, Vec<A>);
+        let cases: Vec<Case> = vec![
             (
                 "applicant, draft",
                 partner(a),

@@ -566,7 +566,8 @@ mod tests {
             delegation_limit_sek: None,
         };
         let all_of_proposal = vec![A::StartDialogue, A::Withdraw, A::Decline];
-        let cases: Vec<(&str, Principal, S, Option<OrganisationId>, Vec<A>)> = vec![
+        type Case = (&'static str, Principal, S, Option<OrganisationId>, Vec<A>);
+        let cases: Vec<Case> = vec![
             (
                 "initiator on its proposal",
                 partner(a),
