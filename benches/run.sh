@@ -4,6 +4,9 @@
 #
 #   benches/run.sh
 #
+# (benches/lists.sh and benches/national.sh write their own sections of
+# results.md, "## Lists" and "## National scale"; run.sh keeps them.)
+#
 # For each backend: start `samverkan serve` on a free loopback port, load
 # 10,000 organisations through the API (benches/load_organisations.py), then
 # run wrk against /healthz (the framework ceiling), one organisation by id,
@@ -386,5 +389,10 @@ echo
 echo "$TABLE"
 echo
 if [[ -n "$SIDE" ]]; then echo "$SIDE"; echo; fi
-printf '%s\n' "$REPORT" >"$BENCH_DIR/results.md"
+# The sections of the other benches ("## National scale", "## Lists") are kept.
+LISTS_SECTION="$(python3 -c 'import sys, os
+t = open(sys.argv[1], encoding="utf-8").read() if os.path.exists(sys.argv[1]) else ""
+found = [i for i in (t.find("\n## National scale"), t.find("\n## Lists\n")) if i >= 0]
+print(t[min(found):] if found else "", end="")' "$BENCH_DIR/results.md")"
+printf '%s\n%s' "$REPORT" "$LISTS_SECTION" >"$BENCH_DIR/results.md"
 log "wrote $BENCH_DIR/results.md"

@@ -92,6 +92,9 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub jwt: JwtSettings,
     pub log_format: LogFormat,
+    /// Diagnostic: count the SQL statements of each request and answer them
+    /// in `X-Statement-Count` (`SAMVERKAN_COUNT_STATEMENTS`, off by default).
+    pub count_statements: bool,
 }
 
 /// Bounds on time spent in the database, in milliseconds.
@@ -187,6 +190,7 @@ struct FileSettings {
     jwt_algorithms: Option<Vec<String>>,
     jwt_leeway_seconds: Option<u64>,
     log_format: Option<String>,
+    count_statements: Option<bool>,
 }
 
 impl Settings {
@@ -330,6 +334,18 @@ impl Settings {
                 "must be between 100 and 600000 milliseconds",
             ));
         }
+        // A request abandoned at its deadline frees its connection when its
+        // statement ends: no later than the deadline's own length after it
+        // started, only if no statement may run longer than a request.
+        if database_timeouts.statement_ms > http_limits.request_timeout_ms {
+            return Err(bad(
+                "SAMVERKAN_STATEMENT_TIMEOUT_MS",
+                format!(
+                    "must not exceed SAMVERKAN_REQUEST_TIMEOUT_MS ({} ms): a statement of an abandoned request would hold its connection past the request deadline",
+                    http_limits.request_timeout_ms
+                ),
+            ));
+        }
         if !(1..=1_000_000).contains(&http_limits.max_connections) {
             return Err(bad(
                 "SAMVERKAN_MAX_CONNECTIONS",
@@ -464,6 +480,18 @@ impl Settings {
             }
         };
 
+        let count_statements = match env("COUNT_STATEMENTS").as_deref() {
+            None => file.count_statements.unwrap_or(false),
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(bad(
+                    "SAMVERKAN_COUNT_STATEMENTS",
+                    format!("`{other}` is not true or false"),
+                ))
+            }
+        };
+
         Ok(Settings {
             database_url,
             bind,
@@ -476,6 +504,7 @@ impl Settings {
             cors_origins,
             jwt,
             log_format,
+            count_statements,
         })
     }
 }
@@ -504,6 +533,15 @@ mod tests {
         );
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.jwt.algorithms.is_empty());
+        assert!(!s.count_statements);
+    }
+
+    #[test]
+    fn statement_counting_is_switched_on_explicitly() {
+        let s = settings(&[("SAMVERKAN_COUNT_STATEMENTS", "true")]).unwrap();
+        assert!(s.count_statements);
+        let s = settings(&[("SAMVERKAN_COUNT_STATEMENTS", "false")]).unwrap();
+        assert!(!s.count_statements);
     }
 
     #[test]
@@ -526,9 +564,30 @@ mod tests {
             ("SAMVERKAN_JWT_ALGORITHMS", "none"),
             ("SAMVERKAN_JWT_LEEWAY_SECONDS", "300"),
             ("SAMVERKAN_LOG_FORMAT", "xml"),
+            ("SAMVERKAN_COUNT_STATEMENTS", "yes"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.setting, name, "{err}");
         }
+    }
+
+    #[test]
+    fn no_statement_may_outlast_the_request_deadline() {
+        let s = settings(&[("SAMVERKAN_STATEMENT_TIMEOUT_MS", "10000")]).unwrap();
+        assert_eq!(
+            s.http_limits.request_timeout_ms, 11_000,
+            "the deadline follows"
+        );
+        let err = settings(&[
+            ("SAMVERKAN_STATEMENT_TIMEOUT_MS", "10000"),
+            ("SAMVERKAN_REQUEST_TIMEOUT_MS", "6000"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.setting, "SAMVERKAN_STATEMENT_TIMEOUT_MS", "{err}");
+        assert!(settings(&[
+            ("SAMVERKAN_STATEMENT_TIMEOUT_MS", "6000"),
+            ("SAMVERKAN_REQUEST_TIMEOUT_MS", "6000"),
+        ])
+        .is_ok());
     }
 }

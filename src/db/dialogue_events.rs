@@ -1,6 +1,8 @@
 //! Dialogue events with their invitations, registrations, attendance,
 //! minutes and outcomes: rows, queries and writes.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -626,6 +628,32 @@ pub fn registrations(
         .collect()
 }
 
+/// The registrations of a page of events in one statement, per event in the
+/// order of [`registrations`]. Events without any are absent.
+pub fn registrations_of(
+    conn: &mut DbConnection,
+    ids: &[DialogueEventId],
+) -> Result<HashMap<DialogueEventId, Vec<Registration>>, ApiError> {
+    let mut by_event: HashMap<DialogueEventId, Vec<Registration>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_event);
+    }
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<RegistrationRow> = reg::table
+        .filter(reg::event_id.eq_any(&ids))
+        .order((reg::event_id.asc(), reg::registered_at.asc(), reg::id.asc()))
+        .select(RegistrationRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let event = parse(&row.event_id, "event id")?;
+        by_event
+            .entry(event)
+            .or_default()
+            .push(Registration::try_from(row)?);
+    }
+    Ok(by_event)
+}
+
 /// A new registration (or a renewed one after a cancellation).
 pub struct NewRegistration {
     pub organisation_id: OrganisationId,
@@ -803,6 +831,44 @@ pub fn attendance(conn: &mut DbConnection, event: &DialogueEvent) -> Result<Atte
             .collect::<Result<_, ApiError>>()?,
         walk_ins: event.walk_ins.unwrap_or(0),
     })
+}
+
+/// The attendance of a page of events in one statement, as [`attendance`]
+/// gives it for each.
+pub fn attendance_of(
+    conn: &mut DbConnection,
+    events: &[DialogueEvent],
+) -> Result<HashMap<DialogueEventId, Attendance>, ApiError> {
+    let mut by_event: HashMap<DialogueEventId, Attendance> = events
+        .iter()
+        .map(|e| {
+            (
+                e.id,
+                Attendance {
+                    organisations: Vec::new(),
+                    walk_ins: e.walk_ins.unwrap_or(0),
+                },
+            )
+        })
+        .collect();
+    if events.is_empty() {
+        return Ok(by_event);
+    }
+    let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
+    let rows: Vec<(String, String, i32)> = att::table
+        .filter(att::event_id.eq_any(&ids))
+        .order((att::event_id.asc(), att::organisation_id.asc()))
+        .select((att::event_id, att::organisation_id, att::attendees))
+        .load(conn)?;
+    for (event, organisation, attendees) in rows {
+        let event: DialogueEventId = parse(&event, "event id")?;
+        if let Some(attendance) = by_event.get_mut(&event) {
+            attendance
+                .organisations
+                .push((parse(&organisation, "organisation id")?, attendees));
+        }
+    }
+    Ok(by_event)
 }
 
 /// Replaces the attendance record of a held event.

@@ -1075,6 +1075,31 @@ pub fn find_application(
     }
 }
 
+/// Applications by id with their payments and allocations: three statements
+/// for any number of them. Those that do not exist are absent.
+pub fn find_applications(
+    conn: &mut DbConnection,
+    ids: &[GrantApplicationId],
+) -> Result<std::collections::HashMap<GrantApplicationId, Application>, ApiError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<ApplicationRow> = ga::table
+        .filter(ga::id.eq_any(&keys))
+        .select(ApplicationRow::as_select())
+        .load(conn)?;
+    let found: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut children = load_children(conn, &found)?;
+    rows.into_iter()
+        .map(|row| {
+            let mine = children.remove(&row.id).unwrap_or_default();
+            let application = to_application(row, mine)?;
+            Ok((application.id, application))
+        })
+        .collect()
+}
+
 fn record(
     conn: &mut DbConnection,
     id: GrantApplicationId,

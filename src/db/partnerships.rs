@@ -2,6 +2,8 @@
 //! and history: rows, queries and writes. Every change that the history
 //! must show is recorded in the same transaction as the change.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -255,6 +257,78 @@ pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>,
                 left_on,
                 status: parse(&status, "party status")?,
             })
+        })
+        .collect()
+}
+
+/// The parties of a page of partnerships in one statement, per partnership
+/// in the order of [`parties`]. Partnerships without any are absent.
+pub fn parties_of(
+    conn: &mut DbConnection,
+    ids: &[PartnershipId],
+) -> Result<HashMap<PartnershipId, Vec<Party>>, ApiError> {
+    let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_partnership);
+    }
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String, String, NaiveDate, Option<NaiveDate>, String)> = pp::table
+        .filter(pp::partnership_id.eq_any(&ids))
+        .order((
+            pp::partnership_id.asc(),
+            pp::joined_on.asc(),
+            pp::organisation_id.asc(),
+        ))
+        .select((
+            pp::partnership_id,
+            pp::organisation_id,
+            pp::role,
+            pp::joined_on,
+            pp::left_on,
+            pp::status,
+        ))
+        .load(conn)?;
+    for (partnership, o, role, joined_on, left_on, status) in rows {
+        by_partnership
+            .entry(parse(&partnership, "partnership id")?)
+            .or_default()
+            .push(Party {
+                organisation_id: parse(&o, "organisation id")?,
+                role: parse(&role, "party role")?,
+                joined_on,
+                left_on,
+                status: parse(&status, "party status")?,
+            });
+    }
+    Ok(by_partnership)
+}
+
+/// Partnerships with their parties, two statements for any number; those
+/// that do not exist are absent.
+pub fn load_many(
+    conn: &mut DbConnection,
+    ids: &[PartnershipId],
+) -> Result<HashMap<PartnershipId, Loaded>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<PartnershipRow> = p::table
+        .filter(p::id.eq_any(&keys))
+        .select(PartnershipRow::as_select())
+        .load(conn)?;
+    let mut parties = parties_of(conn, ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let partnership = Partnership::try_from(row)?;
+            let parties = parties.remove(&partnership.id).unwrap_or_default();
+            Ok((
+                partnership.id,
+                Loaded {
+                    partnership,
+                    parties,
+                },
+            ))
         })
         .collect()
 }
@@ -853,6 +927,50 @@ pub fn funding_lines(
             })
         })
         .collect()
+}
+
+/// The funding lines of a page of partnerships in one statement, per
+/// partnership in the order of [`funding_lines`]. Partnerships without any
+/// are absent.
+pub fn funding_lines_of(
+    conn: &mut DbConnection,
+    ids: &[PartnershipId],
+) -> Result<HashMap<PartnershipId, Vec<FundingLine>>, ApiError> {
+    let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_partnership);
+    }
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String, Option<String>, String, i32, i64)> = fl::table
+        .filter(fl::partnership_id.eq_any(&ids))
+        .order((
+            fl::partnership_id.asc(),
+            fl::year.asc(),
+            fl::created_at.asc(),
+            fl::id.asc(),
+        ))
+        .select((
+            fl::partnership_id,
+            fl::id,
+            fl::source_unit_id,
+            fl::source_name,
+            fl::year,
+            fl::amount_sek,
+        ))
+        .load(conn)?;
+    for (partnership, lid, unit, source_name, year, amount_sek) in rows {
+        by_partnership
+            .entry(parse(&partnership, "partnership id")?)
+            .or_default()
+            .push(FundingLine {
+                id: parse(&lid, "funding line id")?,
+                source_unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
+                source_name,
+                year,
+                amount_sek: Sek::positive(amount_sek).map_err(|_| corrupt("funding amount"))?,
+            });
+    }
+    Ok(by_partnership)
 }
 
 /// A funding line to add: from a city unit or a named external source.

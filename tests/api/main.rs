@@ -14,6 +14,7 @@ mod grant_invariants;
 mod grants;
 mod invariants;
 mod jwt_attacks;
+mod lists_statements;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;

@@ -42,7 +42,10 @@ use crate::domain::dialogue::{
     ParticipationLevel, Registration, RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
-use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
+use crate::domain::ids::{
+    CityUnitId, DialogueEventId, GrantApplicationId, OrganisationId, OutcomeId, PartnershipId,
+    RegistrationId,
+};
 use crate::domain::money;
 use crate::domain::stockholm::{self, LocalTimeError};
 use crate::domain::FieldError;

@@ -76,13 +76,42 @@ pub async fn list_outcomes(
     let items = state
         .db(move |conn| {
             visible(store::find(conn, id)?, &principal)?;
-            store::outcomes(conn, id)?
+            let outcomes = store::outcomes(conn, id)?;
+            // The linked cases of every outcome, one statement per table.
+            let partnerships = crate::db::partnerships::load_many(
+                conn,
+                &outcomes
+                    .iter()
+                    .filter_map(|o| o.partnership_id.map(PartnershipId))
+                    .collect::<Vec<_>>(),
+            )?;
+            let applications = crate::db::grants::find_applications(
+                conn,
+                &outcomes
+                    .iter()
+                    .filter_map(|o| o.grant_application_id.map(GrantApplicationId))
+                    .collect::<Vec<_>>(),
+            )?;
+            Ok(outcomes
                 .into_iter()
                 .map(|o| {
-                    let linked = link_visible(conn, &o, &principal)?;
-                    Ok(OutcomeView::for_caller(o, linked))
+                    let partnership = o
+                        .partnership_id
+                        .and_then(|p| partnerships.get(&PartnershipId(p)))
+                        .is_some_and(|l| {
+                            crate::domain::partnership::visible_to(
+                                &principal,
+                                &l.partnership,
+                                &l.parties,
+                            )
+                        });
+                    let application = o
+                        .grant_application_id
+                        .and_then(|a| applications.get(&GrantApplicationId(a)))
+                        .is_some_and(|a| crate::api::grants::visible_to(&principal, a));
+                    OutcomeView::for_caller(o, (partnership, application))
                 })
-                .collect::<Result<Vec<_>, ApiError>>()
+                .collect::<Vec<_>>())
         })
         .await?;
     crate::api::sub_list(&req, &query, items)

@@ -139,11 +139,17 @@ pub(super) fn counts_of(
     conn: &mut crate::db::DbConnection,
     event: &DialogueEvent,
 ) -> Result<Counts, ApiError> {
-    let seats: Vec<Seat> = store::registrations(conn, event.id)?
-        .iter()
-        .map(Seat::from)
-        .collect();
+    let registrations = store::registrations(conn, event.id)?;
     let attendance = store::attendance(conn, event)?;
+    counts_from(event, &registrations, &attendance)
+}
+
+pub(super) fn counts_from(
+    event: &DialogueEvent,
+    registrations: &[Registration],
+    attendance: &store::Attendance,
+) -> Result<Counts, ApiError> {
+    let seats: Vec<Seat> = registrations.iter().map(Seat::from).collect();
     let attendees: Vec<i32> = attendance.organisations.iter().map(|(_, n)| *n).collect();
     Ok(Counts {
         taken: places_taken(&seats)?,

@@ -113,33 +113,7 @@ pub async fn create_grant_application(
             });
         }
     }
-    let mut errors = req.validate().err().map(field_errors).unwrap_or_default();
-    if req.end_date < req.start_date {
-        errors.push(FieldError::new("end_date", "must not be before start_date"));
-    }
-    check_lines(&req.budget_lines, &req.document_answers, &mut errors);
-    let mut districts = req.districts;
-    districts.sort();
-    districts.dedup();
-    let details = all_valid(
-        errors,
-        ApplicationDetails {
-            organisation: req.organisation_id,
-            programme: req.programme_id,
-            round: req.round_id,
-            title: req.title.trim().to_owned(),
-            purpose: req.purpose,
-            target_group: req.target_group,
-            districts,
-            requested_sek: req.requested_sek,
-            start_date: req.start_date,
-            end_date: req.end_date,
-            budget_lines: req.budget_lines,
-            document_answers: req.document_answers,
-            registry_number: req.registry_number,
-            external_id: req.external_id,
-        },
-    )?;
+    let details = req.into_details()?;
     let who = Actor::from(&caller.0);
     let a = state
         .db(move |conn| store::insert_application(conn, details, &who))

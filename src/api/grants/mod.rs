@@ -103,8 +103,11 @@ pub fn application_visible(
     id: GrantApplicationId,
     principal: &Principal,
 ) -> Result<bool, ApiError> {
-    Ok(
-        store::find_application(conn, id)?
-            .is_some_and(|a| sees_all(principal, &a) || is_public(&a)),
-    )
+    Ok(store::find_application(conn, id)?.is_some_and(|a| visible_to(principal, &a)))
+}
+
+/// Whether the caller may see the application at all: its own
+/// organisation's and the city's cases, and public grants.
+pub fn visible_to(principal: &Principal, a: &Application) -> bool {
+    sees_all(principal, a) || is_public(a)
 }

@@ -346,6 +346,40 @@ pub struct CreateApplication {
     pub external_id: Option<String>,
 }
 
+impl CreateApplication {
+    /// What the application says, checked: every bad field is named in one
+    /// 422.
+    pub(super) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        if self.end_date < self.start_date {
+            errors.push(FieldError::new("end_date", "must not be before start_date"));
+        }
+        check_lines(&self.budget_lines, &self.document_answers, &mut errors);
+        let mut districts = self.districts;
+        districts.sort();
+        districts.dedup();
+        all_valid(
+            errors,
+            ApplicationDetails {
+                organisation: self.organisation_id,
+                programme: self.programme_id,
+                round: self.round_id,
+                title: self.title.trim().to_owned(),
+                purpose: self.purpose,
+                target_group: self.target_group,
+                districts,
+                requested_sek: self.requested_sek,
+                start_date: self.start_date,
+                end_date: self.end_date,
+                budget_lines: self.budget_lines,
+                document_answers: self.document_answers,
+                registry_number: self.registry_number,
+                external_id: self.external_id,
+            },
+        )
+    }
+}
+
 pub(super) fn check_lines(
     lines: &[BudgetLine],
     answers: &[DocumentAnswer],

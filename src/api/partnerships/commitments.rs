@@ -59,40 +59,7 @@ pub async fn add_commitment(
     body: JsonBody<CreateCommitment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let req = body.0;
-    let mut errors = Vec::new();
-    if req.owner_organisation_id.is_some() == req.owner_unit_id.is_some() {
-        errors.push(FieldError::new(
-            "owner_organisation_id",
-            "give either owner_organisation_id or owner_unit_id",
-        ));
-    }
-    if req.description.trim().is_empty() || req.description.chars().count() > 2000 {
-        errors.push(FieldError::new(
-            "description",
-            "must be 1 to 2000 characters",
-        ));
-    }
-    if req
-        .recurrence
-        .as_deref()
-        .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 200)
-    {
-        errors.push(FieldError::new("recurrence", "must be 1 to 200 characters"));
-    }
-    let commitment = all_valid(
-        errors,
-        Commitment {
-            id: Uuid::now_v7(),
-            organisation: req.owner_organisation_id,
-            unit: req.owner_unit_id,
-            description: req.description,
-            due_on: req.due_on,
-            recurrence: req.recurrence,
-            status: req.status.unwrap_or(CommitmentStatus::Planned),
-            version: 1,
-        },
-    )?;
+    let commitment = body.0.into_commitment()?;
     let added = state
         .db(move |conn| store::add_commitment(conn, id, manage(&caller.0), commitment))
         .await?;

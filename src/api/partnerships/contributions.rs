@@ -60,39 +60,7 @@ pub async fn add_funding_line(
     body: JsonBody<CreateFundingLine>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let req = body.0;
-    let mut errors = Vec::new();
-    if !(1900..=2200).contains(&req.year) {
-        errors.push(FieldError::new("year", "must be a year such as 2015"));
-    }
-    let amount_sek = Sek::positive(req.amount_sek)
-        .map_err(|why| errors.push(FieldError::new("amount_sek", why)))
-        .unwrap_or(Sek::ZERO);
-    if req
-        .source_name
-        .as_deref()
-        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
-    {
-        errors.push(FieldError::new(
-            "source_name",
-            "must be 1 to 200 characters",
-        ));
-    }
-    if req.source_unit_id.is_none() && req.source_name.is_none() {
-        errors.push(FieldError::new(
-            "source_name",
-            "name the source, or give source_unit_id",
-        ));
-    }
-    let new = all_valid(
-        errors,
-        NewFundingLine {
-            source_unit: req.source_unit_id,
-            source_name: req.source_name,
-            year: req.year,
-            amount_sek,
-        },
-    )?;
+    let new = body.0.into_new_line()?;
     let actor = Actor::from(&caller.0);
     let line = state
         .db(move |conn| store::add_funding_line(conn, id, &actor, manage(&caller.0), new))
@@ -130,36 +98,7 @@ pub async fn add_in_kind(
     body: JsonBody<CreateInKind>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let req = body.0;
-    let mut errors = Vec::new();
-    if req.organisation_id.is_some() == req.unit_id.is_some() {
-        errors.push(FieldError::new(
-            "organisation_id",
-            "give either organisation_id or unit_id",
-        ));
-    }
-    if req.description.trim().is_empty() || req.description.chars().count() > 2000 {
-        errors.push(FieldError::new(
-            "description",
-            "must be 1 to 2000 characters",
-        ));
-    }
-    let estimated_value_sek = req.estimated_value_sek.map(|v| {
-        Sek::new(v)
-            .map_err(|why| errors.push(FieldError::new("estimated_value_sek", why)))
-            .unwrap_or(Sek::ZERO)
-    });
-    let contribution = all_valid(
-        errors,
-        InKind {
-            id: Uuid::now_v7(),
-            organisation: req.organisation_id,
-            unit: req.unit_id,
-            kind: req.kind,
-            description: req.description,
-            estimated_value_sek,
-        },
-    )?;
+    let contribution = body.0.into_contribution()?;
     let principal = caller.0.clone();
     let actor = Actor::from(&caller.0);
     let own = contribution.organisation;

@@ -41,13 +41,17 @@ pub async fn list_partnerships(
     let (page, extras) = state
         .db(move |conn| {
             let page = store::list(conn, &filter, list_scope, limit, cursor.as_ref())?;
+            // One statement per table for the whole page.
+            let ids: Vec<PartnershipId> = page.items.iter().map(|p| p.id).collect();
+            let mut parties = store::parties_of(conn, &ids)?;
+            let mut funding = store::funding_lines_of(conn, &ids)?;
             let extras = page
                 .items
                 .iter()
                 .map(|p| {
                     Ok((
-                        store::parties(conn, p.id)?,
-                        FundingView::try_from(store::funding_lines(conn, p.id)?)?,
+                        parties.remove(&p.id).unwrap_or_default(),
+                        FundingView::try_from(funding.remove(&p.id).unwrap_or_default())?,
                     ))
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;

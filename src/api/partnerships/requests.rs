@@ -448,6 +448,44 @@ pub struct CreateFundingLine {
     pub amount_sek: i64,
 }
 
+impl CreateFundingLine {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_new_line(self) -> Result<NewFundingLine, ApiError> {
+        let mut errors = Vec::new();
+        if !(1900..=2200).contains(&self.year) {
+            errors.push(FieldError::new("year", "must be a year such as 2015"));
+        }
+        let amount_sek = Sek::positive(self.amount_sek)
+            .map_err(|why| errors.push(FieldError::new("amount_sek", why)))
+            .unwrap_or(Sek::ZERO);
+        if self
+            .source_name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
+        {
+            errors.push(FieldError::new(
+                "source_name",
+                "must be 1 to 200 characters",
+            ));
+        }
+        if self.source_unit_id.is_none() && self.source_name.is_none() {
+            errors.push(FieldError::new(
+                "source_name",
+                "name the source, or give source_unit_id",
+            ));
+        }
+        all_valid(
+            errors,
+            NewFundingLine {
+                source_unit: self.source_unit_id,
+                source_name: self.source_name,
+                year: self.year,
+                amount_sek,
+            },
+        )
+    }
+}
+
 /// A contribution in kind.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -466,6 +504,41 @@ pub struct CreateInKind {
     pub estimated_value_sek: Option<i64>,
 }
 
+impl CreateInKind {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_contribution(self) -> Result<InKind, ApiError> {
+        let mut errors = Vec::new();
+        if self.organisation_id.is_some() == self.unit_id.is_some() {
+            errors.push(FieldError::new(
+                "organisation_id",
+                "give either organisation_id or unit_id",
+            ));
+        }
+        if self.description.trim().is_empty() || self.description.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be 1 to 2000 characters",
+            ));
+        }
+        let estimated_value_sek = self.estimated_value_sek.map(|v| {
+            Sek::new(v)
+                .map_err(|why| errors.push(FieldError::new("estimated_value_sek", why)))
+                .unwrap_or(Sek::ZERO)
+        });
+        all_valid(
+            errors,
+            InKind {
+                id: Uuid::now_v7(),
+                organisation: self.organisation_id,
+                unit: self.unit_id,
+                kind: self.kind,
+                description: self.description,
+                estimated_value_sek,
+            },
+        )
+    }
+}
+
 /// A new commitment.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -480,6 +553,45 @@ pub struct CreateCommitment {
     pub recurrence: Option<String>,
     /// Default `planned`.
     pub status: Option<CommitmentStatus>,
+}
+
+impl CreateCommitment {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_commitment(self) -> Result<Commitment, ApiError> {
+        let mut errors = Vec::new();
+        if self.owner_organisation_id.is_some() == self.owner_unit_id.is_some() {
+            errors.push(FieldError::new(
+                "owner_organisation_id",
+                "give either owner_organisation_id or owner_unit_id",
+            ));
+        }
+        if self.description.trim().is_empty() || self.description.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be 1 to 2000 characters",
+            ));
+        }
+        if self
+            .recurrence
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 200)
+        {
+            errors.push(FieldError::new("recurrence", "must be 1 to 200 characters"));
+        }
+        all_valid(
+            errors,
+            Commitment {
+                id: Uuid::now_v7(),
+                organisation: self.owner_organisation_id,
+                unit: self.owner_unit_id,
+                description: self.description,
+                due_on: self.due_on,
+                recurrence: self.recurrence,
+                status: self.status.unwrap_or(CommitmentStatus::Planned),
+                version: 1,
+            },
+        )
+    }
 }
 
 /// A commitment's new status.
