@@ -16,6 +16,14 @@ use crate::domain::ids::{
 use crate::domain::organisation::{LegalForm, OrganisationDetails, OrganisationNumber};
 use crate::error::ApiError;
 
+/// Who the demo's programme history names.
+fn demo_actor() -> crate::db::Actor {
+    crate::db::Actor {
+        subject: "demo".into(),
+        role: "city_admin",
+    }
+}
+
 /// The ids of the demo records that tokens are minted for and that the
 /// README's walkthroughs use.
 pub struct DemoIds {
@@ -204,8 +212,15 @@ fn load_current_programme(
         accepts_late: true,
     };
     let round_id = round.id;
-    store::add_round(conn, programme.id, |_| Ok(()), round)?;
-    store::set_programme_status(conn, programme.id, None, |_| Ok(()), ProgrammeStatus::Open)?;
+    store::add_round(conn, programme.id, |_| Ok(()), &demo_actor(), round)?;
+    store::set_programme_status(
+        conn,
+        programme.id,
+        None,
+        |_| Ok(()),
+        &demo_actor(),
+        ProgrammeStatus::Open,
+    )?;
     Ok((programme.id, round_id))
 }
 
@@ -866,8 +881,15 @@ fn load_grants(
             deadline: at(round.2),
             accepts_late: round.3,
         };
-        store::add_round(conn, p.id, |_| Ok(()), new_round)?;
-        store::set_programme_status(conn, p.id, None, |_| Ok(()), ProgrammeStatus::Open)?;
+        store::add_round(conn, p.id, |_| Ok(()), &demo_actor(), new_round)?;
+        store::set_programme_status(
+            conn,
+            p.id,
+            None,
+            |_| Ok(()),
+            &demo_actor(),
+            ProgrammeStatus::Open,
+        )?;
         Ok((p.id, round_id))
     };
     let pot = programme(

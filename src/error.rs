@@ -212,7 +212,7 @@ impl ApiError {
             ApiError::PreconditionFailed { current_version } => (
                 "Precondition failed",
                 format!(
-                    "If-Match does not match the current version (ETag \"{current_version}\"); read the resource again and retry"
+                    "If-Match does not match the current version ({current_version}); read the resource again and retry"
                 ),
             ),
             ApiError::PayloadTooLarge { limit } => {
@@ -227,7 +227,7 @@ impl ApiError {
             }
             ApiError::IdempotencyKeyReused => (
                 "Idempotency key reused",
-                "this Idempotency-Key was used with a different request body; use a new key".to_owned(),
+                "this Idempotency-Key was already used for another request (another endpoint, query or body); use a new key for each request".to_owned(),
             ),
             ApiError::IdempotencyInProgress => (
                 "Request in progress",
@@ -544,7 +544,7 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("payload_too_large", 413, "The request body exceeds the configured limit."),
     ("unsupported_media_type", 415, "Send JSON bodies as `application/json` (PATCH also accepts `application/merge-patch+json`)."),
     ("method_not_allowed", 405, "The resource exists but not with this method. The `Allow` header lists the methods it has."),
-    ("idempotency_key_reused", 422, "The Idempotency-Key was already used with a different request body. Keys are kept 24 hours."),
+    ("idempotency_key_reused", 422, "The Idempotency-Key was already used for another request: another endpoint, query or body. Use a new key for each request; keys are kept 24 hours."),
     ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
     ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
     ("database_unavailable", 503, "The database is away, restarting, read-only or busy, or no connection was free within the pool timeout. Nothing was changed (a read whose connection was lost has already been tried again on a fresh one). Retry after the `Retry-After` delay."),

@@ -166,6 +166,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::grants::list_conflict_declarations)
                 .service(api::grants::release_conflict_of_interest)
                 .service(api::grants::get_grant_history)
+                .service(api::grants::get_grant_programme_history)
                 // Last: `{action}` would otherwise catch the sub-resources above.
                 .service(api::partnerships::act_on_partnership)
                 .service(api::grants::act_on_grant_programme)
@@ -327,6 +328,8 @@ impl Application {
                 .default_service(web::to(no_route))
                 .wrap(from_fn(retry_lost_read))
                 .wrap(from_fn(head_as_get))
+                .wrap(from_fn(api::respond::not_modified))
+                .wrap(from_fn(api::dates::strict_dates_in_query))
                 .wrap(from_fn(api::refuse_control_characters_in_query))
                 .wrap(from_fn(api::vary_by_authorization))
                 .wrap(from_fn(idempotent_post))

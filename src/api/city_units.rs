@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::extract::{JsonBody, Precondition};
+use super::extract::{required_in_patch, JsonBody, Precondition};
 use super::{field_errors, merge_patch_field, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::city_units::{self as store, CityUnitFilter};
@@ -81,8 +81,11 @@ pub struct CreateCityUnit {
 #[schema(example = json!({"name": "Stadsdelsförvaltningen Lundby"}))]
 pub struct UpdateCityUnit {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "required_in_patch")]
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "required_in_patch")]
+    #[schema(nullable = false)]
     pub kind: Option<CityUnitKind>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<District>)]

@@ -158,6 +158,75 @@ pub fn check_json_dates(value: &Value, path: &str, errors: &mut Vec<FieldError>)
     }
 }
 
+/// Query parameters that are dates (`decided_from`, `active_on`, ...).
+fn is_date_parameter(name: &str) -> bool {
+    is_date_field(name) || name == "ends_before"
+}
+
+/// Query parameters that are instants (`from`, `to`, `updated_since`, ...).
+fn is_time_parameter(name: &str) -> bool {
+    is_time_field(name) || matches!(name, "from" | "to" | "updated_since")
+}
+
+/// The query string with every date and time parameter held to the same
+/// strictness as bodies: a 400 message naming the first bad parameter, or
+/// the query with each instant written as RFC 3339 in UTC (so that Stockholm
+/// wall-clock time reads as it does in bodies).
+pub fn strict_query(query: &str) -> Result<Option<String>, String> {
+    let mut changed = false;
+    let mut pairs = Vec::new();
+    for raw in query.split('&') {
+        let decoded = actix_web::web::Query::<Vec<(String, String)>>::from_query(raw)
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
+        let Some((name, value)) = decoded.into_iter().next() else {
+            pairs.push(raw.to_owned());
+            continue;
+        };
+        if is_date_parameter(&name) {
+            strict_date(&value).map_err(|m| format!("`{name}` {m}"))?;
+        } else if is_time_parameter(&name) {
+            let instant = strict_instant(&value).map_err(|m| format!("`{name}` {m}"))?;
+            let canonical = instant.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            if canonical != value {
+                changed = true;
+                pairs.push(format!(
+                    "{}={canonical}",
+                    raw.split('=').next().unwrap_or(&name)
+                ));
+                continue;
+            }
+        }
+        pairs.push(raw.to_owned());
+    }
+    Ok(changed.then(|| pairs.join("&")))
+}
+
+/// Holds date and time query parameters of the API to RFC 3339 strictly
+/// ([`strict_query`]): 400 naming the parameter, as bodies name the field.
+pub async fn strict_dates_in_query(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if req.path().starts_with("/api/") && !req.query_string().is_empty() {
+        match strict_query(req.query_string()) {
+            Err(message) => {
+                let err = crate::error::ApiError::bad_query(message);
+                let response = actix_web::ResponseError::error_response(&err);
+                return Ok(req.into_response(response));
+            }
+            Ok(Some(query)) => {
+                let uri = format!("{}?{query}", req.path());
+                if let Ok(uri) = uri.parse() {
+                    req.head_mut().uri = uri;
+                }
+            }
+            Ok(None) => {}
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Deserializes an instant given as RFC 3339 or as Stockholm wall-clock time.
 pub fn instant<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
     let text = String::deserialize(deserializer)?;
@@ -181,6 +250,33 @@ mod tests {
             "2027-01-01T00:00",
         ] {
             assert!(strict_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn query_dates_are_strict_and_name_the_parameter() {
+        assert_eq!(strict_query("limit=2&q=x"), Ok(None));
+        assert_eq!(strict_query("decided_from=2027-01-01"), Ok(None));
+        assert_eq!(
+            strict_query("from=2026-05-12T18:00&limit=2"),
+            Ok(Some("from=2026-05-12T16:00:00Z&limit=2".into()))
+        );
+        assert_eq!(strict_query("to=2026-05-12T16:00:00Z"), Ok(None));
+        for (bad, name) in [
+            ("from=2026-05-12", "from"),
+            (
+                "limit=1&updated_since=2026-05-12T18:00:60Z",
+                "updated_since",
+            ),
+            ("decided_to=27-01-01", "decided_to"),
+            ("active_on=%2B12027-01-01", "active_on"),
+            ("ends_before=2027-1-1", "ends_before"),
+        ] {
+            let message = strict_query(bad).unwrap_err();
+            assert!(
+                message.starts_with(&format!("`{name}` must be a date")),
+                "{message}"
+            );
         }
     }
 

@@ -10,6 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::{FieldError, IfMatch};
@@ -292,6 +293,22 @@ fn top_level(path: &str) -> String {
     path.split(['.', '[']).next().unwrap_or_default().to_owned()
 }
 
+/// Deserializes a required field of a JSON merge patch: absent is `None`
+/// (kept as it is), a value is `Some(v)`, and `null` (which would clear it)
+/// is refused naming the field, so that nothing is silently ignored.
+pub fn required_in_patch<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "is required and cannot be null; leave it out to keep its value",
+        )),
+    }
+}
+
 /// The parsed `If-Match` header, if any.
 pub struct Precondition(pub Option<IfMatch>);
 
@@ -326,8 +343,10 @@ fn parse_if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .ok_or_else(bad)?;
-        // Tags this service never made cannot match any version.
-        versions.push(inner.parse().unwrap_or(-1));
+        // `"3-<digest>"` (any view of version 3) or `"3"`; tags this
+        // service never made cannot match any version.
+        let version = inner.split_once('-').map_or(inner, |(v, _)| v);
+        versions.push(version.parse().unwrap_or(-1));
     }
     Ok(Some(IfMatch::Versions(versions)))
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::extract::{JsonBody, Precondition};
+use super::extract::{required_in_patch, JsonBody, Precondition};
 use super::{field_errors, merge_patch_field, paging, respond};
 use crate::auth::{Caller, SignedIn};
 use crate::db::organisations::{self as store, OrganisationFilter, OrganisationSort};
@@ -219,7 +219,7 @@ impl TryFrom<CreateOrganisation> for OrganisationDetails {
 }
 
 /// A JSON merge patch (RFC 7396) of an organisation: fields left out stay as
-/// they are, `null` clears an optional field.
+/// they are, `null` clears an optional field (a required one is a 422).
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Activities every week at five activity houses.", "website": null}))]
@@ -228,12 +228,17 @@ pub struct UpdateOrganisation {
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
         custom(function = "check_not_blank")
     )]
-    #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "required_in_patch")]
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>)]
     pub organisation_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "required_in_patch")]
+    #[schema(nullable = false)]
     pub legal_form: Option<LegalForm>,
+    #[serde(default, deserialize_with = "required_in_patch")]
+    #[schema(nullable = false)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, max_length = 5000)]

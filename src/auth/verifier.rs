@@ -129,10 +129,28 @@ impl TokenVerifier {
                 InvalidAudience => "wrong audience".to_owned(),
                 InvalidSignature => "bad signature".to_owned(),
                 MissingRequiredClaim(claim) => format!("the `{claim}` claim is missing"),
-                Json(_) => "the claims are not valid for this service (role, org, unit)".to_owned(),
+                Json(e) => claims_problem(&e.to_string()),
                 _ => "the token could not be verified".to_owned(),
             }
         })?;
         data.claims.into_principal()
+    }
+}
+
+/// What is wrong with claims that do not read as [`Claims`], naming the
+/// claim (serde's message, without its position, names the field or value).
+fn claims_problem(serde_message: &str) -> String {
+    let quoted = |prefix: &str| {
+        let rest = &serde_message[serde_message.find(prefix)? + prefix.len()..];
+        Some(rest[..rest.find('`')?].to_owned())
+    };
+    if let Some(claim) = quoted("missing field `") {
+        format!("the `{claim}` claim is missing")
+    } else if let Some(role) = quoted("unknown variant `") {
+        format!(
+            "the `role` claim `{role}` is not one of city_admin, city_staff, partner, integration"
+        )
+    } else {
+        "the claims are not valid for this service (sub, role, org, unit, exp, iat)".to_owned()
     }
 }

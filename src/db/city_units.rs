@@ -128,7 +128,11 @@ pub fn update(
                 current_version: current.version,
             });
         }
-        let details = change(current.details)?;
+        let details = change(current.details.clone())?;
+        // A patch that changes nothing writes nothing: no new version.
+        if details == current.details {
+            return Ok(current);
+        }
         check_unique_name(conn, &details.name, Some(id))?;
         let now = crate::domain::now();
         let written = diesel::update(

@@ -313,6 +313,10 @@ pub fn update(
             });
         }
         let details = change(current.details.clone())?;
+        // A patch that changes nothing writes nothing: no new version.
+        if details == current.details {
+            return Ok(current);
+        }
         check_references(conn, &details, Some(id))?;
         let promoted = if details.capacity != current.details.capacity {
             capacity_changes(conn, id, details.capacity)?

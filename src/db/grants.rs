@@ -10,8 +10,9 @@ use super::organisations::utc;
 use super::page::{timestamp_key, Cursor, Page};
 use super::schema::{
     city_units, grant_allocations as gal, grant_applications as ga, grant_budgets as gb,
-    grant_conflicts as gc, grant_history as gh, grant_payments as gp, grant_programmes as pr,
-    grant_reviews as rv, grant_rounds as gr, organisations,
+    grant_conflicts as gc, grant_history as gh, grant_payments as gp,
+    grant_programme_history as ph, grant_programmes as pr, grant_reviews as rv, grant_rounds as gr,
+    organisations,
 };
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction, Actor,
@@ -448,6 +449,7 @@ pub fn set_programme_status(
     id: GrantProgrammeId,
     precondition: Option<IfMatch>,
     authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    actor: &Actor,
     to: ProgrammeStatus,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
@@ -484,6 +486,13 @@ pub fn set_programme_status(
             pr::updated_at.eq(now().naive_utc()),
         ))
         .execute(conn)?;
+        let action = if to == ProgrammeStatus::Open {
+            "open"
+        } else {
+            "close"
+        };
+        let change = ProgrammeChange::new("status", current.status.as_str(), to.as_str());
+        record_programme(conn, id, actor, action, &[change])?;
         find_programme(conn, id)?.ok_or(ApiError::NotFound)
     })
 }
@@ -492,6 +501,7 @@ pub fn add_round(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
     authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    actor: &Actor,
     round: Round,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
@@ -513,6 +523,12 @@ pub fn add_round(
                 pr::updated_at.eq(now().naive_utc()),
             ))
             .execute(conn)?;
+        let change = ProgrammeChange {
+            field: format!("rounds.{}", round.id),
+            from: serde_json::Value::Null,
+            to: round_json(&round),
+        };
+        record_programme(conn, id, actor, "add_round", &[change])?;
         find_programme(conn, id)?.ok_or(ApiError::NotFound)
     })
 }
@@ -526,16 +542,114 @@ pub struct ProgrammePatch {
     pub max_sek: Option<i64>,
     /// Budgets set per year (years not named keep theirs).
     pub budgets: Vec<(i32, i64)>,
+    /// Rounds changed, by id (rounds not named keep theirs).
+    pub rounds: Vec<RoundPatch>,
 }
 
-/// Changes a programme's title, description, amount range and budgets.
-/// Under the programme's lock (decisions take it too), so a budget is never
-/// set below what is granted that year: 409 naming the year.
+/// A change to one round of a programme; `None` leaves a field as it is.
+#[derive(Debug, Clone)]
+pub struct RoundPatch {
+    pub id: GrantRoundId,
+    pub name: Option<String>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub accepts_late: Option<bool>,
+}
+
+/// One field of a programme changed: its name and its value before and after.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProgrammeChange {
+    pub field: String,
+    pub from: serde_json::Value,
+    pub to: serde_json::Value,
+}
+
+impl ProgrammeChange {
+    fn new(field: &str, from: impl serde::Serialize, to: impl serde::Serialize) -> Self {
+        ProgrammeChange {
+            field: field.to_owned(),
+            from: serde_json::to_value(from).unwrap_or_default(),
+            to: serde_json::to_value(to).unwrap_or_default(),
+        }
+    }
+}
+
+fn round_json(round: &Round) -> serde_json::Value {
+    serde_json::json!({
+        "name": round.name,
+        "opens_at": round.opens_at,
+        "deadline": round.deadline,
+        "accepts_late_applications": round.accepts_late,
+    })
+}
+
+/// Writes an entry of a programme's history: who did what, and each field's
+/// value before and after.
+fn record_programme(
+    conn: &mut DbConnection,
+    id: GrantProgrammeId,
+    actor: &Actor,
+    action: &str,
+    changes: &[ProgrammeChange],
+) -> Result<(), ApiError> {
+    diesel::insert_into(ph::table)
+        .values((
+            ph::id.eq(uuid::Uuid::now_v7().to_string()),
+            ph::programme_id.eq(id.to_string()),
+            ph::at.eq(now().naive_utc()),
+            ph::actor.eq(&actor.subject),
+            ph::actor_role.eq(actor.role),
+            ph::action.eq(action),
+            ph::changes.eq(serde_json::to_string(changes).unwrap_or_else(|_| "[]".into())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One entry of a programme's history.
+pub struct ProgrammeHistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: String,
+    pub action: String,
+    pub changes: Vec<ProgrammeChange>,
+}
+
+/// A programme's history, oldest first.
+pub fn programme_history(
+    conn: &mut DbConnection,
+    id: GrantProgrammeId,
+) -> Result<Vec<ProgrammeHistoryEntry>, ApiError> {
+    let rows: Vec<(NaiveDateTime, String, String, String, String)> = ph::table
+        .filter(ph::programme_id.eq(id.to_string()))
+        .order((ph::at.asc(), ph::id.asc()))
+        .select((ph::at, ph::actor, ph::actor_role, ph::action, ph::changes))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(at, actor, actor_role, action, changes)| {
+            Ok(ProgrammeHistoryEntry {
+                at: utc(at),
+                actor,
+                actor_role,
+                action,
+                changes: serde_json::from_str(&changes)
+                    .map_err(|_| corrupt("grant_programme_history.changes"))?,
+            })
+        })
+        .collect()
+}
+
+/// Changes a programme's title, description, amount range, budgets and
+/// rounds, and records who changed what in its history. Under the
+/// programme's lock (decisions take it too), so a budget is never set below
+/// what is granted that year: 409 naming the year. A patch that changes
+/// nothing changes nothing: no new version, no history entry.
 pub fn update_programme(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
     precondition: Option<IfMatch>,
     authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    actor: &Actor,
     patch: ProgrammePatch,
 ) -> Result<Programme, ApiError> {
     write_transaction(conn, |conn| {
@@ -552,6 +666,40 @@ pub fn update_programme(
                 field,
                 format!("min_sek ({min_sek}) must not be above max_sek ({max_sek})"),
             ));
+        }
+        let mut errors = Vec::new();
+        let mut rounds = Vec::new();
+        for (i, change) in patch.rounds.iter().enumerate() {
+            let Some(old) = current.rounds.iter().find(|r| r.id == change.id) else {
+                errors.push(crate::domain::FieldError::new(
+                    format!("rounds[{i}].id"),
+                    "no such round in this programme",
+                ));
+                continue;
+            };
+            let new = Round {
+                id: old.id,
+                name: change.name.clone().unwrap_or(old.name.clone()),
+                opens_at: change.opens_at.unwrap_or(old.opens_at),
+                deadline: change.deadline.unwrap_or(old.deadline),
+                accepts_late: change.accepts_late.unwrap_or(old.accepts_late),
+            };
+            if new.deadline <= new.opens_at {
+                let field = if change.deadline.is_some() {
+                    "deadline"
+                } else {
+                    "opens_at"
+                };
+                errors.push(crate::domain::FieldError::new(
+                    format!("rounds[{i}].{field}"),
+                    "the deadline must be after the round opens",
+                ));
+                continue;
+            }
+            rounds.push((old.clone(), new));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
         }
         for (year, budget_sek) in &patch.budgets {
             let granted = current
@@ -572,6 +720,51 @@ pub fn update_programme(
         let description = patch
             .description
             .unwrap_or(current.details.description.clone());
+
+        let d = &current.details;
+        let mut changes = Vec::new();
+        if title != d.title {
+            changes.push(ProgrammeChange::new("title", &d.title, &title));
+        }
+        if description != d.description {
+            changes.push(ProgrammeChange::new(
+                "description",
+                &d.description,
+                &description,
+            ));
+        }
+        if min_sek != d.min_sek {
+            changes.push(ProgrammeChange::new("min_sek", d.min_sek, min_sek));
+        }
+        if max_sek != d.max_sek {
+            changes.push(ProgrammeChange::new("max_sek", d.max_sek, max_sek));
+        }
+        let mut budgets = Vec::new();
+        for (year, budget_sek) in &patch.budgets {
+            let before = d.budgets.iter().find(|(y, _)| y == year).map(|(_, b)| *b);
+            if before != Some(*budget_sek) && !budgets.iter().any(|(y, _)| y == year) {
+                changes.push(ProgrammeChange::new(
+                    &format!("budgets.{year}"),
+                    before,
+                    budget_sek,
+                ));
+                budgets.push((*year, *budget_sek));
+            }
+        }
+        for (old, new) in &rounds {
+            let (before, after) = (round_json(old), round_json(new));
+            if before != after {
+                changes.push(ProgrammeChange {
+                    field: format!("rounds.{}", old.id),
+                    from: before,
+                    to: after,
+                });
+            }
+        }
+        if changes.is_empty() {
+            return Ok(current);
+        }
+
         diesel::update(pr::table.find(id.to_string()))
             .set((
                 pr::title.eq(&title),
@@ -583,7 +776,7 @@ pub fn update_programme(
                 pr::updated_at.eq(now().naive_utc()),
             ))
             .execute(conn)?;
-        for (year, budget_sek) in &patch.budgets {
+        for (year, budget_sek) in &budgets {
             diesel::delete(
                 gb::table
                     .filter(gb::programme_id.eq(id.to_string()))
@@ -598,6 +791,17 @@ pub fn update_programme(
                 ))
                 .execute(conn)?;
         }
+        for (_, round) in &rounds {
+            diesel::update(gr::table.find(round.id.to_string()))
+                .set((
+                    gr::name.eq(&round.name),
+                    gr::opens_at.eq(round.opens_at.naive_utc()),
+                    gr::deadline.eq(round.deadline.naive_utc()),
+                    gr::accepts_late_applications.eq(round.accepts_late),
+                ))
+                .execute(conn)?;
+        }
+        record_programme(conn, id, actor, "update", &changes)?;
         find_programme(conn, id)?.ok_or(ApiError::NotFound)
     })
 }
@@ -678,7 +882,7 @@ impl DocumentAnswer {
 }
 
 /// What an application says.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationDetails {
     pub organisation: OrganisationId,
     pub programme: GrantProgrammeId,
@@ -1188,7 +1392,7 @@ fn load_for_write(
 }
 
 /// The unit that owns an application's programme (it handles the application).
-fn owning_unit(
+pub fn owning_unit(
     conn: &mut DbConnection,
     programme: GrantProgrammeId,
 ) -> Result<CityUnitId, ApiError> {
@@ -1197,6 +1401,22 @@ fn owning_unit(
         .select(pr::owning_unit_id)
         .first(conn)?;
     parse(&unit, "unit id")
+}
+
+/// The owning unit of each of `programmes` (for the `allowed_actions` of
+/// their applications).
+pub fn owning_units(
+    conn: &mut DbConnection,
+    programmes: &[GrantProgrammeId],
+) -> Result<std::collections::HashMap<GrantProgrammeId, CityUnitId>, ApiError> {
+    let ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = pr::table
+        .filter(pr::id.eq_any(&ids))
+        .select((pr::id, pr::owning_unit_id))
+        .load(conn)?;
+    rows.iter()
+        .map(|(p, u)| Ok((parse(p, "programme id")?, parse(u, "unit id")?)))
+        .collect()
 }
 
 /// Authorizes the city's handling of an application: staff of the owning unit.
@@ -1456,6 +1676,10 @@ pub fn update_application(
             return Err(ApiError::Conflict { code: "not_editable", detail: format!("the application is {}; it changes only as a draft or when a completion is asked for", current.status) });
         }
         let d = change(current.details.clone())?;
+        // A patch that changes nothing writes nothing: no version, no history.
+        if d == current.details {
+            return Ok(current);
+        }
         check_against_programme(conn, &d)?;
         bump(conn, &current)?;
         diesel::update(ga::table.find(id.to_string()))

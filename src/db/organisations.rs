@@ -225,7 +225,11 @@ pub fn update(
                 current_version: current.version,
             });
         }
-        let details = change.apply_to(current.details);
+        let details = change.apply_to(current.details.clone());
+        // A patch that changes nothing writes nothing: no new version.
+        if details == current.details {
+            return Ok(current);
+        }
         check_unique(conn, &details, Some(id))?;
         let now = crate::domain::now();
         let written = diesel::update(

@@ -587,6 +587,10 @@ pub fn update(
         still_open(&loaded.partnership)?;
         let before = loaded.partnership.details.clone();
         let details = change(before.clone(), loaded.partnership.status)?;
+        // A patch that changes nothing writes nothing: no new version.
+        if details == before {
+            return Ok(loaded);
+        }
         check_references(conn, &details, Some(id))?;
         let now = bump(conn, &loaded.partnership)?;
         diesel::update(p::table.find(id.to_string()))

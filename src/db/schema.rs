@@ -401,8 +401,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    grant_programme_history (id) {
+        id -> Text,
+        programme_id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        actor_role -> Text,
+        action -> Text,
+        changes -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     grant_programmes,
+    grant_programme_history,
     grant_budgets,
     grant_rounds,
     grant_applications,

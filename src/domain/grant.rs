@@ -66,6 +66,20 @@ impl ApplicationAction {
             Self::Submit | Self::Complete | Self::Report | Self::Withdraw
         )
     }
+
+    /// What a caller needs to take this action on an application of
+    /// `organisation` to a programme of `owning_unit`.
+    pub fn needed(
+        self,
+        organisation: super::ids::OrganisationId,
+        owning_unit: CityUnitId,
+    ) -> super::access::Action {
+        if self.is_applicants() {
+            super::access::Action::ApplyForGrant(organisation)
+        } else {
+            super::access::Action::ManageGrantProgramme(owning_unit)
+        }
+    }
 }
 
 /// Whether the caller sees all of an application: the city, and members of
@@ -127,6 +141,24 @@ impl ApplicationStatus {
             .iter()
             .copied()
             .filter(|a| self.after(*a, outcome).is_some())
+            .collect()
+    }
+
+    /// The actions `principal` may take now: allowed from this state and by
+    /// the role matrix ([`ApplicationAction::needed`]); `pay` is recorded by
+    /// a payment and never offered. Members of the applicant see the
+    /// applicant's actions, staff of the owning unit the handling.
+    pub fn actions_for(
+        self,
+        outcome: Option<DecisionOutcome>,
+        principal: &Principal,
+        organisation: super::ids::OrganisationId,
+        owning_unit: CityUnitId,
+    ) -> Vec<ApplicationAction> {
+        self.allowed_actions(outcome)
+            .into_iter()
+            .filter(|a| *a != ApplicationAction::Pay)
+            .filter(|a| super::access::can(principal, a.needed(organisation, owning_unit)))
             .collect()
     }
 
@@ -393,6 +425,116 @@ mod tests {
     use super::*;
     use ApplicationAction as A;
     use ApplicationStatus as S;
+
+    #[test]
+    fn each_caller_is_offered_only_the_actions_it_may_take() {
+        use crate::domain::ids::OrganisationId;
+        let unit = CityUnitId(uuid::Uuid::now_v7());
+        let other_unit = CityUnitId(uuid::Uuid::now_v7());
+        let a = OrganisationId(uuid::Uuid::now_v7());
+        let b = OrganisationId(uuid::Uuid::now_v7());
+        let staff = |u| Principal::CityStaff {
+            subject: "s".into(),
+            unit: u,
+            delegation_limit_sek: Some(50_000),
+        };
+        let partner = |o| Principal::Partner {
+            subject: "p".into(),
+            organisation: o,
+        };
+        let admin = Principal::CityAdmin {
+            subject: "a".into(),
+            delegation_limit_sek: None,
+        };
+        let granted = Some(DecisionOutcome::Granted);
+        type Case = (&'static str, Principal, S, Option<DecisionOutcome>, Vec<A>);
+        let cases: Vec<Case> = vec![
+            (
+                "applicant, draft",
+                partner(a),
+                S::Draft,
+                None,
+                vec![A::Submit, A::Withdraw],
+            ),
+            (
+                "applicant, submitted",
+                partner(a),
+                S::Submitted,
+                None,
+                vec![A::Withdraw],
+            ),
+            (
+                "another organisation, draft",
+                partner(b),
+                S::Draft,
+                None,
+                vec![],
+            ),
+            ("owning unit, draft", staff(unit), S::Draft, None, vec![]),
+            (
+                "owning unit, submitted",
+                staff(unit),
+                S::Submitted,
+                None,
+                vec![A::StartReview],
+            ),
+            (
+                "another unit, submitted",
+                staff(other_unit),
+                S::Submitted,
+                None,
+                vec![],
+            ),
+            (
+                "another unit, under review",
+                staff(other_unit),
+                S::UnderReview,
+                None,
+                vec![],
+            ),
+            (
+                "admin, under review",
+                admin.clone(),
+                S::UnderReview,
+                None,
+                S::UnderReview
+                    .allowed_actions(None)
+                    .into_iter()
+                    .filter(|x| !x.is_applicants())
+                    .collect(),
+            ),
+            (
+                "owning unit, decided",
+                staff(unit),
+                S::Decided,
+                granted,
+                vec![],
+            ),
+            (
+                "applicant, decided",
+                partner(a),
+                S::Decided,
+                granted,
+                S::Decided
+                    .allowed_actions(granted)
+                    .into_iter()
+                    .filter(|x| x.is_applicants())
+                    .collect(),
+            ),
+            (
+                "anonymous, decided",
+                Principal::Anonymous,
+                S::Decided,
+                granted,
+                vec![],
+            ),
+        ];
+        for (case, principal, status, outcome, expected) in cases {
+            let offered = status.actions_for(outcome, &principal, a, unit);
+            assert_eq!(offered, expected, "{case}");
+            assert!(!offered.contains(&A::Pay), "{case}");
+        }
+    }
 
     #[test]
     fn every_state_and_action() {

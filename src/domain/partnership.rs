@@ -144,6 +144,22 @@ impl PartnershipStatus {
             .collect()
     }
 
+    /// The state changes `principal` may make now: allowed from this state
+    /// and by the role matrix ([`needed_for`]). A partner sees `withdraw` on
+    /// its own proposal, never the city's `start_dialogue` or `decline`;
+    /// staff of another unit see none.
+    pub fn actions_for(
+        self,
+        principal: &Principal,
+        unit: CityUnitId,
+        initiator: Option<OrganisationId>,
+    ) -> Vec<PartnershipAction> {
+        self.allowed_actions()
+            .into_iter()
+            .filter(|a| can(principal, needed_for(*a, unit, initiator)))
+            .collect()
+    }
+
     /// Agreed, running and finished agreements are open to anyone
     /// (openness); proposals and dialogues only to their parties and the city.
     pub fn is_public(self) -> bool {
@@ -511,11 +527,116 @@ pub fn may_file_follow_up(
     ))
 }
 
+/// What a caller needs for a state change of a partnership of `unit`: the
+/// unit's management, and for a withdrawal also the initiating organisation.
+pub fn needed_for(
+    action: PartnershipAction,
+    unit: CityUnitId,
+    initiator: Option<OrganisationId>,
+) -> Action {
+    match action {
+        PartnershipAction::Withdraw => Action::WithdrawPartnership(unit, initiator),
+        _ => Action::ManagePartnership(unit),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use PartnershipAction as A;
     use PartnershipStatus as S;
+
+    #[test]
+    fn each_caller_is_offered_only_the_actions_it_may_take() {
+        let unit = CityUnitId(uuid::Uuid::now_v7());
+        let other_unit = CityUnitId(uuid::Uuid::now_v7());
+        let a = OrganisationId(uuid::Uuid::now_v7());
+        let b = OrganisationId(uuid::Uuid::now_v7());
+        let staff = |u| Principal::CityStaff {
+            subject: "s".into(),
+            unit: u,
+            delegation_limit_sek: None,
+        };
+        let partner = |o| Principal::Partner {
+            subject: "p".into(),
+            organisation: o,
+        };
+        let admin = Principal::CityAdmin {
+            subject: "a".into(),
+            delegation_limit_sek: None,
+        };
+        let all_of_proposal = vec![A::StartDialogue, A::Withdraw, A::Decline];
+        type Case = (&'static str, Principal, S, Option<OrganisationId>, Vec<A>);
+        let cases: Vec<Case> = vec![
+            (
+                "initiator on its proposal",
+                partner(a),
+                S::Proposal,
+                Some(a),
+                vec![A::Withdraw],
+            ),
+            (
+                "initiator in dialogue",
+                partner(a),
+                S::InDialogue,
+                Some(a),
+                vec![A::Withdraw],
+            ),
+            ("initiator, active", partner(a), S::Active, Some(a), vec![]),
+            (
+                "another organisation",
+                partner(b),
+                S::Proposal,
+                Some(a),
+                vec![],
+            ),
+            (
+                "a party, city's proposal",
+                partner(a),
+                S::Proposal,
+                None,
+                vec![],
+            ),
+            (
+                "responsible staff",
+                staff(unit),
+                S::Proposal,
+                Some(a),
+                all_of_proposal.clone(),
+            ),
+            (
+                "responsible staff, active",
+                staff(unit),
+                S::Active,
+                None,
+                S::Active.allowed_actions(),
+            ),
+            (
+                "staff of another unit",
+                staff(other_unit),
+                S::Proposal,
+                Some(a),
+                vec![],
+            ),
+            (
+                "staff of another unit, active",
+                staff(other_unit),
+                S::Active,
+                None,
+                vec![],
+            ),
+            ("admin", admin.clone(), S::Proposal, None, all_of_proposal),
+            ("admin, concluded", admin, S::Concluded, None, vec![]),
+            ("anonymous", Principal::Anonymous, S::Active, None, vec![]),
+        ];
+        for (case, principal, status, initiator, expected) in cases {
+            assert_eq!(
+                status.actions_for(&principal, unit, initiator),
+                expected,
+                "{case}"
+            );
+        }
+    }
 
     #[test]
     fn every_state_and_action() {

@@ -766,9 +766,9 @@ fn staff_invite_organisations() {
         Some(&staff(&w.unit)),
         &json!({"organisation_ids": [w.org_b]}),
     );
-    assert_eq!(res.json()["organisation_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(res.json()["items"].as_array().unwrap().len(), 2);
     assert_eq!(
-        w.app.get(&path, None).json()["organisation_ids"]
+        w.app.get(&path, None).json()["items"]
             .as_array()
             .unwrap()
             .len(),

@@ -9,6 +9,7 @@ mod dialogue_events;
 mod event_invariants;
 mod faults;
 mod first_hour;
+mod first_hour_review;
 mod grant_invariants;
 mod grants;
 mod invariants;

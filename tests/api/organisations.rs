@@ -47,7 +47,10 @@ fn who_may_register_an_organisation() {
                 res.header("location"),
                 Some(format!("/api/v1/organisations/{id}").as_str())
             );
-            assert_eq!(res.header("etag"), Some("\"1\""));
+            assert!(
+                res.header("etag").unwrap().starts_with("\"1-"),
+                "the version, then the digest of this view"
+            );
         } else {
             res.code();
         }
@@ -201,7 +204,8 @@ fn who_may_change_which_field() {
         if expected == 200 {
             version += 1;
             assert_eq!(res.json()["version"], version, "{case}");
-            assert_eq!(res.header("etag"), Some(format!("\"{version}\"").as_str()));
+            let etag = res.header("etag").unwrap();
+            assert!(etag.starts_with(&format!("\"{version}-")), "{etag}");
         } else {
             res.code();
         }
@@ -444,7 +448,7 @@ fn stale_if_match_is_412_and_changes_nothing() {
     let path = format!("{ORGS}/{id}");
     let token = partner(&id);
     let etag = app.get(&path, None).header("etag").unwrap().to_owned();
-    assert_eq!(etag, "\"1\"");
+    assert!(etag.starts_with("\"1-"), "{etag}");
     // Editor one saves with the ETag read.
     let res = app.patch(
         &path,

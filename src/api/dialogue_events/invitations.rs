@@ -2,13 +2,34 @@
 
 use super::*;
 
+/// One invited organisation.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    pub organisation_id: OrganisationId,
+}
+
+/// A page of invited organisations, in the order they were invited.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationList {
+    pub items: Vec<InvitationView>,
+    pub next_cursor: Option<String>,
+}
+
+fn invitation_views(organisation_ids: Vec<OrganisationId>) -> Vec<InvitationView> {
+    organisation_ids
+        .into_iter()
+        .map(|organisation_id| InvitationView { organisation_id })
+        .collect()
+}
+
 /// List the organisations invited
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),
-    params(("id" = DialogueEventId, Path, description = "The event's id")),
+    params(crate::api::SubListQuery, ("id" = DialogueEventId, Path, description = "The event's id")),
     responses(
-        (status = 200, description = "Invited organisations", body = Invitations),
+        (status = 200, description = "Invited organisations, in the order they were invited", body = InvitationList),
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -17,6 +38,8 @@ pub async fn list_invitations(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<DialogueEventId>,
+    req: HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let organisation_ids = state
@@ -25,7 +48,7 @@ pub async fn list_invitations(
             store::invitations(conn, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Invitations { organisation_ids }))
+    crate::api::sub_list(&req, &query, invitation_views(organisation_ids))
 }
 
 /// Invite organisations
@@ -38,7 +61,7 @@ pub async fn list_invitations(
     params(("id" = DialogueEventId, Path, description = "The event's id")),
     request_body(content = Invitations, content_type = "application/json"),
     responses(
-        (status = 200, description = "Every invited organisation", body = Invitations),
+        (status = 200, description = "The first page of the invited organisations", body = InvitationList),
         (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
@@ -50,11 +73,16 @@ pub async fn invite_organisations(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<DialogueEventId>,
+    req: HttpRequest,
     body: JsonBody<Invitations>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let organisation_ids = state
         .db(move |conn| store::invite(conn, id, manage(&caller.0), &body.0.organisation_ids))
         .await?;
-    Ok(HttpResponse::Ok().json(Invitations { organisation_ids }))
+    let first_page = crate::api::SubListQuery {
+        limit: None,
+        cursor: None,
+    };
+    crate::api::sub_list(&req, &first_page, invitation_views(organisation_ids))
 }

@@ -46,8 +46,9 @@ pub async fn list_grant_applications(
     let page = state
         .db(move |conn| store::list_applications(conn, &filter, scope, limit, cursor.as_ref()))
         .await?;
+    let units = application_units(&state, &page.items.iter().collect::<Vec<_>>()).await?;
     Ok(respond::page(&req, page, |a| {
-        ApplicationView::for_caller(a, &caller.0)
+        ApplicationView::for_caller(a, &caller.0, &units)
     }))
 }
 
@@ -72,9 +73,10 @@ pub async fn get_grant_application(
     let a = state
         .db(move |conn| visible_application(store::find_application(conn, id)?, &principal))
         .await?;
+    let units = application_units(&state, &[&a]).await?;
     Ok(respond::ok(
         a.version,
-        &ApplicationView::for_caller(a, &caller.0),
+        &ApplicationView::for_caller(a, &caller.0, &units),
     ))
 }
 
@@ -116,10 +118,11 @@ pub async fn create_grant_application(
     let a = state
         .db(move |conn| store::insert_application(conn, details, &who))
         .await?;
+    let units = application_units(&state, &[&a]).await?;
     Ok(respond::created(
         format!("/api/v1/grant-applications/{}", a.id),
         a.version,
-        &ApplicationView::for_caller(a, &caller.0),
+        &ApplicationView::for_caller(a, &caller.0, &units),
     ))
 }
 
@@ -196,9 +199,10 @@ pub async fn update_grant_application(
             })
         })
         .await?;
+    let units = application_units(&state, &[&a]).await?;
     Ok(respond::ok(
         a.version,
-        &ApplicationView::for_caller(a, &caller.0),
+        &ApplicationView::for_caller(a, &caller.0, &units),
     ))
 }
 
@@ -250,8 +254,9 @@ pub async fn act_on_grant_application(
     let a = state
         .db(move |conn| store::act(conn, id, &principal, action, input))
         .await?;
+    let units = application_units(&state, &[&a]).await?;
     Ok(respond::ok(
         a.version,
-        &ApplicationView::for_caller(a, &caller.0),
+        &ApplicationView::for_caller(a, &caller.0, &units),
     ))
 }

@@ -75,10 +75,11 @@ pub async fn pay_grant(
     let a = state
         .db(move |conn| store::pay(conn, id, &principal, payment))
         .await?;
+    let units = application_units(&state, &[&a]).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,
             format!("/api/v1/grant-applications/{id}/payments"),
         ))
-        .json(ApplicationView::for_caller(a, &caller.0)))
+        .json(ApplicationView::for_caller(a, &caller.0, &units)))
 }

@@ -94,12 +94,13 @@ pub async fn create_grant_programme(
     }
     let (details, rounds) = body.0.into_details(&caller.0)?;
     authorize(&caller.0, Action::ManageGrantProgramme(details.owning_unit))?;
+    let actor = crate::db::Actor::from(&caller.0);
     let p = state
         .db(move |conn| {
             let p = store::insert_programme(conn, details)?;
             let mut last = p;
             for r in rounds {
-                last = store::add_round(conn, last.id, |_| Ok(()), round_of(r))?;
+                last = store::add_round(conn, last.id, |_| Ok(()), &actor, round_of(r))?;
             }
             Ok(last)
         })
@@ -113,10 +114,12 @@ pub async fn create_grant_programme(
 
 /// Change a programme
 ///
-/// Staff of the owning unit and admins: title, description, amount range and
-/// budgets per year (a JSON merge patch; rounds are added with
+/// Staff of the owning unit and admins: title, description, amount range,
+/// budgets per year and rounds (a JSON merge patch; rounds are added with
 /// `POST .../rounds`). A budget below what is already granted that year is
-/// refused with 409 `budget_below_granted` naming the year.
+/// refused with 409 `budget_below_granted` naming the year. Every change is
+/// kept in the programme's history (who, when, each field before and
+/// after); a patch that changes nothing keeps the version.
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
@@ -152,11 +155,109 @@ pub async fn update_grant_programme(
                 id,
                 precondition.0,
                 manage_programme(&caller.0),
+                &crate::db::Actor::from(&caller.0),
                 change,
             )
         })
         .await?;
     Ok(respond::ok(p.version, &ProgrammeView::from(p)))
+}
+
+/// One field of a programme changed, before and after.
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeChangeView {
+    /// `title`, `description`, `min_sek`, `max_sek`, `budgets.<year>`,
+    /// `rounds.<round id>` or `status`.
+    #[schema(example = "budgets.2027")]
+    pub field: String,
+    /// The value before (null when there was none).
+    #[schema(value_type = Object)]
+    pub from: serde_json::Value,
+    /// The value after.
+    #[schema(value_type = Object)]
+    pub to: serde_json::Value,
+}
+
+/// One change of a programme: who made it, when, and what it changed.
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeHistoryView {
+    pub at: DateTime<Utc>,
+    /// The token subject of who made the change.
+    pub actor: String,
+    pub actor_role: String,
+    /// `update` (a PATCH), `add_round`, `open` or `close`.
+    pub action: String,
+    pub changes: Vec<ProgrammeChangeView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgrammeHistoryList {
+    pub items: Vec<ProgrammeHistoryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Read a programme's history
+///
+/// Every change of the programme, oldest first: who changed the title,
+/// range, budgets, rounds or status, when, and each field before and after.
+/// For the city (it names the people who made the changes).
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(crate::api::SubListQuery, ("id" = GrantProgrammeId, Path, description = "The programme's id")),
+    responses(
+        (status = 200, description = "The history, oldest first", body = ProgrammeHistoryList),
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the city", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such programme (or a draft the caller may not see)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-programmes/{id}/history")]
+pub async fn get_grant_programme_history(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantProgrammeId>,
+    req: HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db(move |conn| {
+            let p = crate::db::grants::find_programme(conn, id)?;
+            visible_programme(p, &caller.0)?;
+            if !caller.0.is_city() {
+                return Err(ApiError::Forbidden {
+                    code: "forbidden",
+                    detail: "a programme's history is for the city: it names who made each change"
+                        .into(),
+                });
+            }
+            crate::db::grants::programme_history(conn, id)
+        })
+        .await?;
+    crate::api::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(|h| ProgrammeHistoryView {
+                at: h.at,
+                actor: h.actor,
+                actor_role: h.actor_role,
+                action: h.action,
+                changes: h
+                    .changes
+                    .into_iter()
+                    .map(|c| ProgrammeChangeView {
+                        field: c.field,
+                        from: c.from,
+                        to: c.to,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
 }
 
 /// Open or close a programme
@@ -194,7 +295,14 @@ pub async fn act_on_grant_programme(
     };
     let p = state
         .db(move |conn| {
-            store::set_programme_status(conn, id, precondition.0, manage_programme(&caller.0), to)
+            store::set_programme_status(
+                conn,
+                id,
+                precondition.0,
+                manage_programme(&caller.0),
+                &crate::db::Actor::from(&caller.0),
+                to,
+            )
         })
         .await?;
     Ok(respond::ok(p.version, &ProgrammeView::from(p)))
@@ -228,7 +336,15 @@ pub async fn add_grant_round(
     check_round(None, &body.0, &mut errors);
     let round = all_valid(errors, round_of(body.0))?;
     let p = state
-        .db(move |conn| store::add_round(conn, id, manage_programme(&caller.0), round))
+        .db(move |conn| {
+            store::add_round(
+                conn,
+                id,
+                manage_programme(&caller.0),
+                &crate::db::Actor::from(&caller.0),
+                round,
+            )
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((

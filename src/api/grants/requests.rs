@@ -109,18 +109,47 @@ pub struct ProgrammeQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Utvecklingspotten 2027", "budgets": [{"year": 2027, "budget_sek": 1800000}]}))]
 pub struct UpdateProgramme {
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::api::merge_patch_field")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_sek: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: Option<i64>,
     /// Budgets to set, per year; years not named keep theirs. A budget can
     /// never drop below what is already granted that year (409).
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub budgets: Option<Vec<YearBudget>>,
+    /// Rounds to change, by id; rounds not named keep theirs (new rounds
+    /// are added with `POST .../rounds`).
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    pub rounds: Option<Vec<RoundChange>>,
+}
+
+/// A change to one round of a programme (a merge patch, by the round's id).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundChange {
+    pub id: GrantRoundId,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    pub name: Option<String>,
+    /// RFC 3339, or Stockholm local time.
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
+    pub opens_at: Option<String>,
+    /// RFC 3339, or Stockholm local time.
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
+    pub deadline: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
+    pub accepts_late_applications: Option<bool>,
 }
 
 impl CreateProgramme {
@@ -220,6 +249,43 @@ impl UpdateProgramme {
             }
             budgets.push((b.year, b.budget_sek));
         }
+        let mut rounds = Vec::new();
+        for (i, r) in self.rounds.into_iter().flatten().enumerate() {
+            let mut time = |field: &str, text: Option<String>| {
+                text.and_then(|t| match crate::api::dates::strict_instant(&t) {
+                    Ok(at) => Some(at),
+                    Err(m) => {
+                        errors.push(FieldError::new(format!("rounds[{i}].{field}"), m));
+                        None
+                    }
+                })
+            };
+            let opens_at = time("opens_at", r.opens_at);
+            let deadline = time("deadline", r.deadline);
+            let name = r.name.map(|n| n.trim().to_owned());
+            if name
+                .as_deref()
+                .is_some_and(|n| n.is_empty() || n.chars().count() > 200)
+            {
+                errors.push(FieldError::new(
+                    format!("rounds[{i}].name"),
+                    "must be 1 to 200 characters",
+                ));
+            }
+            if rounds
+                .iter()
+                .any(|c: &crate::db::grants::RoundPatch| c.id == r.id)
+            {
+                errors.push(FieldError::new(format!("rounds[{i}].id"), "named twice"));
+            }
+            rounds.push(crate::db::grants::RoundPatch {
+                id: r.id,
+                name,
+                opens_at,
+                deadline,
+                accepts_late: r.accepts_late_applications,
+            });
+        }
         all_valid(
             errors,
             ProgrammePatch {
@@ -228,6 +294,7 @@ impl UpdateProgramme {
                 min_sek: self.min_sek,
                 max_sek: self.max_sek,
                 budgets,
+                rounds,
             },
         )
     }
@@ -372,16 +439,23 @@ pub struct ApplicationQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"requested_sek": 25000, "document_answers": [{"key": "gender_equality_plan", "waiver_reason": "We are a women's shelter; the template does not fit.", "reference": null, "note": null}]}))]
 pub struct UpdateApplication {
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
     #[schema(min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub requested_sek: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub start_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub end_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub budget_lines: Option<Vec<BudgetLine>>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub document_answers: Option<Vec<DocumentAnswer>>,
 }
 

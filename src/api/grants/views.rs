@@ -210,8 +210,26 @@ pub struct ApplicationView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The owning unit of each programme the applications belong to (what
+/// `allowed_actions` needs to know who handles them).
+pub(super) async fn application_units(
+    state: &AppState,
+    applications: &[&Application],
+) -> Result<std::collections::HashMap<GrantProgrammeId, CityUnitId>, ApiError> {
+    let programmes: Vec<GrantProgrammeId> =
+        applications.iter().map(|a| a.details.programme).collect();
+    state
+        .db(move |conn| crate::db::grants::owning_units(conn, &programmes))
+        .await
+}
+
 impl ApplicationView {
-    pub(super) fn for_caller(a: Application, principal: &Principal) -> Self {
+    pub(super) fn for_caller(
+        a: Application,
+        principal: &Principal,
+        units: &std::collections::HashMap<GrantProgrammeId, CityUnitId>,
+    ) -> Self {
+        let owning_unit = units.get(&a.details.programme).copied();
         let all = sees_all(principal, &a);
         let outcome = a.decision.as_ref().map(|d| d.outcome);
         let d = a.details;
@@ -231,12 +249,11 @@ impl ApplicationView {
             document_answers: all.then_some(d.document_answers),
             registry_number: d.registry_number.filter(|_| all),
             status: a.status,
-            allowed_actions: all.then(|| {
-                a.status
-                    .allowed_actions(outcome)
-                    .into_iter()
-                    .filter(|x| *x != ApplicationAction::Pay)
-                    .collect()
+            allowed_actions: all.then(|| match owning_unit {
+                Some(unit) => a
+                    .status
+                    .actions_for(outcome, principal, d.organisation, unit),
+                None => Vec::new(),
             }),
             submitted_at: a.submitted_at.filter(|_| all),
             submitted_late: a.submitted_late && all,

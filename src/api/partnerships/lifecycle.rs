@@ -283,14 +283,11 @@ pub async fn act_on_partnership(
         .db(move |conn| {
             let authorize_action = |l: &Loaded| {
                 visible(&principal, l)?;
-                let unit = l.partnership.details.responsible_unit;
-                let needed = match action {
-                    PartnershipAction::Withdraw => Action::WithdrawPartnership(
-                        unit,
-                        l.partnership.details.initiating_organisation,
-                    ),
-                    _ => Action::ManagePartnership(unit),
-                };
+                let needed = crate::domain::partnership::needed_for(
+                    action,
+                    l.partnership.details.responsible_unit,
+                    l.partnership.details.initiating_organisation,
+                );
                 Ok(authorize(&principal, needed)?)
             };
             let amend = |d: PartnershipDetails| {

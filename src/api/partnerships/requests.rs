@@ -215,12 +215,15 @@ impl CreatePartnership {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"purpose": "Jobs and work training for 20 young people a year.", "internal_notes": "Follow up the budget in October."}))]
 pub struct UpdatePartnership {
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
     #[schema(min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub form: Option<PartnershipForm>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
@@ -230,9 +233,13 @@ pub struct UpdatePartnership {
     #[schema(value_type = Option<String>)]
     #[validate(custom(function = "check_email"))]
     pub contact_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub target_groups: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub districts: Option<Vec<District>>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub start_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]

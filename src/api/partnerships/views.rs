@@ -206,7 +206,8 @@ pub struct PartnershipView {
     /// Diarienummer.
     pub registry_number: Option<String>,
     pub status: PartnershipStatus,
-    /// What the current state allows (who may take them is a separate rule).
+    /// The state changes this caller may make now (the state's transitions
+    /// that the role matrix lets this caller take).
     pub allowed_actions: Vec<PartnershipAction>,
     /// City only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -260,7 +261,11 @@ impl PartnershipView {
             end_date: d.end_date,
             registry_number: d.registry_number,
             status: p.status,
-            allowed_actions: p.status.allowed_actions(),
+            allowed_actions: p.status.actions_for(
+                principal,
+                d.responsible_unit,
+                d.initiating_organisation,
+            ),
             internal_notes: d.internal_notes.filter(|_| city),
             parties,
             funding,
