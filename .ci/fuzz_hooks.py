@@ -1,5 +1,7 @@
 """schemathesis hooks for .ci/fuzz.sh: the two rules of the contract that
-a JSON Schema cannot state, applied as a client that follows API.md would.
+a JSON Schema cannot state, applied as a client that follows API.md would,
+just before each request of every phase (`before_call`: the coverage
+phase's cases do not pass through the map_* hooks).
 
 - An Idempotency-Key names one request: a new request gets a new key (the
   same key with another body is a 422 by design; tests/api covers replays).
@@ -20,19 +22,13 @@ _keys = itertools.count(1)
 
 
 @schemathesis.hook
-def map_headers(context, headers):
-    if headers:
-        for name in list(headers):
-            value = headers[name]
-            if name.lower() == "idempotency-key" and isinstance(value, str) and IDEMPOTENCY_KEY.fullmatch(value):
-                headers[name] = f"fuzz-{next(_keys)}"
-    return headers
-
-
-@schemathesis.hook
-def map_query(context, query):
-    if query:
-        cursor = query.get("cursor")
-        if isinstance(cursor, str) and CURSOR.fullmatch(cursor):
-            query["cursor"] = ""
-    return query
+def before_call(context, case, **kwargs):
+    headers = case.headers or {}
+    for name in list(headers):
+        value = headers[name]
+        if name.lower() == "idempotency-key" and isinstance(value, str) and IDEMPOTENCY_KEY.fullmatch(value):
+            headers[name] = f"fuzz-{next(_keys)}"
+    query = case.query or {}
+    cursor = query.get("cursor")
+    if isinstance(cursor, str) and CURSOR.fullmatch(cursor):
+        query["cursor"] = ""
