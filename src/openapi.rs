@@ -246,10 +246,10 @@ fn text_patterns_in(schema: &mut utoipa::openapi::Schema, multi_line: bool) {
                 let multi = crate::api::extract::MULTI_LINE_FIELDS.contains(&name.as_str());
                 text_patterns(property, multi);
             }
-            if let Some(additional) = object.additional_properties.as_deref_mut() {
-                if let AdditionalProperties::RefOr(inner) = additional {
-                    text_patterns(inner, multi_line);
-                }
+            if let Some(AdditionalProperties::RefOr(inner)) =
+                object.additional_properties.as_deref_mut()
+            {
+                text_patterns(inner, multi_line);
             }
         }
         Schema::Array(array) => {
