@@ -106,7 +106,8 @@ for backend in $BACKENDS; do
         fi
         started="$(date +%s)"
         rc=0
-        SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH="$ROOT/.ci" \
+        # From $OUT, where schemathesis keeps its replay files (.schemathesis/).
+        (cd "$OUT" && SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH="$ROOT/.ci" \
             "$ST" --config-file "$ROOT/.ci/schemathesis.toml" run "$BASE/openapi.json" "${auth[@]}" \
             --checks all \
             --phases examples,coverage,fuzzing,stateful \
@@ -117,7 +118,7 @@ for backend in $BACKENDS; do
             --request-timeout 30 \
             --no-color \
             --report junit --report-junit-path "$OUT/$backend-$name.junit.xml" \
-            >"$OUT/$backend-$name.log" 2>&1 || rc=$?
+            >"$OUT/$backend-$name.log" 2>&1) || rc=$?
         seconds=$(($(date +%s) - started))
         # The summary: schemathesis' closing section.
         awk '/^=+ SUMMARY =+$/ { p = 1 } p' "$OUT/$backend-$name.log"

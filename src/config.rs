@@ -330,6 +330,18 @@ impl Settings {
                 "must be between 100 and 600000 milliseconds",
             ));
         }
+        // A request abandoned at its deadline frees its connection when its
+        // statement ends: no later than the deadline's own length after it
+        // started, only if no statement may run longer than a request.
+        if database_timeouts.statement_ms > http_limits.request_timeout_ms {
+            return Err(bad(
+                "SAMVERKAN_STATEMENT_TIMEOUT_MS",
+                format!(
+                    "must not exceed SAMVERKAN_REQUEST_TIMEOUT_MS ({} ms): a statement of an abandoned request would hold its connection past the request deadline",
+                    http_limits.request_timeout_ms
+                ),
+            ));
+        }
         if !(1..=1_000_000).contains(&http_limits.max_connections) {
             return Err(bad(
                 "SAMVERKAN_MAX_CONNECTIONS",
@@ -530,5 +542,25 @@ mod tests {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.setting, name, "{err}");
         }
+    }
+
+    #[test]
+    fn no_statement_may_outlast_the_request_deadline() {
+        let s = settings(&[("SAMVERKAN_STATEMENT_TIMEOUT_MS", "10000")]).unwrap();
+        assert_eq!(
+            s.http_limits.request_timeout_ms, 11_000,
+            "the deadline follows"
+        );
+        let err = settings(&[
+            ("SAMVERKAN_STATEMENT_TIMEOUT_MS", "10000"),
+            ("SAMVERKAN_REQUEST_TIMEOUT_MS", "6000"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.setting, "SAMVERKAN_STATEMENT_TIMEOUT_MS", "{err}");
+        assert!(settings(&[
+            ("SAMVERKAN_STATEMENT_TIMEOUT_MS", "6000"),
+            ("SAMVERKAN_REQUEST_TIMEOUT_MS", "6000"),
+        ])
+        .is_ok());
     }
 }

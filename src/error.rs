@@ -145,6 +145,12 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// A statement found its pooled connection lost (the connection is
+    /// dropped at check-in): a read may be run once more on a fresh one.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, ApiError::DatabaseUnavailable(reason) if *reason == CONNECTION_LOST)
+    }
+
     /// The stable code clients switch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -363,10 +369,12 @@ const CONNECTION_LOST: &str = "the connection was lost";
 
 /// A database error that is no bug of ours but a state of the database:
 /// away, restarting, read-only, out of disk, cancelled by the statement
-/// timeout. SQLSTATEs are not exposed by diesel beyond its kinds, so the
-/// messages of PostgreSQL (class 08, 53100, 53300, 57014, 57P01–57P03,
-/// 25006) and SQLite (SQLITE_FULL, SQLITE_BUSY, SQLITE_READONLY,
-/// SQLITE_IOERR) are matched, lower-cased.
+/// timeout. SQLSTATEs are not exposed by diesel beyond its kinds (25006 is
+/// `ReadOnlyTransaction`; class 08 and any error that leaves the connection
+/// bad are `ClosedConnection`), so the messages of PostgreSQL (class 08,
+/// 53100, 53300, 57014, 57P01–57P03, 25006, as the server writes them with
+/// `lc_messages` in English) and SQLite (SQLITE_FULL, SQLITE_BUSY,
+/// SQLITE_READONLY, SQLITE_IOERR) are matched, lower-cased.
 fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Option<ApiError> {
     use diesel::result::DatabaseErrorKind as K;
     match kind {
@@ -385,9 +393,13 @@ fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Opti
     let has = |needle: &str| m.contains(needle);
     if has("disk is full") || has("no space left") || has("could not extend file") {
         Some(ApiError::InsufficientStorage)
-    } else if has("statement timeout") {
+    } else if has("statement timeout") || has("canceling statement due to user request") {
         Some(ApiError::DatabaseTimeout)
-    } else if has("database is locked") || has("too many clients") || has("too many connections") {
+    } else if has("database is locked")
+        || has("too many clients")
+        || has("too many connections")
+        || has("connection slots are reserved")
+    {
         Some(ApiError::DatabaseUnavailable("the database is busy"))
     } else if has("readonly database") || has("read-only transaction") {
         Some(ApiError::DatabaseUnavailable("the database is read-only"))
@@ -400,6 +412,10 @@ fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Opti
         || has("no connection to the server")
         || has("the database system is")
         || has("connection to server")
+        || has("could not receive data from server")
+        || has("could not send data to server")
+        || has("lost synchronization with server")
+        || has("ssl connection has been closed")
     {
         Some(ApiError::DatabaseUnavailable(CONNECTION_LOST))
     } else {
@@ -531,7 +547,7 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("idempotency_key_reused", 422, "The Idempotency-Key was already used with a different request body. Keys are kept 24 hours."),
     ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
     ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
-    ("database_unavailable", 503, "The database is away, restarting, read-only or busy, or no connection was free within the pool timeout. Nothing was changed. Retry after the `Retry-After` delay."),
+    ("database_unavailable", 503, "The database is away, restarting, read-only or busy, or no connection was free within the pool timeout. Nothing was changed (a read whose connection was lost has already been tried again on a fresh one). Retry after the `Retry-After` delay."),
     ("database_timeout", 504, "A statement ran past the database statement timeout and was cancelled. Nothing was changed. Retry after the `Retry-After` delay."),
     ("insufficient_storage", 507, "The database's disk is full. Nothing was changed; reads still work."),
     ("not_a_binding_conflict", 409, "Only a declared conflict of interest that has not been released can be released."),
@@ -539,7 +555,7 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
     ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
     ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
-    ("request_deadline_exceeded", 503, "The request was not answered within the request deadline (`SAMVERKAN_REQUEST_TIMEOUT_MS`, by default a second above the pool and statement timeouts) and was abandoned; a statement it started ends within the statement timeout. A write may or may not have happened: read before retrying (a POST abandoned with an `Idempotency-Key` keeps that key in progress, 409, until it expires). Retry after the `Retry-After` delay."),
+    ("request_deadline_exceeded", 503, "The request was not answered within the request deadline (`SAMVERKAN_REQUEST_TIMEOUT_MS`, by default a second above the pool and statement timeouts) and was abandoned; a statement it started ends within the statement timeout. A write may or may not have happened: read before retrying, or retry a POST with the same `Idempotency-Key` (409 while the abandoned request still runs, then its answer, or a fresh run if it failed). Retry after the `Retry-After` delay."),
     ("uri_too_long", 414, "The request target (path and query) is longer than `SAMVERKAN_MAX_URI_BYTES` (8 KiB by default)."),
     ("request_header_fields_too_large", 431, "The request headers exceed what the server reads (128 KiB in all, or more than 96 fields). Answered before any handler runs; the connection is closed."),
     ("request_timeout", 408, "The client did not send a complete request head within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS`. The connection is closed."),
@@ -578,6 +594,50 @@ mod tests {
                 503,
             ),
             (K::Unknown, "the database system is shutting down", 503),
+            // SQLSTATE by SQLSTATE, as PostgreSQL words them.
+            (
+                K::Unknown,
+                "could not write to file \"pg_wal/xlogtemp.123\": No space left on device",
+                507,
+            ), // 53100
+            (
+                K::Unknown,
+                "too many connections for role \"samverkan\"",
+                503,
+            ), // 53300
+            (
+                K::Unknown,
+                "remaining connection slots are reserved for roles with the SUPERUSER attribute",
+                503,
+            ), // 53300
+            (
+                K::ClosedConnection,
+                "terminating connection due to administrator command",
+                503,
+            ), // 57P01
+            (
+                K::Unknown,
+                "terminating connection because of crash of another server process",
+                503,
+            ), // 57P02
+            (K::Unknown, "the database system is starting up", 503), // 57P03
+            (K::Unknown, "the database system is in recovery mode", 503), // 57P03
+            (
+                K::Unknown,
+                "could not receive data from server: Connection reset by peer",
+                503,
+            ), // 08006
+            (
+                K::UnableToSendCommand,
+                "could not send data to server: Broken pipe",
+                503,
+            ), // 08006
+            (K::Unknown, "canceling statement due to user request", 504), // 57014
+            (
+                K::ReadOnlyTransaction,
+                "cannot execute UPDATE in a read-only transaction",
+                503,
+            ), // 25006
             (
                 K::ClosedConnection,
                 "server closed the connection unexpectedly",
@@ -594,5 +654,40 @@ mod tests {
             assert_eq!(fault.status_code().as_u16(), status, "{message}");
         }
         assert!(storage_fault(K::Unknown, "syntax error at or near").is_none());
+    }
+
+    #[test]
+    fn only_a_lost_connection_lets_a_read_run_again() {
+        let lost = [
+            (
+                K::ClosedConnection,
+                "server closed the connection unexpectedly",
+            ),
+            (
+                K::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            (K::UnableToSendCommand, "could not send data to server"),
+        ];
+        for (kind, message) in lost {
+            assert!(
+                storage_fault(kind, message).unwrap().is_connection_lost(),
+                "{message}"
+            );
+        }
+        let not_lost = [
+            (
+                K::ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction",
+            ),
+            (K::Unknown, "too many connections for role \"r\""),
+            (K::Unknown, "canceling statement due to statement timeout"),
+        ];
+        for (kind, message) in not_lost {
+            assert!(
+                !storage_fault(kind, message).unwrap().is_connection_lost(),
+                "{message}"
+            );
+        }
     }
 }

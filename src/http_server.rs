@@ -84,6 +84,9 @@ pub struct ProblemIo {
     io: TcpStream,
     /// Bytes still to write in place of what the dispatcher handed over.
     pending: Vec<u8>,
+    /// The path of the request whose head was read last, for `instance`
+    /// (cleared when an answer is written).
+    path: Option<String>,
 }
 
 impl ProblemIo {
@@ -91,6 +94,7 @@ impl ProblemIo {
         ProblemIo {
             io,
             pending: Vec::new(),
+            path: None,
         }
     }
 
@@ -121,8 +125,30 @@ fn canned(buf: &[u8]) -> Option<(ApiError, usize)> {
         .then_some((error, end))
 }
 
-fn problem_response(error: &ApiError, canned_head: &[u8]) -> Vec<u8> {
-    let problem = error.problem();
+/// The path of a request line at the start of `bytes` (`GET /a?b HTTP/1.1`
+/// gives `/a`), if the bytes begin one.
+fn request_path(bytes: &[u8]) -> Option<String> {
+    let line = &bytes[..bytes.len().min(8192)];
+    let line = line.split(|&b| b == b'\r' || b == b'\n').next()?;
+    let mut parts = line.split(|&b| b == b' ');
+    let method = parts.next()?;
+    let target = parts.next()?;
+    if method.is_empty() || !method.iter().all(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let path = target.split(|&b| b == b'?').next()?;
+    (path.first() == Some(&b'/') && path.iter().all(u8::is_ascii_graphic))
+        .then(|| String::from_utf8_lossy(path).into_owned())
+}
+
+/// The problem document and the headers every problem carries (as
+/// `request_context` adds them to a handler's): a request id, `API-Version`,
+/// `nosniff`, and `instance` when the request line was read.
+fn problem_response(error: &ApiError, canned_head: &[u8], path: Option<String>) -> Vec<u8> {
+    let mut problem = error.problem();
+    let request_id = uuid::Uuid::now_v7().to_string();
+    problem.instance = path;
+    problem.request_id = Some(request_id.clone());
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let status = error.status_code();
     let date = String::from_utf8_lossy(canned_head)
@@ -131,7 +157,7 @@ fn problem_response(error: &ApiError, canned_head: &[u8]) -> Vec<u8> {
         .map(|l| format!("{l}\r\n"))
         .unwrap_or_default();
     let mut out = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nconnection: close\r\napi-version: {}\r\nx-content-type-options: nosniff\r\n{date}\r\n",
+        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nconnection: close\r\nx-request-id: {request_id}\r\napi-version: {}\r\nx-content-type-options: nosniff\r\n{date}\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or(""),
         body.len(),
@@ -148,7 +174,12 @@ impl AsyncRead for ProblemIo {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut self.io).poll_read(cx, buf))?;
+        if let Some(path) = request_path(&buf.filled()[before..]) {
+            self.path = Some(path);
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -165,12 +196,17 @@ impl AsyncWrite for ProblemIo {
                 code = error.code(),
                 "answered before any handler"
             );
-            let mut replacement = problem_response(&error, &buf[..end]);
+            let path = self.path.take();
+            let mut replacement = problem_response(&error, &buf[..end], path);
             replacement.extend_from_slice(&buf[end..]);
             self.pending = replacement;
             // Reported as written: the dispatcher is done with these bytes.
             let _ = self.flush_pending(cx)?;
             return Poll::Ready(Ok(buf.len()));
+        }
+        if buf.starts_with(b"HTTP/1.1 ") {
+            // An answer of the application: the request read last is done.
+            self.path = None;
         }
         Pin::new(&mut self.io).poll_write(cx, buf)
     }
@@ -199,5 +235,16 @@ mod tests {
         let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 120\r\ncontent-type: application/problem+json\r\n\r\n{";
         assert!(canned(ours).is_none());
         assert!(canned(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
+    }
+
+    #[test]
+    fn the_path_of_a_request_line_is_kept_for_instance() {
+        assert_eq!(
+            request_path(b"GET /api/v1/organisations?limit=5 HTTP/1.1\r\nHost: x\r\n").as_deref(),
+            Some("/api/v1/organisations")
+        );
+        assert_eq!(request_path(b"Host: x\r\n"), None);
+        assert_eq!(request_path(b"aaaa"), None);
+        assert_eq!(request_path(b"GET http://x/ HTTP/1.1\r\n"), None);
     }
 }

@@ -58,9 +58,75 @@ pub fn base() -> utoipa::openapi::OpenApi {
 /// The syntax of `Idempotency-Key` the service accepts (1 to 255 visible ASCII characters).
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 
-/// Completes the collected document: every `POST` under `/api/` documents
-/// the `Idempotency-Key` header the service honours on all of them.
+/// Completes the collected document: every operation under `/api/`
+/// documents the problems every handler can answer (`common_problems`), and
+/// every `POST` the `Idempotency-Key` header the service honours on all of
+/// them, and the edge's rules as patterns (`document_edge_rules`).
 pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
+    common_problems(spec);
+    idempotency_keys(spec);
+    document_edge_rules(spec);
+}
+
+/// The problems that come from the edge rather than from a handler's own
+/// rules, written once here instead of on every operation: 401 for a bad
+/// token (or a missing one, where a token is required); for a JSON body,
+/// 400 malformed JSON, 413 and 415. An operation that says more about one
+/// of these statuses keeps its own description.
+fn common_problems(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let security = op.security.as_deref().unwrap_or_default();
+            let anonymous = security.iter().any(|s| s == &Default::default());
+            let token = security.iter().any(|s| s != &Default::default());
+            let has_body = op.request_body.is_some();
+            let responses = &mut op.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            match (token, anonymous) {
+                (true, true) => add("401", "A token was sent and is invalid"),
+                (true, false) => add("401", "No token, or an invalid one"),
+                (false, _) => {}
+            }
+            if has_body {
+                add("400", "Malformed JSON");
+                add("413", "Body too large");
+                add("415", "Body is not JSON");
+            }
+        }
+    }
+}
+
+fn idempotency_keys(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::Required;
@@ -94,7 +160,6 @@ pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
                 .build(),
         );
     }
-    document_edge_rules(spec);
 }
 
 /// One-line text: no control character (C0, DEL, C1), as `api::extract`

@@ -200,7 +200,7 @@ fn document_bounds(spec: &mut OpenApi) {
                 .build(),
         )
     };
-    const UNAVAILABLE: &str = "`database_unavailable`: the database is away, read-only or busy, or no pooled connection was free within `SAMVERKAN_POOL_TIMEOUT_MS` (5 s by default; 250 ms while the database is known to be away); or `request_deadline_exceeded`: no answer within `SAMVERKAN_REQUEST_TIMEOUT_MS` (by default a second above the pool and statement timeouts, 6 s). Nothing was changed (after a deadline, read before retrying a write). `Retry-After: 1`.";
+    const UNAVAILABLE: &str = "`database_unavailable`: the database is away, read-only or busy, or no pooled connection was free within `SAMVERKAN_POOL_TIMEOUT_MS` (5 s by default; 250 ms while the database is known to be away); or `request_deadline_exceeded`: no answer within `SAMVERKAN_REQUEST_TIMEOUT_MS` (by default a second above the pool and statement timeouts, 6 s). Nothing was changed (after a deadline, read before retrying a write, or retry a POST with the same `Idempotency-Key`). `Retry-After: 1`.";
     for (path, item) in spec.paths.paths.iter_mut() {
         let api = path.starts_with("/api/");
         for (write, op) in [
@@ -320,6 +320,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(no_route))
+                .wrap(from_fn(retry_lost_read))
                 .wrap(from_fn(head_as_get))
                 .wrap(from_fn(api::refuse_control_characters_in_query))
                 .wrap(from_fn(api::vary_by_authorization))
@@ -372,6 +373,54 @@ async fn request_deadline(
             Err(ApiError::DeadlineExceeded { limit_ms }.into())
         }
     }
+}
+
+/// A read (GET, and HEAD, which is routed as a GET) that failed because a
+/// statement found its pooled connection lost (the server restarted or
+/// ended the session, the network dropped) is run once more, after the pool
+/// has dropped its dead connections and holds a live one
+/// (`db::DbPool::refresh`): a caller sees 200 instead of a 503 that a
+/// second attempt would have avoided. If no live connection comes, or the
+/// second attempt fails too, the answer is the 503 `database_unavailable`
+/// with `Retry-After`. Writes are never run twice: a write whose connection
+/// was lost may or may not have committed, so it answers 503. Innermost
+/// (inside the request deadline), so both attempts share one deadline.
+async fn retry_lost_read(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != Method::GET {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let res = next.call(req).await?;
+    let lost = res
+        .response()
+        .error()
+        .and_then(|err| err.as_error::<ApiError>())
+        .is_some_and(ApiError::is_connection_lost);
+    let state = res.request().app_data::<web::Data<AppState>>().cloned();
+    let (true, Some(state)) = (lost, state) else {
+        return Ok(res.map_into_boxed_body());
+    };
+    let pool = state.pool.clone();
+    let bound = Duration::from_millis(state.settings.database_timeouts.pool_checkout_ms);
+    let live = web::block(move || pool.refresh(bound))
+        .await
+        .unwrap_or(false);
+    if !live {
+        return Ok(res.map_into_boxed_body());
+    }
+    // The first answer is dropped, so the request is held only here again
+    // and can be routed anew (from the start of its path).
+    let (http_req, response) = res.into_parts();
+    drop(response);
+    let mut req = ServiceRequest::from_parts(http_req, actix_web::dev::Payload::None);
+    req.match_info_mut().reset();
+    tracing::info!(
+        path = req.path(),
+        "a read found its connection lost; run again on a live one"
+    );
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Errors that actix or actix-cors answer in plain text (a refused CORS
@@ -543,7 +592,9 @@ async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 }
 
 /// Request id, standard headers, problem `instance`, panics as 500 problems,
-/// and one log line per request.
+/// and one log line per request. An error raised by a middleware (the
+/// request deadline) or a panic gets the same body fields and headers as
+/// every other problem.
 async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -556,45 +607,87 @@ async fn request_context(
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let context = ResponseContext {
+        request_id,
+        authenticated: req.headers().contains_key(header::AUTHORIZATION),
+        path: req.path().to_owned(),
+    };
     let method = req.method().clone();
-    let path = req.path().to_owned();
 
     // The request cannot be kept aside (a cloned request breaks routing), so
     // a panic becomes an error that actix renders with the same problem body.
-    let mut res = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
-        Ok(res) => res?.map_into_boxed_body(),
+    let result = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(result) => result,
         Err(_) => {
-            tracing::error!(%request_id, %method, %path, "handler panicked");
-            return Err(ApiError::Internal(anyhow::anyhow!("handler panicked")).into());
+            tracing::error!(request_id = %context.request_id, %method, path = %context.path, "handler panicked");
+            Err(ApiError::Internal(anyhow::anyhow!("handler panicked")).into())
         }
     };
+    let (result, status) = match result {
+        Ok(res) => {
+            let (http_req, response) = res.into_parts();
+            let response = context.complete(response.map_into_boxed_body());
+            let status = response.status();
+            (Ok(ServiceResponse::new(http_req, response)), status)
+        }
+        Err(err) => {
+            // Without a request to answer with, the error is rendered here
+            // and handed on as a finished response.
+            let response = context.complete(err.error_response());
+            let status = response.status();
+            let err = actix_web::error::InternalError::from_response(err, response);
+            (Err(err.into()), status)
+        }
+    };
+    tracing::info!(request_id = %context.request_id, %method, path = %context.path, status = status.as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    result
+}
 
-    let problem = res.response().extensions().get::<Problem>().cloned();
-    if let Some(mut problem) = problem {
-        problem.instance = Some(path.clone());
-        problem.request_id = Some(request_id.clone());
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        res = res.map_body(|_, _| BoxBody::new(body));
+/// What `request_context` adds to every response.
+struct ResponseContext {
+    request_id: String,
+    authenticated: bool,
+    path: String,
+}
+
+impl ResponseContext {
+    /// Adds the request id, `API-Version`, `nosniff` (and `no-store` for an
+    /// authenticated request), and `instance` and `request_id` to a problem.
+    fn complete(&self, mut res: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
+        let problem = res.extensions().get::<Problem>().cloned();
+        if let Some(mut problem) = problem {
+            problem.instance = Some(self.path.clone());
+            problem.request_id = Some(self.request_id.clone());
+            let body = serde_json::to_vec(&problem).unwrap_or_default();
+            res = res.set_body(BoxBody::new(body));
+        }
+        let headers = res.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            headers.insert(HeaderName::from_static("x-request-id"), value);
+        }
+        headers.insert(
+            HeaderName::from_static("api-version"),
+            HeaderValue::from_static(API_VERSION),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if self.authenticated {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        res
     }
-    let status = res.status();
-    let headers = res.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert(HeaderName::from_static("x-request-id"), value);
+}
+
+/// Forgets an Idempotency-Key whose request failed on our side.
+async fn release_key(state: &AppState, caller: String, key: String) {
+    let released = state
+        .db(move |conn| idempotency::release(conn, &caller, &key))
+        .await;
+    if let Err(err) = released {
+        tracing::warn!(error = %err, "could not release an idempotency key; its claim ends with its lease");
     }
-    headers.insert(
-        HeaderName::from_static("api-version"),
-        HeaderValue::from_static(API_VERSION),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if authenticated {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    tracing::info!(%request_id, %method, %path, status = status.as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
-    Ok(res)
 }
 
 /// Headers replayed with a stored idempotent response.
@@ -668,8 +761,12 @@ async fn idempotent_post(
     req.set_payload(actix_web::dev::Payload::from(body));
 
     let (c, k) = (caller.clone(), key.clone());
+    // Twice the request deadline: a request abandoned at its deadline ends
+    // its claim itself when its handler ends (below); the lease only frees
+    // a claim that nothing will end (the process died meanwhile).
+    let lease = Duration::from_millis(state.settings.http_limits.request_timeout_ms * 2);
     let claim = state
-        .db(move |conn| idempotency::claim(conn, &c, &k, &hash))
+        .db(move |conn| idempotency::claim(conn, &c, &k, &hash, lease))
         .await;
     match claim {
         Err(err) => Ok(req.error_response(err).map_into_boxed_body()),
@@ -689,43 +786,58 @@ async fn idempotent_post(
             Ok(req.into_response(response.body(stored.body)))
         }
         Ok(idempotency::Claim::Proceed) => {
-            let res = next.call(req).await?.map_into_boxed_body();
-            let status = res.status();
-            let headers: Vec<(String, String)> = REPLAYED_HEADERS
-                .iter()
-                .filter_map(|name| {
-                    res.headers()
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| (name.to_string(), v.to_owned()))
-                })
-                .collect();
-            let (http_req, response) = res.into_parts();
-            let (head, body) = response.into_parts();
-            let bytes = to_bytes(body).await.unwrap_or_default();
-            let (c, k) = (caller, key);
-            let stored = idempotency::StoredResponse {
-                status: status.as_u16(),
-                headers,
-                body: bytes.to_vec(),
-            };
-            // A failure on our side is forgotten so that a retry runs again.
-            let recorded = if status.is_server_error() {
-                state
-                    .db(move |conn| idempotency::release(conn, &c, &k))
-                    .await
-            } else {
-                state
-                    .db(move |conn| idempotency::complete(conn, &c, &k, &stored))
-                    .await
-            };
-            if let Err(err) = recorded {
-                tracing::error!(error = %err, "could not record an idempotent response");
-            }
-            Ok(ServiceResponse::new(
-                http_req,
-                head.set_body(BoxBody::new(bytes)),
-            ))
+            // The request and the recording of its outcome run as a task of
+            // their own: if the request deadline abandons this request, the
+            // handler still ends and the claim ends with it (recorded, or
+            // released on a 5xx), so a retry gets the response or runs again
+            // rather than finding the key in progress.
+            let response = next.call(req);
+            let task = actix_web::rt::spawn(async move {
+                let result = response.await;
+                let res = match result {
+                    Ok(res) => res.map_into_boxed_body(),
+                    Err(err) => {
+                        release_key(&state, caller, key).await;
+                        return Err(err);
+                    }
+                };
+                let status = res.status();
+                if status.is_server_error() {
+                    // A failure on our side is forgotten so that a retry runs again.
+                    release_key(&state, caller, key).await;
+                    return Ok(res);
+                }
+                let headers: Vec<(String, String)> = REPLAYED_HEADERS
+                    .iter()
+                    .filter_map(|name| {
+                        res.headers()
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .map(|v| (name.to_string(), v.to_owned()))
+                    })
+                    .collect();
+                let (http_req, response) = res.into_parts();
+                let (head, body) = response.into_parts();
+                let bytes = to_bytes(body).await.unwrap_or_default();
+                let stored = idempotency::StoredResponse {
+                    status: status.as_u16(),
+                    headers,
+                    body: bytes.to_vec(),
+                };
+                let recorded = state
+                    .db(move |conn| idempotency::complete(conn, &caller, &key, &stored))
+                    .await;
+                if let Err(err) = recorded {
+                    tracing::warn!(error = %err, "could not record an idempotent response; the key's claim ends with its lease");
+                }
+                Ok(ServiceResponse::new(
+                    http_req,
+                    head.set_body(BoxBody::new(bytes)),
+                ))
+            });
+            task.await.unwrap_or_else(|_| {
+                Err(ApiError::Internal(anyhow::anyhow!("the request task failed")).into())
+            })
         }
     }
 }

@@ -131,7 +131,6 @@ pub struct CityUnitQuery {
     responses(
         (status = 200, description = "A page of city units, by name", body = CityUnitList),
         (status = 400, description = "Unknown query parameter or bad value", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/city-units")]
@@ -160,7 +159,6 @@ pub async fn list_city_units(
     params(("id" = CityUnitId, Path, description = "The unit's id")),
     responses(
         (status = 200, description = "The city unit", body = CityUnitView, headers(("ETag" = String, description = "The version"))),
-        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -188,12 +186,8 @@ pub async fn get_city_unit(
     request_body(content = CreateCityUnit, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CityUnitView, headers(("Location" = String, description = "The new unit's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only city admins manage city units", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A unit with that name exists; or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields; or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -233,13 +227,10 @@ pub async fn create_city_unit(
     responses(
         (status = 200, description = "Changed", body = CityUnitView, headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only city admins manage city units", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A unit with that name exists", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -287,7 +278,6 @@ pub async fn update_city_unit(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only city admins manage city units", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other records refer to it", body = Problem, content_type = "application/problem+json"),

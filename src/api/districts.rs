@@ -34,7 +34,6 @@ pub struct DistrictList {
     responses(
         (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "The ten districts", body = DistrictList),
-        (status = 401, description = "A token was sent and is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/districts")]

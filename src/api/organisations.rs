@@ -322,7 +322,6 @@ pub struct OrganisationQuery {
         (status = 200, description = "A page of organisations; `Link` carries the next page", body = OrganisationList,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Unknown query parameter or bad value", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/organisations")]
@@ -358,7 +357,6 @@ pub async fn list_organisations(
     params(("id" = OrganisationId, Path, description = "The organisation's id")),
     responses(
         (status = 200, description = "The organisation", body = OrganisationView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, description = "A token was sent and is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -392,12 +390,8 @@ pub async fn get_organisation(
     responses(
         (status = 201, description = "Registered", body = OrganisationView,
             headers(("Location" = String, description = "The new organisation's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not register organisations", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Duplicate organisation number or external id; or the same Idempotency-Key is still in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (all are listed); or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -438,13 +432,10 @@ pub async fn create_organisation(
     responses(
         (status = 200, description = "Changed", body = OrganisationView, headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not change one of the fields", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Duplicate organisation number or external id", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (all are listed)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -483,7 +474,6 @@ pub async fn update_organisation(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or an invalid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only city admins delete organisations", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other records refer to it", body = Problem, content_type = "application/problem+json"),

@@ -1,5 +1,15 @@
 //! Idempotency-Key records: a POST's first response, kept 24 hours and
 //! replayed to a retry with the same key and body.
+//!
+//! A key is claimed (in its own transaction) before the request runs, and
+//! the claim ends when the request ends: its response is recorded
+//! ([`complete`]), or a failure on our side (5xx) forgets the key
+//! ([`release`]) so a retry runs again. The middleware runs the request and
+//! the recording in a task of their own, so a request abandoned at the
+//! request deadline still ends its claim when its handler ends. A claim
+//! that was never ended (the process died, or the database was away when
+//! the claim should have ended) holds for its lease only; a retry after
+//! that takes it over.
 
 use chrono::Duration;
 use diesel::prelude::*;
@@ -36,14 +46,18 @@ pub enum Claim {
 /// A stored key: its request hash, whether done, and the response if done.
 type KeyRow = (String, bool, Option<i32>, Option<String>, Option<Vec<u8>>);
 
+/// Claims `key` for `caller`, or says what to do instead. A claim that was
+/// not completed or released within `lease` is taken over (`Proceed`).
 pub fn claim(
     conn: &mut DbConnection,
     caller: &str,
     key: &str,
     request_hash: &str,
+    lease: std::time::Duration,
 ) -> Result<Claim, ApiError> {
     let now = crate::domain::now().naive_utc();
     let cutoff = now - Duration::hours(KEEP_FOR_HOURS);
+    let lease_cutoff = now - Duration::from_std(lease).unwrap_or(Duration::hours(KEEP_FOR_HOURS));
     let result = write_transaction(conn, |conn| {
         diesel::delete(k::table.filter(k::created_at.lt(cutoff))).execute(conn)?;
         let existing: Option<KeyRow> = k::table
@@ -73,7 +87,22 @@ pub fn claim(
             return Ok(Claim::Mismatch);
         }
         if !completed {
-            return Ok(Claim::InProgress);
+            // Conditional, so of two retries after the lease only one takes
+            // the claim over (PostgreSQL re-checks the condition after the
+            // row lock; SQLite's write lock orders them).
+            let taken = diesel::update(
+                k::table
+                    .find((caller, key))
+                    .filter(k::completed.eq(false))
+                    .filter(k::created_at.lt(lease_cutoff)),
+            )
+            .set(k::created_at.eq(now))
+            .execute(conn)?;
+            return Ok(if taken == 1 {
+                Claim::Proceed
+            } else {
+                Claim::InProgress
+            });
         }
         Ok(Claim::Replay(StoredResponse {
             status: status.unwrap_or(200) as u16,

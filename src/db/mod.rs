@@ -11,7 +11,7 @@ pub mod partnerships;
 pub mod schema;
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +38,8 @@ pub enum DbConnection {
 pub struct DbPool {
     pool: r2d2::Pool<ConnectionManager>,
     away: Arc<AtomicBool>,
+    /// Failed attempts to open a connection, counted.
+    connect_failures: Arc<AtomicU64>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -72,7 +74,57 @@ impl DbPool {
         };
         self.pool.get_timeout(bound)
     }
+
+    /// After a statement found its connection lost, the connections opened
+    /// with it are likely gone too (the server restarted, the network
+    /// dropped): checks every idle connection with `SELECT 1`, dropping the
+    /// dead ones, and if none was alive waits up to `bound` (at most
+    /// [`REFRESH_CHECKOUT_MS`]) for a new one. Returns whether a live
+    /// connection is now in the pool, so a read can be run once more on a
+    /// fresh connection. Blocking: call it on the blocking pool.
+    pub fn refresh(&self, bound: Duration) -> bool {
+        fn alive(conn: &mut DbConnection) -> bool {
+            let ok = diesel::sql_query("SELECT 1").execute(conn).is_ok();
+            if !ok {
+                // Dropped at check-in (`has_broken`), not pooled again.
+                connection_lost();
+            }
+            ok
+        }
+        CONNECTION_LOST.with(|lost| lost.set(false));
+        let mut live = Vec::new();
+        for _ in 0..self.pool.max_size() {
+            let Some(mut conn) = self.pool.try_get() else {
+                break;
+            };
+            if alive(&mut conn) {
+                // Held until the loop ends, so the next `try_get` sees another one.
+                live.push(conn);
+            }
+        }
+        if !live.is_empty() {
+            return true;
+        }
+        // Every idle one was dead: wait for a new one, but not once an
+        // attempt to open one has failed (the database is away).
+        let failures = self.connect_failures.load(Ordering::Relaxed);
+        let until =
+            std::time::Instant::now() + bound.min(Duration::from_millis(REFRESH_CHECKOUT_MS));
+        while std::time::Instant::now() < until {
+            if let Ok(mut conn) = self.pool.get_timeout(Duration::from_millis(25)) {
+                return alive(&mut conn);
+            }
+            if self.connect_failures.load(Ordering::Relaxed) != failures {
+                return false;
+            }
+        }
+        false
+    }
 }
+
+/// How long [`DbPool::refresh`] waits for a new connection when every idle
+/// one was dead.
+pub const REFRESH_CHECKOUT_MS: u64 = 1000;
 
 thread_local! {
     /// Set when a statement on this thread failed because its connection is
@@ -99,11 +151,15 @@ pub const AWAY_CHECKOUT_MS: u64 = 250;
 /// Failed attempts to open a connection (r2d2 reports them here, not to
 /// the caller waiting for the pool) mark the database away.
 #[derive(Debug)]
-struct ConnectErrors(Arc<AtomicBool>);
+struct ConnectErrors {
+    away: Arc<AtomicBool>,
+    failures: Arc<AtomicU64>,
+}
 
 impl r2d2::HandleError<r2d2::Error> for ConnectErrors {
     fn handle_error(&self, error: r2d2::Error) {
-        if !self.0.swap(true, Ordering::Relaxed) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        if !self.away.swap(true, Ordering::Relaxed) {
             tracing::warn!(%error, "cannot open a database connection");
         }
     }
@@ -212,6 +268,7 @@ pub fn connect(
 ) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::new(url.clone(), timeouts);
     let away = manager.away.clone();
+    let connect_failures = Arc::new(AtomicU64::new(0));
     if let DatabaseUrl::Sqlite { .. } = url {
         // WAL is a property of the database file: set it once.
         let mut conn = manager
@@ -225,7 +282,10 @@ pub fn connect(
         // No `SELECT 1` before every checkout: it doubles the round trips of
         // every request. A connection that broke is dropped by `has_broken`.
         .test_on_check_out(false)
-        .error_handler(Box::new(ConnectErrors(away.clone())))
+        .error_handler(Box::new(ConnectErrors {
+            away: away.clone(),
+            failures: connect_failures.clone(),
+        }))
         .build(manager)
         .map_err(|e| {
             anyhow::anyhow!("cannot connect to the {} database: {e}", url.backend_name())
@@ -241,7 +301,11 @@ pub fn connect(
         diesel::sql_query(format!("SET statement_timeout = {}", timeouts.statement_ms))
             .execute(&mut *conn)?;
     }
-    Ok(DbPool { pool, away })
+    Ok(DbPool {
+        pool,
+        away,
+        connect_failures,
+    })
 }
 
 /// Applies the embedded migrations of the connection's backend.

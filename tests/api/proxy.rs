@@ -1,6 +1,7 @@
 //! A tiny TCP proxy on loopback that the tests own, to make database faults
 //! without touching the shared database server: `down` closes every
 //! connection through it and refuses new ones (the database is away),
+//! `cut` closes every open connection but accepts new ones (a restart),
 //! `slow` holds every chunk of bytes before passing it on, `up` heals.
 
 use std::io::{Read, Write};
@@ -81,6 +82,12 @@ impl Proxy {
     /// and new ones are closed as soon as they are accepted.
     pub fn down(&self) {
         *self.shared.mode.lock().unwrap() = Mode::Down;
+        self.shared.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Every connection through the proxy is closed (as when the server
+    /// restarts), but new ones are accepted.
+    pub fn cut(&self) {
         self.shared.generation.fetch_add(1, Ordering::Relaxed);
     }
 

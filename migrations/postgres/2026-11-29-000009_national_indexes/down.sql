@@ -1,0 +1,21 @@
+DROP INDEX IF EXISTS organisations_name_trgm;
+DROP INDEX grant_applications_programme;
+DROP INDEX grant_applications_round;
+DROP INDEX grant_applications_status;
+DROP INDEX grant_applications_organisation;
+DROP INDEX partnerships_status;
+DROP INDEX partnerships_active;
+DROP INDEX partnerships_unit;
+CREATE INDEX partnerships_unit ON partnerships (responsible_unit_id);
+DROP INDEX dialogue_events_organiser;
+DROP INDEX dialogue_registrations_organisation;
+DROP INDEX dialogue_invitations_organisation;
+DROP INDEX grant_payments_application;
+DROP INDEX grant_reviews_application;
+DROP INDEX grant_rounds_programme;
+DROP INDEX partnership_funding_lines_partnership;
+DROP INDEX partnership_in_kind_partnership;
+DROP INDEX partnership_commitments_partnership;
+DROP INDEX partnership_follow_ups_partnership;
+DROP INDEX dialogue_minutes_contributions_event;
+-- pg_trgm stays: other objects may use it.

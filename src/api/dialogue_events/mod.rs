@@ -1,0 +1,74 @@
+//! `/api/v1/dialogue-events`: meetings between the city and organisations,
+//! their registrations, attendance, agenda, minutes and outcomes, and an
+//! iCalendar feed.
+
+mod attendance;
+mod calendar;
+mod events;
+mod invitations;
+mod minutes;
+mod outcomes;
+mod registrations;
+mod requests;
+mod views;
+
+pub use attendance::*;
+pub use calendar::*;
+pub use events::*;
+pub use invitations::*;
+pub use minutes::*;
+pub use outcomes::*;
+pub use registrations::*;
+pub use requests::*;
+pub use views::*;
+
+use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extract::{JsonBody, Precondition};
+use super::{all_valid, field_errors, merge_patch_field, paging, respond};
+use crate::auth::{Caller, SignedIn};
+use crate::db::dialogue_events::{
+    self as store, Attendance, EventFilter, NewRegistration, OutcomeValues,
+};
+use crate::domain::access::{authorize, can, Action, Principal};
+use crate::domain::dialogue::{
+    attendance_total, places_taken, AgendaItem, DialogueEvent, DialogueEventKind, EventAction,
+    EventDetails, EventFormat, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
+    ParticipationLevel, Registration, RegistrationStatus, Seat,
+};
+use crate::domain::district::District;
+use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
+use crate::domain::money;
+use crate::domain::stockholm::{self, LocalTimeError};
+use crate::domain::FieldError;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+const TZ: &str = "Europe/Stockholm";
+
+/// Finds an event the caller may see (planned ones only for the city).
+fn visible(event: Option<DialogueEvent>, principal: &Principal) -> Result<DialogueEvent, ApiError> {
+    match event {
+        Some(e) if e.status.is_public() || can(principal, Action::ReadPlannedDialogueEvents) => {
+            Ok(e)
+        }
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Authorization for managing an event, hiding planned events from those
+/// who may not see them.
+fn manage(principal: &Principal) -> impl FnOnce(&DialogueEvent) -> Result<(), ApiError> + '_ {
+    move |event| {
+        let event = visible(Some(event.clone()), principal)?;
+        Ok(authorize(
+            principal,
+            Action::ManageDialogueEvent(event.details.organiser_unit),
+        )?)
+    }
+}

@@ -1,0 +1,211 @@
+//! `/api/v1/dialogue-events/{id}/outcomes`: what came of an event, linked to
+//! partnerships and grant applications the caller may see.
+
+use super::*;
+
+/// Whether the caller may see the partnership and the grant application an outcome links to.
+pub(super) fn link_visible(
+    conn: &mut crate::db::DbConnection,
+    o: &Outcome,
+    principal: &Principal,
+) -> Result<(bool, bool), ApiError> {
+    let partnership = match o.partnership_id {
+        Some(p) => crate::api::partnerships::partnership_visible(
+            conn,
+            crate::domain::ids::PartnershipId(p),
+            principal,
+        )?,
+        None => false,
+    };
+    let application = match o.grant_application_id {
+        Some(a) => crate::api::grants::application_visible(
+            conn,
+            crate::domain::ids::GrantApplicationId(a),
+            principal,
+        )?,
+        None => false,
+    };
+    Ok((partnership, application))
+}
+
+/// Refuses a link to a partnership or grant application that does not exist.
+pub(super) fn check_link_exists(
+    conn: &mut crate::db::DbConnection,
+    partnership: Option<Uuid>,
+    application: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Some(p) = partnership {
+        if crate::db::partnerships::find(conn, crate::domain::ids::PartnershipId(p))?.is_none() {
+            return Err(ApiError::invalid("partnership_id", "no such partnership"));
+        }
+    }
+    if let Some(a) = application {
+        if crate::db::grants::find_application(conn, crate::domain::ids::GrantApplicationId(a))?
+            .is_none()
+        {
+            return Err(ApiError::invalid(
+                "grant_application_id",
+                "no such grant application",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// List outcomes
+#[utoipa::path(
+    tag = "dialogue events",
+    security((), ("bearer" = [])),
+    params(crate::api::SubListQuery, ("id" = DialogueEventId, Path, description = "The event's id")),
+    responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Outcomes; links only where the caller may see the case", body = OutcomeList),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/dialogue-events/{id}/outcomes")]
+pub async fn list_outcomes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<DialogueEventId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let principal = caller.0.clone();
+    let items = state
+        .db(move |conn| {
+            visible(store::find(conn, id)?, &principal)?;
+            store::outcomes(conn, id)?
+                .into_iter()
+                .map(|o| {
+                    let linked = link_visible(conn, &o, &principal)?;
+                    Ok(OutcomeView::for_caller(o, linked))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    crate::api::sub_list(&req, &query, items)
+}
+
+/// Record an outcome
+///
+/// Staff of the organising unit and admins; link it to the partnership or
+/// grant application it led to when there is one.
+#[utoipa::path(
+    tag = "dialogue events",
+    security(("bearer" = [])),
+    params(("id" = DialogueEventId, Path, description = "The event's id")),
+    request_body(content = CreateOutcome, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded", body = OutcomeView, headers(("Location" = String, description = "The outcome's URL"), ("ETag" = String, description = "The version"))),
+        (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event is not held yet (`event_not_held`); or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/dialogue-events/{id}/outcomes")]
+pub async fn create_outcome(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<DialogueEventId>,
+    body: JsonBody<CreateOutcome>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.0;
+    req.validate()
+        .map_err(|e| ApiError::Validation(field_errors(e)))?;
+    let id = id.into_inner();
+    let values = OutcomeValues {
+        description: req.description,
+        owner: req.owner,
+        status: req.status.unwrap_or(OutcomeStatus::Proposed),
+        partnership_id: req.partnership_id,
+        grant_application_id: req.grant_application_id,
+    };
+    let principal = caller.0.clone();
+    let view = state
+        .db(move |conn| {
+            check_link_exists(conn, values.partnership_id, values.grant_application_id)?;
+            let outcome = store::add_outcome(conn, id, manage(&principal), values)?;
+            let linked = link_visible(conn, &outcome, &principal)?;
+            Ok(OutcomeView::for_caller(outcome, linked))
+        })
+        .await?;
+    // Outcomes are read in the event's list (only PATCH addresses one).
+    let location = format!("/api/v1/dialogue-events/{id}/outcomes");
+    Ok(respond::created(location, view.version, &view))
+}
+
+/// Change an outcome
+///
+/// Follow it up: its status, owner or link. Staff of the organising unit and admins.
+#[utoipa::path(
+    tag = "dialogue events",
+    security(("bearer" = [])),
+    params(
+        ("id" = DialogueEventId, Path, description = "The event's id"),
+        ("outcome_id" = OutcomeId, Path, description = "The outcome's id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The outcome's ETag last read; a stale one is refused with 412"),
+    ),
+    request_body(content = UpdateOutcome, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Changed", body = OutcomeView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or outcome", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/dialogue-events/{id}/outcomes/{outcome_id}")]
+pub async fn update_outcome(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(DialogueEventId, OutcomeId)>,
+    precondition: Precondition,
+    body: JsonBody<UpdateOutcome>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.0;
+    patch
+        .validate()
+        .map_err(|e| ApiError::Validation(field_errors(e)))?;
+    let (id, outcome_id) = path.into_inner();
+    let principal = caller.0.clone();
+    let view = state
+        .db(move |conn| {
+            check_link_exists(
+                conn,
+                patch.partnership_id.flatten(),
+                patch.grant_application_id.flatten(),
+            )?;
+            let outcome = store::update_outcome(
+                conn,
+                id,
+                outcome_id,
+                precondition.0,
+                manage(&principal),
+                |o| {
+                    if let Some(v) = patch.description {
+                        o.description = v;
+                    }
+                    if let Some(v) = patch.owner {
+                        o.owner = v;
+                    }
+                    if let Some(v) = patch.status {
+                        o.status = v;
+                    }
+                    if let Some(v) = patch.partnership_id {
+                        o.partnership_id = v;
+                    }
+                    if let Some(v) = patch.grant_application_id {
+                        o.grant_application_id = v;
+                    }
+                },
+            )?;
+            let linked = link_visible(conn, &outcome, &principal)?;
+            Ok(OutcomeView::for_caller(outcome, linked))
+        })
+        .await?;
+    Ok(respond::ok(view.version, &view))
+}

@@ -1,0 +1,452 @@
+//! What callers send about dialogue events, and the checks that turn it
+//! into what the store takes (times in Stockholm wall clock or RFC 3339).
+
+use super::*;
+
+/// A time as RFC 3339 with an offset (`2026-05-12T16:00:00Z`), or as
+/// Stockholm's wall clock without one (`2026-05-12T18:00`).
+pub(super) fn event_time(
+    field: &str,
+    text: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"));
+    match local.map(stockholm::from_local) {
+        Ok(Ok(t)) => Some(t),
+        Ok(Err(LocalTimeError::DoesNotExist)) => {
+            errors.push(FieldError::new(
+                field,
+                "this Stockholm time does not exist (clocks go forward); give an offset",
+            ));
+            None
+        }
+        Ok(Err(LocalTimeError::Ambiguous)) => {
+            errors.push(FieldError::new(
+                field,
+                "this Stockholm time happens twice (clocks go back); give an offset such as +02:00",
+            ));
+            None
+        }
+        Err(_) => {
+            errors.push(FieldError::new(field, "must be a date-time: RFC 3339 with an offset, or Stockholm local time YYYY-MM-DDTHH:MM"));
+            None
+        }
+    }
+}
+
+pub(super) fn check_agenda(agenda: &[AgendaItem], errors: &mut Vec<FieldError>) {
+    for (i, item) in agenda.iter().enumerate() {
+        if item.title.trim().is_empty() || item.title.chars().count() > 300 {
+            errors.push(FieldError::new(
+                format!("agenda[{i}].title"),
+                "must be 1 to 300 characters",
+            ));
+        }
+        if !(1..=24 * 60).contains(&item.duration_minutes) {
+            errors.push(FieldError::new(
+                format!("agenda[{i}].duration_minutes"),
+                "must be 1 to 1440 minutes",
+            ));
+        }
+    }
+}
+
+pub(super) fn check_link(link: &str) -> Result<(), validator::ValidationError> {
+    if link.starts_with("https://") || link.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("url")
+            .with_message("must be an http or https URL".into()))
+    }
+}
+
+/// Creates a dialogue event (in state `planned`).
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Homelessness workshop",
+    "kind": "workshop",
+    "participation_level": "dialogue",
+    "topic": "Homelessness: what organisations and the city can do together",
+    "starts_at": "2026-04-26T09:00",
+    "ends_at": "2026-04-26T15:00",
+    "format": "in_person",
+    "place": "Burgårdens konferenscenter",
+    "address": "Skånegatan 20, Göteborg",
+    "district": "centrum",
+    "capacity": 30,
+    "registration_deadline": "2026-04-20T23:59",
+    "agenda": [{"title": "The situation today", "duration_minutes": 45, "presenter": "Göteborgs Stadsmission"}]
+}))]
+pub struct CreateDialogueEvent {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    pub kind: DialogueEventKind,
+    pub participation_level: ParticipationLevel,
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(max_length = 500)]
+    pub topic: Option<String>,
+    /// Defaults to the caller's own unit for staff.
+    pub organiser_unit_id: Option<CityUnitId>,
+    #[serde(default)]
+    pub co_organiser_ids: Vec<OrganisationId>,
+    /// RFC 3339 with offset, or Stockholm local time (`2026-04-26T09:00`).
+    #[schema(example = "2026-04-26T09:00")]
+    pub starts_at: String,
+    #[schema(example = "2026-04-26T15:00")]
+    pub ends_at: String,
+    pub format: EventFormat,
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub place: Option<String>,
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        custom(function = "check_link")
+    )]
+    #[schema(max_length = 500)]
+    pub online_link: Option<String>,
+    pub district: Option<District>,
+    /// Participants in all; leave out for no limit.
+    #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
+    #[schema(minimum = 1, maximum = 100000)]
+    pub capacity: Option<i32>,
+    pub registration_deadline: Option<String>,
+    #[serde(default)]
+    pub agenda: Vec<AgendaItem>,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_id: Option<String>,
+}
+
+impl CreateDialogueEvent {
+    pub(super) fn into_details(self, principal: &Principal) -> Result<EventDetails, ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        let starts_at = event_time("starts_at", &self.starts_at, &mut errors);
+        let ends_at = event_time("ends_at", &self.ends_at, &mut errors);
+        let deadline = self
+            .registration_deadline
+            .as_deref()
+            .map(|t| event_time("registration_deadline", t, &mut errors));
+        check_agenda(&self.agenda, &mut errors);
+        let (Some(starts_at), Some(ends_at), false) =
+            (starts_at, ends_at, matches!(deadline, Some(None)))
+        else {
+            return Err(ApiError::Validation(errors));
+        };
+        let mut co_organisers = self.co_organiser_ids;
+        co_organisers.sort();
+        co_organisers.dedup();
+        let details = EventDetails {
+            title: self.title.trim().to_owned(),
+            description: self.description,
+            kind: self.kind,
+            participation_level: self.participation_level,
+            topic: self.topic,
+            organiser_unit: self.organiser_unit_id.or(principal.unit()),
+            co_organisers,
+            starts_at,
+            ends_at,
+            format: self.format,
+            place: self.place,
+            address: self.address,
+            online_link: self.online_link,
+            district: self.district,
+            capacity: self.capacity,
+            registration_deadline: deadline.flatten(),
+            agenda: self.agenda,
+            external_id: self.external_id,
+        };
+        errors.extend(details.check());
+        all_valid(errors, details)
+    }
+}
+
+/// A JSON merge patch of an event that is planned or published.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"capacity": 40, "place": "Burgårdens konferenscenter, sal 3"}))]
+pub struct UpdateDialogueEvent {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub kind: Option<DialogueEventKind>,
+    pub participation_level: Option<ParticipationLevel>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub topic: Option<Option<String>>,
+    pub co_organiser_ids: Option<Vec<OrganisationId>>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub format: Option<EventFormat>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub place: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(custom(function = "check_link"))]
+    pub online_link: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<District>)]
+    pub district: Option<Option<District>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    /// Null for no limit. Lower than the places taken is refused
+    /// (`capacity_below_taken`); higher, or null, moves the waiting list up.
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100000)]
+    #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
+    pub capacity: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub registration_deadline: Option<Option<String>>,
+    pub agenda: Option<Vec<AgendaItem>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+impl UpdateDialogueEvent {
+    /// The details after this patch, or every field it gets wrong.
+    pub(super) fn apply(self, mut d: EventDetails) -> Result<EventDetails, ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        if let Some(v) = self.title {
+            d.title = v.trim().to_owned();
+        }
+        if let Some(v) = self.description {
+            d.description = v;
+        }
+        if let Some(v) = self.kind {
+            d.kind = v;
+        }
+        if let Some(v) = self.participation_level {
+            d.participation_level = v;
+        }
+        if let Some(v) = self.topic {
+            d.topic = v;
+        }
+        if let Some(mut v) = self.co_organiser_ids {
+            v.sort();
+            v.dedup();
+            d.co_organisers = v;
+        }
+        if let Some(t) = self
+            .starts_at
+            .and_then(|t| event_time("starts_at", &t, &mut errors))
+        {
+            d.starts_at = t;
+        }
+        if let Some(t) = self
+            .ends_at
+            .and_then(|t| event_time("ends_at", &t, &mut errors))
+        {
+            d.ends_at = t;
+        }
+        if let Some(v) = self.format {
+            d.format = v;
+        }
+        if let Some(v) = self.place {
+            d.place = v;
+        }
+        if let Some(v) = self.address {
+            d.address = v;
+        }
+        if let Some(v) = self.online_link {
+            d.online_link = v;
+        }
+        if let Some(v) = self.district {
+            d.district = v;
+        }
+        if let Some(v) = self.capacity {
+            d.capacity = v;
+        }
+        match self.registration_deadline {
+            Some(Some(t)) => {
+                if let Some(t) = event_time("registration_deadline", &t, &mut errors) {
+                    d.registration_deadline = Some(t);
+                }
+            }
+            Some(None) => d.registration_deadline = None,
+            None => {}
+        }
+        if let Some(v) = self.agenda {
+            check_agenda(&v, &mut errors);
+            d.agenda = v;
+        }
+        if let Some(v) = self.external_id {
+            d.external_id = v;
+        }
+        if errors.is_empty() {
+            errors.extend(d.check());
+        }
+        all_valid(errors, d)
+    }
+}
+
+/// Filters and paging of the event list (soonest first).
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DialogueEventQuery {
+    pub kind: Option<DialogueEventKind>,
+    pub participation_level: Option<ParticipationLevel>,
+    /// `planned` is for the city only.
+    pub status: Option<EventStatus>,
+    pub district: Option<District>,
+    /// The organising city unit.
+    pub organiser_unit_id: Option<CityUnitId>,
+    /// Events this organisation co-organises, is invited to or registered for.
+    pub organisation_id: Option<OrganisationId>,
+    /// Starting at or after (RFC 3339).
+    #[param(example = "2026-01-01T00:00:00Z")]
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Text the title contains (case-insensitive).
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Why an event is cancelled.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The venue is closed; a new date follows."}))]
+pub struct CancelDialogueEvent {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Organisations invited to an event.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_ids": ["0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e"]}))]
+pub struct Invitations {
+    pub organisation_ids: Vec<OrganisationId>,
+}
+
+/// Registers an organisation.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "participants": 2, "needs": "Wheelchair access"}))]
+pub struct CreateRegistration {
+    pub organisation_id: OrganisationId,
+    #[validate(range(min = 1, max = 1000, message = "must be 1 to 1000"))]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub participants: i32,
+    /// Optional, and personal data: shown only to the city and the organisation.
+    #[serde(default)]
+    #[validate(length(max = 1000, message = "at most 1000 names"))]
+    #[schema(max_items = 1000)]
+    pub names: Vec<String>,
+    /// Accessibility or interpretation needs.
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000)]
+    pub needs: Option<String>,
+}
+
+/// Attendance of one organisation.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationAttendance {
+    pub organisation_id: OrganisationId,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub attendees: i32,
+}
+
+/// Who came: per organisation, plus walk-ins who did not register.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisations": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "attendees": 3}], "walk_ins": 4}))]
+pub struct AttendanceRecord {
+    pub organisations: Vec<OrganisationAttendance>,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub walk_ins: i32,
+}
+
+/// The minutes of an event.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "Four returning and three new actors. Two collaborations were formed."}))]
+pub struct MinutesText {
+    #[validate(length(min = 1, max = 50000, message = "must be 1 to 50000 characters"))]
+    #[schema(min_length = 1, max_length = 50000)]
+    pub text: String,
+}
+
+/// A co-organiser's addition to the minutes.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing."}))]
+pub struct CreateContribution {
+    /// The co-organising organisation the caller writes for.
+    pub organisation_id: OrganisationId,
+    #[validate(length(min = 1, max = 20000, message = "must be 1 to 20000 characters"))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub text: String,
+}
+
+/// Records an outcome.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Passalen and KFUM start a joint summer activity in Lundby", "owner": "Passalen", "status": "proposed"}))]
+pub struct CreateOutcome {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: String,
+    /// Who carries it forward (an organisation, a unit or a person's role).
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub owner: String,
+    pub status: Option<OutcomeStatus>,
+    pub partnership_id: Option<Uuid>,
+    pub grant_application_id: Option<Uuid>,
+}
+
+/// A JSON merge patch of an outcome.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "realised", "partnership_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c2001"}))]
+pub struct UpdateOutcome {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: Option<String>,
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub owner: Option<String>,
+    pub status: Option<OutcomeStatus>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub partnership_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub grant_application_id: Option<Option<Uuid>>,
+}
+
+/// Narrows the calendar feed.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    pub district: Option<District>,
+    pub kind: Option<DialogueEventKind>,
+    pub organiser_unit_id: Option<CityUnitId>,
+}

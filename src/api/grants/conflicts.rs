@@ -1,0 +1,145 @@
+//! `/api/v1/grant-applications/{id}/conflict-declarations`: declared conflicts
+//! of interest, and their release by an admin.
+
+use super::*;
+
+/// Declare conflict of interest
+///
+/// Staff of the owning unit declare, for themselves, whether they have a
+/// conflict of interest (jäv) with the applicant. Deciding requires a
+/// declaration of none on the application. Declarations are kept, never
+/// replaced: a declared conflict binds the person for every application of
+/// that organisation until an admin records, with a reason, that it no
+/// longer applies. The application's history records each declaration.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    request_body(content = ConflictDeclaration, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded", body = ConflictDeclarationView),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application (or not for this caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-applications/{id}/conflict-declarations")]
+pub async fn declare_conflict_of_interest(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+    body: JsonBody<ConflictDeclaration>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    if body
+        .0
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 2000)
+    {
+        return Err(ApiError::invalid("note", "must be at most 2000 characters"));
+    }
+    let id = id.into_inner();
+    let ConflictDeclaration { has_conflict, note } = body.0;
+    let principal = caller.0;
+    let declaration = state
+        .db(move |conn| store::declare_conflict(conn, id, &principal, has_conflict, note))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/conflict-declarations"),
+        ))
+        .json(ConflictDeclarationView::from(declaration)))
+}
+
+/// List conflict-of-interest declarations (city only)
+///
+/// Every declaration made on the application, oldest first, with releases.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(crate::api::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
+    responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Declarations", body = ConflictDeclarationList),
+        (status = 404, description = "No such application, or not for this caller (organisations never see declarations)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-applications/{id}/conflict-declarations")]
+pub async fn list_conflict_declarations(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    let id = id.into_inner();
+    let items = state
+        .db(move |conn| {
+            store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            store::conflict_declarations(conn, id)
+        })
+        .await?;
+    crate::api::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(ConflictDeclarationView::from)
+            .collect(),
+    )
+}
+
+/// Release a declared conflict of interest (admins)
+///
+/// An admin records, with a reason, that a declared conflict no longer
+/// applies; the person may then decide the organisation's applications again
+/// (after declaring no conflict on each). Kept on the declaration and in the
+/// application's history.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantApplicationId, Path, description = "The application's id"),
+        ("declaration_id" = uuid::Uuid, Path, description = "The declaration's id"),
+    ),
+    request_body(content = ConflictRelease, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Released", body = ConflictDeclarationView),
+        (status = 403, description = "Not a city admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application or declaration (or not for this caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a binding conflict (`not_a_binding_conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-applications/{id}/conflict-declarations/{declaration_id}/release")]
+pub async fn release_conflict_of_interest(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(GrantApplicationId, uuid::Uuid)>,
+    body: JsonBody<ConflictRelease>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    let reason = body.0.reason;
+    if reason.trim().is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::invalid(
+            "reason",
+            "say why the conflict no longer applies (1 to 2000 characters)",
+        ));
+    }
+    let (id, declaration) = path.into_inner();
+    let principal = caller.0;
+    let released = state
+        .db(move |conn| store::release_conflict(conn, id, declaration, &principal, reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(ConflictDeclarationView::from(released)))
+}

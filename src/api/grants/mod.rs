@@ -1,0 +1,110 @@
+//! `/api/v1/grant-programmes` and `/api/v1/grant-applications`: calls with
+//! rounds and yearly budgets; applications from draft to decision, payment,
+//! report and closing, with delegation, conflict-of-interest and budget rules.
+
+mod applications;
+mod conflicts;
+mod history;
+mod payments;
+mod programmes;
+mod requests;
+mod reviews;
+mod views;
+
+pub use applications::*;
+pub use conflicts::*;
+pub use history::*;
+pub use payments::*;
+pub use programmes::*;
+pub use requests::*;
+pub use reviews::*;
+pub use views::*;
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::extract::{JsonBody, OptionalJsonBody, Precondition};
+use super::{all_valid, field_errors, paging, respond};
+use crate::auth::{Caller, SignedIn};
+use crate::db::grants::{
+    self as store, ActionInput, Application, ApplicationDetails, ApplicationFilter,
+    ApplicationScope, BudgetLine, DocumentAnswer, Payment, Programme, ProgrammeDetails,
+    ProgrammePatch, RequiredDocument, Review, Round,
+};
+use crate::db::Actor;
+use crate::domain::access::{authorize, Action, Principal};
+use crate::domain::district::District;
+use crate::domain::grant::{
+    ApplicationAction, ApplicationStatus, DecisionOutcome, ProgrammeStatus,
+};
+use crate::domain::ids::{
+    CityUnitId, GrantApplicationId, GrantProgrammeId, GrantRoundId, OrganisationId,
+};
+use crate::domain::money::Sek;
+use crate::domain::organisation::LegalForm;
+use crate::domain::{FieldError, IfMatch};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+fn visible_programme(p: Option<Programme>, principal: &Principal) -> Result<Programme, ApiError> {
+    match p {
+        Some(p) if p.status.is_public() || principal.is_city() => Ok(p),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+fn manage_programme(principal: &Principal) -> impl FnOnce(&Programme) -> Result<(), ApiError> + '_ {
+    move |p| {
+        visible_programme(Some(p.clone()), principal)?;
+        Ok(authorize(
+            principal,
+            Action::ManageGrantProgramme(p.details.owning_unit),
+        )?)
+    }
+}
+
+/// Whether the caller sees all of an application (the city, the applicant).
+fn sees_all(principal: &Principal, a: &Application) -> bool {
+    crate::domain::grant::sees_whole_application(principal, a.details.organisation)
+}
+
+/// Decided grants (not rejections) are public.
+fn is_public(a: &Application) -> bool {
+    crate::domain::grant::is_public_grant(a.status, a.decision.as_ref().map(|d| d.outcome))
+}
+
+/// Finds an application the caller may know of.
+fn visible_application(
+    a: Option<Application>,
+    principal: &Principal,
+) -> Result<Application, ApiError> {
+    match a {
+        Some(a) if sees_all(principal, &a) || is_public(&a) => Ok(a),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Like [`visible_application`], but only for those who see all of it: a
+/// public grant's internals stay hidden (404) from others.
+fn own_or_city(a: &Application, principal: &Principal) -> Result<(), ApiError> {
+    if sees_all(principal, a) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Whether the caller may see an application (for links from other resources).
+pub fn application_visible(
+    conn: &mut crate::db::DbConnection,
+    id: GrantApplicationId,
+    principal: &Principal,
+) -> Result<bool, ApiError> {
+    Ok(
+        store::find_application(conn, id)?
+            .is_some_and(|a| sees_all(principal, &a) || is_public(&a)),
+    )
+}

@@ -1,0 +1,84 @@
+//! `/api/v1/grant-applications/{id}/payments`: payments of a grant.
+
+use super::*;
+
+/// List payments
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(crate::api::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
+    responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Payments", body = PaymentList),
+        (status = 404, description = "No such application, or one the caller may not know of", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-applications/{id}/payments")]
+pub async fn list_grant_payments(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let items = state
+        .db(move |conn| {
+            let a = store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            own_or_city(&a, &caller.0)?;
+            store::payments(conn, id)
+        })
+        .await?;
+    crate::api::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(|(amount_sek, paid_on)| PaymentView {
+                amount_sek,
+                paid_on,
+            })
+            .collect(),
+    )
+}
+
+/// Record a payment
+///
+/// Staff of the owning unit; payments never add up to more than granted.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    request_body(content = PaymentView, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The application after the payment", body = ApplicationView),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application, or one the caller may not know of", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not granted, or more than granted (`payment_exceeds_grant`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid amount", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-applications/{id}/payments")]
+pub async fn pay_grant(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+    body: JsonBody<PaymentView>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let payment = Payment {
+        amount_sek: Sek::positive(body.0.amount_sek)
+            .map_err(|m| ApiError::invalid("amount_sek", m))?,
+        paid_on: body.0.paid_on,
+    };
+    let principal = caller.0.clone();
+    let a = state
+        .db(move |conn| store::pay(conn, id, &principal, payment))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/payments"),
+        ))
+        .json(ApplicationView::for_caller(a, &caller.0)))
+}

@@ -1,0 +1,239 @@
+//! `/api/v1/grant-programmes`: list, read, create, change, open and close
+//! programmes, and add rounds.
+
+use super::*;
+
+/// List grant programmes
+///
+/// Open and closed programmes are public; drafts are the city's.
+#[utoipa::path(
+    tag = "grants",
+    security((), ("bearer" = [])),
+    params(ProgrammeQuery),
+    responses(
+        (status = 200, description = "A page of programmes with their figures", body = ProgrammeList),
+        (status = 400, description = "Unknown query parameter or bad value", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-programmes")]
+pub async fn list_grant_programmes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ProgrammeQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let (limit, cursor) = paging(q.limit, q.cursor.as_deref(), "created_at")?;
+    let drafts = caller.0.is_city();
+    let page = state
+        .db(move |conn| {
+            store::list_programmes(
+                conn,
+                drafts,
+                q.status,
+                q.owning_unit_id,
+                limit,
+                cursor.as_ref(),
+            )
+        })
+        .await?;
+    Ok(respond::page(&req, page, ProgrammeView::from))
+}
+
+/// Read a grant programme
+///
+/// With budget, granted, paid and remaining figures per year.
+#[utoipa::path(
+    tag = "grants",
+    security((), ("bearer" = [])),
+    params(("id" = GrantProgrammeId, Path, description = "The programme's id")),
+    responses(
+        (status = 200, description = "The programme", body = ProgrammeView, headers(("ETag" = String, description = "The version"))),
+        (status = 404, description = "No such programme (or a draft)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-programmes/{id}")]
+pub async fn get_grant_programme(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<GrantProgrammeId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let p = state
+        .db(move |conn| visible_programme(store::find_programme(conn, id)?, &caller.0))
+        .await?;
+    Ok(respond::ok(p.version, &ProgrammeView::from(p)))
+}
+
+/// Create a grant programme
+///
+/// Staff of the owning unit and admins. It starts as a draft.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$", description = "Makes a retry return the first response (kept 24 h)")),
+    request_body(content = CreateProgramme, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ProgrammeView, headers(("Location" = String, description = "The programme's URL"), ("ETag" = String, description = "The version"))),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Duplicate external id; or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-programmes")]
+pub async fn create_grant_programme(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    body: JsonBody<CreateProgramme>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: "only the city runs grant programmes".into(),
+        });
+    }
+    let (details, rounds) = body.0.into_details(&caller.0)?;
+    authorize(&caller.0, Action::ManageGrantProgramme(details.owning_unit))?;
+    let p = state
+        .db(move |conn| {
+            let p = store::insert_programme(conn, details)?;
+            let mut last = p;
+            for r in rounds {
+                last = store::add_round(conn, last.id, |_| Ok(()), round_of(r))?;
+            }
+            Ok(last)
+        })
+        .await?;
+    Ok(respond::created(
+        format!("/api/v1/grant-programmes/{}", p.id),
+        p.version,
+        &ProgrammeView::from(p),
+    ))
+}
+
+/// Change a programme
+///
+/// Staff of the owning unit and admins: title, description, amount range and
+/// budgets per year (a JSON merge patch; rounds are added with
+/// `POST .../rounds`). A budget below what is already granted that year is
+/// refused with 409 `budget_below_granted` naming the year.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantProgrammeId, Path, description = "The programme's id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    request_body(content = UpdateProgramme, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Changed", body = ProgrammeView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such programme (or a draft the caller may not see)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A budget below what is granted that year", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/grant-programmes/{id}")]
+pub async fn update_grant_programme(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantProgrammeId>,
+    precondition: Precondition,
+    body: JsonBody<UpdateProgramme>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let change = body.0.into_patch()?;
+    let p = state
+        .db(move |conn| {
+            store::update_programme(
+                conn,
+                id,
+                precondition.0,
+                manage_programme(&caller.0),
+                change,
+            )
+        })
+        .await?;
+    Ok(respond::ok(p.version, &ProgrammeView::from(p)))
+}
+
+/// Open or close a programme
+///
+/// `open` (from draft) starts taking applications; `close` (from open) ends it.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantProgrammeId, Path, description = "The programme's id"),
+        ("action" = String, Path, description = "`open` or `close`"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+    ),
+    responses(
+        (status = 200, description = "Done", body = ProgrammeView),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such programme or action", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed in the current state", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-programmes/{id}/{action}")]
+pub async fn act_on_grant_programme(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(GrantProgrammeId, String)>,
+    precondition: Precondition,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let to = match action.as_str() {
+        "open" => ProgrammeStatus::Open,
+        "close" => ProgrammeStatus::Closed,
+        _ => return Err(ApiError::NotFound),
+    };
+    let p = state
+        .db(move |conn| {
+            store::set_programme_status(conn, id, precondition.0, manage_programme(&caller.0), to)
+        })
+        .await?;
+    Ok(respond::ok(p.version, &ProgrammeView::from(p)))
+}
+
+/// Add a round
+///
+/// Staff of the owning unit and admins.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(("id" = GrantProgrammeId, Path, description = "The programme's id")),
+    request_body(content = CreateRound, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The programme with the new round", body = ProgrammeView),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such programme", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-programmes/{id}/rounds")]
+pub async fn add_grant_round(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantProgrammeId>,
+    body: JsonBody<CreateRound>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let mut errors = Vec::new();
+    check_round(None, &body.0, &mut errors);
+    let round = all_valid(errors, round_of(body.0))?;
+    let p = state
+        .db(move |conn| store::add_round(conn, id, manage_programme(&caller.0), round))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-programmes/{id}"),
+        ))
+        .json(ProgrammeView::from(p)))
+}

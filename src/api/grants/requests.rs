@@ -1,0 +1,526 @@
+//! What callers send about programmes and applications, and the checks
+//! that turn it into what the store takes.
+
+use super::*;
+
+/// A year's budget.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct YearBudget {
+    pub year: i32,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub budget_sek: i64,
+}
+
+/// A new round.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}))]
+pub struct CreateRound {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-03-01T00:00`).
+    #[serde(deserialize_with = "crate::api::dates::instant")]
+    pub opens_at: DateTime<Utc>,
+    /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-04-30T23:59`).
+    #[serde(deserialize_with = "crate::api::dates::instant")]
+    pub deadline: DateTime<Utc>,
+    #[serde(default)]
+    pub accepts_late_applications: bool,
+}
+
+/// Creates a programme (a draft until opened).
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Utvecklingspotten för samverkan med civilsamhället 2015",
+    "budgets": [{"year": 2015, "budget_sek": 1500000}],
+    "min_sek": 1000, "max_sek": 50000,
+    "districts": ["vastra_goteborg"],
+    "rounds": [{"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}]
+}))]
+pub struct CreateProgramme {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// Staff default to their own unit.
+    pub owning_unit_id: Option<CityUnitId>,
+    #[schema(min_items = 1)]
+    pub budgets: Vec<YearBudget>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub min_sek: i64,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub max_sek: i64,
+    #[serde(default)]
+    pub eligible_legal_forms: Vec<LegalForm>,
+    #[serde(default)]
+    pub districts: Vec<District>,
+    #[serde(default)]
+    pub required_documents: Vec<RequiredDocument>,
+    #[serde(default)]
+    pub multi_year_allowed: bool,
+    #[serde(default)]
+    pub rounds: Vec<CreateRound>,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_id: Option<String>,
+}
+
+pub(super) fn check_round(i: Option<usize>, r: &CreateRound, errors: &mut Vec<FieldError>) {
+    let at = |f: &str| match i {
+        Some(i) => format!("rounds[{i}].{f}"),
+        None => f.to_owned(),
+    };
+    if r.name.trim().is_empty() || r.name.chars().count() > 200 {
+        errors.push(FieldError::new(at("name"), "must be 1 to 200 characters"));
+    }
+    if r.deadline <= r.opens_at {
+        errors.push(FieldError::new(at("deadline"), "must be after opens_at"));
+    }
+}
+
+pub(super) fn round_of(r: CreateRound) -> Round {
+    Round {
+        id: GrantRoundId::new(),
+        name: r.name.trim().to_owned(),
+        opens_at: r.opens_at,
+        deadline: r.deadline,
+        accepts_late: r.accepts_late_applications,
+    }
+}
+
+/// Filters and paging of the programme list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProgrammeQuery {
+    pub status: Option<ProgrammeStatus>,
+    pub owning_unit_id: Option<CityUnitId>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A merge patch of a programme.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Utvecklingspotten 2027", "budgets": [{"year": 2027, "budget_sek": 1800000}]}))]
+pub struct UpdateProgramme {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub min_sek: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub max_sek: Option<i64>,
+    /// Budgets to set, per year; years not named keep theirs. A budget can
+    /// never drop below what is already granted that year (409).
+    pub budgets: Option<Vec<YearBudget>>,
+}
+
+impl CreateProgramme {
+    /// The programme's details and first rounds, checked: every bad field
+    /// is named in one 422.
+    pub fn into_details(
+        self,
+        principal: &Principal,
+    ) -> Result<(ProgrammeDetails, Vec<CreateRound>), ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        if let Err(message) = Sek::new(self.min_sek) {
+            errors.push(FieldError::new("min_sek", message));
+        }
+        if let Err(message) = Sek::new(self.max_sek) {
+            errors.push(FieldError::new("max_sek", message));
+        } else if self.max_sek < self.min_sek {
+            errors.push(FieldError::new("max_sek", "must not be below min_sek"));
+        }
+        if self.budgets.is_empty() {
+            errors.push(FieldError::new(
+                "budgets",
+                "a programme has a budget for at least one year",
+            ));
+        }
+        for (i, b) in self.budgets.iter().enumerate() {
+            if let Err(message) = Sek::new(b.budget_sek) {
+                errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), message));
+            }
+            if self.budgets.iter().filter(|c| c.year == b.year).count() > 1 {
+                errors.push(FieldError::new(
+                    format!("budgets[{i}].year"),
+                    "is given twice",
+                ));
+            }
+        }
+        for (i, r) in self.rounds.iter().enumerate() {
+            check_round(Some(i), r, &mut errors);
+        }
+        let owning_unit = self.owning_unit_id.or(principal.unit());
+        if owning_unit.is_none() {
+            errors.push(FieldError::new("owning_unit_id", "is required"));
+        }
+        all_valid(
+            errors,
+            (
+                ProgrammeDetails {
+                    title: self.title.trim().to_owned(),
+                    description: self.description,
+                    owning_unit: owning_unit.unwrap_or(CityUnitId(uuid::Uuid::nil())),
+                    min_sek: self.min_sek,
+                    max_sek: self.max_sek,
+                    eligible_legal_forms: self.eligible_legal_forms,
+                    districts: self.districts,
+                    required_documents: self.required_documents,
+                    multi_year_allowed: self.multi_year_allowed,
+                    budgets: self
+                        .budgets
+                        .iter()
+                        .map(|b| (b.year, b.budget_sek))
+                        .collect(),
+                    external_id: self.external_id,
+                },
+                self.rounds,
+            ),
+        )
+    }
+}
+
+impl UpdateProgramme {
+    /// The change, checked: every bad field is named in one 422.
+    pub fn into_patch(self) -> Result<ProgrammePatch, ApiError> {
+        let mut errors: Vec<FieldError> =
+            self.validate().err().map(field_errors).unwrap_or_default();
+        if self.title.as_deref().is_some_and(|t| t.trim().is_empty()) && errors.is_empty() {
+            errors.push(FieldError::new("title", "must not be blank"));
+        }
+        for (field, value) in [("min_sek", self.min_sek), ("max_sek", self.max_sek)] {
+            if let Some(v) = value {
+                if let Err(m) = Sek::new(v) {
+                    errors.push(FieldError::new(field, m));
+                }
+            }
+        }
+        let mut budgets = Vec::new();
+        for (i, b) in self.budgets.iter().flatten().enumerate() {
+            if !(2000..=9999).contains(&b.year) {
+                errors.push(FieldError::new(
+                    format!("budgets[{i}].year"),
+                    "must be a year from 2000 to 9999",
+                ));
+            }
+            if let Err(m) = Sek::new(b.budget_sek) {
+                errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), m));
+            }
+            if budgets.iter().any(|(y, _)| *y == b.year) {
+                errors.push(FieldError::new(format!("budgets[{i}].year"), "named twice"));
+            }
+            budgets.push((b.year, b.budget_sek));
+        }
+        all_valid(
+            errors,
+            ProgrammePatch {
+                title: self.title.map(|t| t.trim().to_owned()),
+                description: self.description,
+                min_sek: self.min_sek,
+                max_sek: self.max_sek,
+                budgets,
+            },
+        )
+    }
+}
+
+/// Applies for a grant (a draft until submitted).
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e",
+    "programme_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c5001",
+    "round_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c5101",
+    "title": "Relationer över generation",
+    "purpose": "Single parents meet seniors: a user-driven idea.",
+    "target_group": "single parents and seniors",
+    "districts": ["vastra_goteborg"],
+    "requested_sek": 30000,
+    "start_date": "2015-10-01",
+    "end_date": "2015-12-31",
+    "budget_lines": [{"description": "Premises and coffee, 12 meetings", "amount_sek": 18000}, {"description": "Leader fee", "amount_sek": 12000}]
+}))]
+pub struct CreateApplication {
+    /// The partner's own organisation.
+    pub organisation_id: OrganisationId,
+    pub programme_id: GrantProgrammeId,
+    pub round_id: GrantRoundId,
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub purpose: String,
+    #[validate(length(max = 1000, message = "must be at most 1000 characters"))]
+    #[schema(max_length = 1000)]
+    pub target_group: Option<String>,
+    #[serde(default)]
+    pub districts: Vec<District>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub requested_sek: i64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    #[serde(default)]
+    pub budget_lines: Vec<BudgetLine>,
+    #[serde(default)]
+    pub document_answers: Vec<DocumentAnswer>,
+    /// City only.
+    pub registry_number: Option<String>,
+    /// City only.
+    pub external_id: Option<String>,
+}
+
+impl CreateApplication {
+    /// What the application says, checked: every bad field is named in one
+    /// 422.
+    pub(super) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        if self.end_date < self.start_date {
+            errors.push(FieldError::new("end_date", "must not be before start_date"));
+        }
+        check_lines(&self.budget_lines, &self.document_answers, &mut errors);
+        let mut districts = self.districts;
+        districts.sort();
+        districts.dedup();
+        all_valid(
+            errors,
+            ApplicationDetails {
+                organisation: self.organisation_id,
+                programme: self.programme_id,
+                round: self.round_id,
+                title: self.title.trim().to_owned(),
+                purpose: self.purpose,
+                target_group: self.target_group,
+                districts,
+                requested_sek: self.requested_sek,
+                start_date: self.start_date,
+                end_date: self.end_date,
+                budget_lines: self.budget_lines,
+                document_answers: self.document_answers,
+                registry_number: self.registry_number,
+                external_id: self.external_id,
+            },
+        )
+    }
+}
+
+pub(super) fn check_lines(
+    lines: &[BudgetLine],
+    answers: &[DocumentAnswer],
+    errors: &mut Vec<FieldError>,
+) {
+    for (i, l) in lines.iter().enumerate() {
+        if l.description.trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("budget_lines[{i}].description"),
+                "must not be empty",
+            ));
+        }
+        if let Err(message) = Sek::new(l.amount_sek) {
+            errors.push(FieldError::new(
+                format!("budget_lines[{i}].amount_sek"),
+                message,
+            ));
+        }
+    }
+    for (i, a) in answers.iter().enumerate() {
+        if !a.counts() {
+            errors.push(FieldError::new(
+                format!("document_answers[{i}]"),
+                "give a reference to the document, or a waiver_reason that says why it does not fit",
+            ));
+        }
+    }
+}
+
+/// Filters and paging of the application list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationQuery {
+    pub programme_id: Option<GrantProgrammeId>,
+    pub round_id: Option<GrantRoundId>,
+    pub status: Option<ApplicationStatus>,
+    pub organisation_id: Option<OrganisationId>,
+    pub district: Option<District>,
+    /// Decided on or after.
+    pub decided_from: Option<NaiveDate>,
+    /// Decided on or before.
+    pub decided_to: Option<NaiveDate>,
+    /// Requested at least.
+    pub min_sek: Option<i64>,
+    /// Requested at most.
+    pub max_sek: Option<i64>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A JSON merge patch of what an application says.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"requested_sek": 25000, "document_answers": [{"key": "gender_equality_plan", "waiver_reason": "We are a women's shelter; the template does not fit.", "reference": null, "note": null}]}))]
+pub struct UpdateApplication {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub purpose: Option<String>,
+    pub requested_sek: Option<i64>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub budget_lines: Option<Vec<BudgetLine>>,
+    pub document_answers: Option<Vec<DocumentAnswer>>,
+}
+
+/// What an action carries: `request_completion` a `message`; `decide` an
+/// `outcome`, `granted_sek` and `motivation`; `report` the `report`.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "partly_granted", "granted_sek": 30000, "motivation": "A good idea; the budget for premises is high."}))]
+pub struct ApplicationActionRequest {
+    #[schema(max_length = 5000)]
+    pub message: Option<String>,
+    pub outcome: Option<DecisionOutcome>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub granted_sek: Option<i64>,
+    pub motivation: Option<String>,
+    #[schema(max_length = 20000)]
+    pub report: Option<String>,
+}
+
+impl ApplicationActionRequest {
+    /// What `action` carries, checked: every missing or bad field is named
+    /// in one 422.
+    pub fn into_input(
+        self,
+        action: ApplicationAction,
+        precondition: Option<IfMatch>,
+    ) -> Result<ActionInput, ApiError> {
+        let mut errors = Vec::new();
+        let mut input = ActionInput {
+            precondition,
+            ..Default::default()
+        };
+        match action {
+            ApplicationAction::RequestCompletion => match self.message {
+                Some(m) if !m.trim().is_empty() && m.chars().count() <= 5000 => {
+                    input.message = Some(m)
+                }
+                _ => errors.push(FieldError::new(
+                    "message",
+                    "say what to complete (1 to 5000 characters)",
+                )),
+            },
+            ApplicationAction::Decide => {
+                if self.outcome.is_none() {
+                    errors.push(FieldError::new("outcome", "is required"));
+                }
+                match self.granted_sek.map(Sek::new) {
+                    None => errors.push(FieldError::new(
+                        "granted_sek",
+                        "is required (0 for a rejection)",
+                    )),
+                    Some(Err(message)) => errors.push(FieldError::new("granted_sek", message)),
+                    Some(Ok(_)) => {}
+                }
+                if self
+                    .motivation
+                    .as_deref()
+                    .is_none_or(|m| m.trim().is_empty())
+                {
+                    errors.push(FieldError::new("motivation", "a decision is motivated"));
+                }
+                if let (Some(o), Some(g), Some(m)) =
+                    (self.outcome, self.granted_sek, self.motivation)
+                {
+                    input.decision = Some((o, g, m));
+                }
+            }
+            ApplicationAction::Report => match self.report {
+                Some(t) if !t.trim().is_empty() && t.chars().count() <= 20000 => {
+                    input.report = Some(t)
+                }
+                _ => errors.push(FieldError::new(
+                    "report",
+                    "the follow-up report (1 to 20000 characters)",
+                )),
+            },
+            _ => input.message = self.message,
+        }
+        all_valid(errors, input)
+    }
+}
+
+crate::text_enum!(
+    /// An action taken at `POST /api/v1/grant-applications/{id}/{action}`:
+    /// every `ApplicationAction` but `pay` (a payment is recorded at
+    /// `.../payments`).
+    ApplicationActionName {
+        Submit => "submit",
+        StartReview => "start_review",
+        RequestCompletion => "request_completion",
+        Complete => "complete",
+        Decide => "decide",
+        Report => "report",
+        Close => "close",
+        Withdraw => "withdraw",
+    }
+);
+
+#[cfg(test)]
+mod action_name_tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_action_names_are_every_application_action_but_pay() {
+        let callable: Vec<&str> = ApplicationAction::ALL
+            .iter()
+            .filter(|a| **a != ApplicationAction::Pay)
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(ApplicationActionName::TEXTS, callable.as_slice());
+    }
+}
+
+/// A new review note.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "Solid plan; premises cost high.", "recommendation": "partly_granted"}))]
+pub struct CreateReview {
+    #[schema(min_length = 1, max_length = 20000)]
+    pub note: String,
+    pub recommendation: Option<DecisionOutcome>,
+}
+
+/// A decider's declaration about conflict of interest (jäv).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"has_conflict": false}))]
+pub struct ConflictDeclaration {
+    pub has_conflict: bool,
+    /// Why, in a few words (kept for the city; not shown to the organisation).
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// Why a declared conflict no longer applies.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The board member resigned on 2015-06-01 (board minutes §4)."}))]
+pub struct ConflictRelease {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}

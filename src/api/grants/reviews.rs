@@ -1,0 +1,100 @@
+//! `/api/v1/grant-applications/{id}/reviews`: the city's internal review notes.
+
+use super::*;
+
+/// List review notes (city only)
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(crate::api::SubListQuery, ("id" = GrantApplicationId, Path, description = "The application's id")),
+    responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Review notes", body = ReviewList),
+        (status = 404, description = "Not for this caller (the organisation never sees reviews)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-applications/{id}/reviews")]
+pub async fn list_grant_reviews(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    let id = id.into_inner();
+    let items = state
+        .db(move |conn| {
+            store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            store::reviews(conn, id)
+        })
+        .await?;
+    crate::api::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(|r| ReviewView {
+                author: r.author,
+                note: r.note,
+                recommendation: r.recommendation,
+                created_at: r.created_at,
+            })
+            .collect(),
+    )
+}
+
+/// Add a review note
+///
+/// Staff of the owning unit; internal.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(("id" = GrantApplicationId, Path, description = "The application's id")),
+    request_body(content = CreateReview, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added", body = ReviewView),
+        (status = 403, description = "Not staff of the owning unit, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application (or not for this caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty note", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/grant-applications/{id}/reviews")]
+pub async fn add_grant_review(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<GrantApplicationId>,
+    body: JsonBody<CreateReview>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.0.is_city() {
+        return Err(ApiError::NotFound);
+    }
+    if body.0.note.trim().is_empty() || body.0.note.chars().count() > 20000 {
+        return Err(ApiError::invalid("note", "must be 1 to 20000 characters"));
+    }
+    let id = id.into_inner();
+    let review = Review {
+        author: caller.0.subject().unwrap_or_default().to_owned(),
+        note: body.0.note,
+        recommendation: body.0.recommendation,
+        created_at: crate::domain::now(),
+    };
+    let principal = caller.0;
+    let r = state
+        .db(move |conn| store::add_review(conn, id, &principal, review))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-applications/{id}/reviews"),
+        ))
+        .json(ReviewView {
+            author: r.author,
+            note: r.note,
+            recommendation: r.recommendation,
+            created_at: r.created_at,
+        }))
+}

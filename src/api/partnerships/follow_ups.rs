@@ -1,0 +1,140 @@
+//! `/api/v1/partnerships/{id}/follow-ups`: how the parties see the work going.
+
+use super::*;
+
+/// List follow-ups
+#[utoipa::path(
+    tag = "partnerships",
+    security((), ("bearer" = [])),
+    params(crate::api::SubListQuery, ("id" = PartnershipId, Path, description = "The partnership's id")),
+    responses(
+        (status = 400, description = "An unknown query parameter, or a bad limit or cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Follow-ups", body = FollowUpList),
+        (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/partnerships/{id}/follow-ups")]
+pub async fn list_follow_ups(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<PartnershipId>,
+    req: actix_web::HttpRequest,
+    query: web::Query<crate::api::SubListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let principal = caller.0.clone();
+    let (insider, items) = state
+        .db(move |conn| {
+            let loaded = store::load_visible(conn, id, &principal)?;
+            let insider =
+                principal.is_city() || is_party(&principal, &loaded.partnership, &loaded.parties);
+            Ok((insider, store::follow_ups(conn, id)?))
+        })
+        .await?;
+    crate::api::sub_list(
+        &req,
+        &query,
+        items
+            .into_iter()
+            .map(|f| {
+                let mut view = FollowUpView::from(f);
+                // Who took part may name people: for the city and the parties only.
+                if !insider {
+                    view.participants = None;
+                }
+                view
+            })
+            .collect(),
+    )
+}
+
+/// File a follow-up
+///
+/// The responsible unit files any kind; an organisation party to the
+/// partnership files its own reports (`kind: report`). The perceived
+/// reception and the effects are the organisation's own rating: only its
+/// members record them; the city sending them (or `organisation_id`) is a 422.
+#[utoipa::path(
+    tag = "partnerships",
+    security(("bearer" = [])),
+    params(("id" = PartnershipId, Path, description = "The partnership's id")),
+    request_body(content = CreateFollowUp, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Filed", body = FollowUpView),
+        (status = 403, description = "Neither the responsible unit nor a party filing its own report", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/partnerships/{id}/follow-ups")]
+pub async fn add_follow_up(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    id: web::Path<PartnershipId>,
+    body: JsonBody<CreateFollowUp>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let req = body.0;
+    let mut errors = check_follow_up_voice(
+        &caller.0,
+        FollowUpVoice {
+            organisation: req.organisation_id,
+            perceived_reception: req.perceived_reception.is_some(),
+            effects: req.effects.is_some(),
+        },
+    );
+    if req.summary.trim().is_empty() || req.summary.chars().count() > 20000 {
+        errors.push(FieldError::new("summary", "must be 1 to 20000 characters"));
+    }
+    if req
+        .perceived_reception
+        .is_some_and(|r| !(1..=5).contains(&r))
+    {
+        errors.push(FieldError::new(
+            "perceived_reception",
+            "must be 1 (poor) to 5 (very good)",
+        ));
+    }
+    let follow_up = FollowUp {
+        id: Uuid::now_v7(),
+        held_on: req.held_on,
+        kind: req.kind,
+        summary: req.summary,
+        participants: req.participants,
+        perceived_reception: req.perceived_reception,
+        effects: req.effects,
+        filed_by_organisation: req.organisation_id,
+        created_at: crate::domain::now(),
+    };
+    let principal = caller.0.clone();
+    let actor = Actor::from(&caller.0);
+    let added = state
+        .db(move |conn| {
+            store::add_follow_up(
+                conn,
+                id,
+                &actor,
+                // Who may file comes first (403), then every invalid field (422).
+                |l| {
+                    visible(&principal, l)?;
+                    may_file_follow_up(
+                        &principal,
+                        &l.partnership,
+                        &l.parties,
+                        follow_up.kind,
+                        follow_up.filed_by_organisation,
+                    )?;
+                    all_valid(errors, ())
+                },
+                follow_up.clone(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/partnerships/{id}/follow-ups"),
+        ))
+        .json(FollowUpView::from(added)))
+}

@@ -1,0 +1,618 @@
+//! What callers send about partnerships, and the checks that turn it into
+//! what the store takes.
+
+use super::*;
+
+pub(super) fn check_email(email: &str) -> Result<(), validator::ValidationError> {
+    if validator::ValidateEmail::validate_email(&email) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("email")
+            .with_message("must be an email address".into()))
+    }
+}
+
+pub(super) fn check_target_groups(groups: &[String], errors: &mut Vec<FieldError>) {
+    for (i, g) in groups.iter().enumerate() {
+        if g.trim().is_empty() || g.chars().count() > 200 {
+            errors.push(FieldError::new(
+                format!("target_groups[{i}]"),
+                "must be 1 to 200 characters",
+            ));
+        }
+    }
+}
+
+/// A party named when a partnership is created. Named by the city, it is a
+/// party; named by a partner for another organisation, it is `invited` and
+/// becomes a party only when that organisation accepts.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParty {
+    pub organisation_id: OrganisationId,
+    /// Default `member`.
+    pub role: Option<PartyRole>,
+    /// Default: the partnership's start date (or today, for a running one).
+    pub joined_on: Option<NaiveDate>,
+}
+
+/// Proposes a partnership. A partner proposes for its own organisation (which
+/// becomes the lead party); the city may name the initiating organisation or
+/// propose itself.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "IOP Reningsborg – SDF Västra Göteborg",
+    "purpose": "Jobs and work training for young people without work in Västra Göteborg.",
+    "form": "iop",
+    "responsible_unit_id": "0193516a-0000-7000-8000-00000000000a",
+    "target_groups": ["unemployed young people 16–24"],
+    "districts": ["vastra_goteborg"],
+    "start_date": "2015-03-01",
+    "end_date": "2016-02-28"
+}))]
+pub struct CreatePartnership {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub purpose: String,
+    pub form: PartnershipForm,
+    /// Required from partners; city staff default to their own unit.
+    pub responsible_unit_id: Option<CityUnitId>,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub contact_name: Option<String>,
+    #[validate(custom(function = "check_email"))]
+    pub contact_email: Option<String>,
+    /// The organisation that took the initiative; a partner's own by default.
+    pub initiating_organisation_id: Option<OrganisationId>,
+    #[serde(default)]
+    pub parties: Vec<NewParty>,
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+    #[serde(default)]
+    pub districts: Vec<District>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// City only.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub registry_number: Option<String>,
+    /// City only.
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
+    pub internal_notes: Option<String>,
+    /// City only.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_id: Option<String>,
+}
+
+pub(super) fn sorted_districts(mut districts: Vec<District>) -> Vec<District> {
+    districts.sort();
+    districts.dedup();
+    districts
+}
+
+impl CreatePartnership {
+    /// The details and first parties, and the action the caller must be allowed.
+    pub(super) fn into_parts(
+        self,
+        principal: &Principal,
+    ) -> Result<(PartnershipDetails, Vec<Party>, Action), ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        check_target_groups(&self.target_groups, &mut errors);
+        let (initiating, needed) = match principal {
+            Principal::Partner { organisation, .. } => {
+                if self.registry_number.is_some()
+                    || self.internal_notes.is_some()
+                    || self.external_id.is_some()
+                {
+                    return Err(ApiError::Forbidden {
+                        code: "forbidden",
+                        detail:
+                            "registry_number, internal_notes and external_id are kept by the city"
+                                .into(),
+                    });
+                }
+                let initiating = self.initiating_organisation_id.unwrap_or(*organisation);
+                (Some(initiating), Action::ProposePartnership(initiating))
+            }
+            _ => {
+                let unit = self.responsible_unit_id.or(principal.unit());
+                match unit {
+                    Some(unit) => (
+                        self.initiating_organisation_id,
+                        Action::ManagePartnership(unit),
+                    ),
+                    None => {
+                        errors.push(FieldError::new("responsible_unit_id", "is required"));
+                        return Err(all_valid::<()>(errors, ()).unwrap_err());
+                    }
+                }
+            }
+        };
+        let responsible_unit = match self.responsible_unit_id.or(principal.unit()) {
+            Some(unit) => unit,
+            None => {
+                errors.push(FieldError::new(
+                    "responsible_unit_id",
+                    "name the city unit the proposal is for",
+                ));
+                CityUnitId(Uuid::nil())
+            }
+        };
+        let mut parties: Vec<Party> = Vec::new();
+        if let Some(org) = initiating {
+            parties.push(Party {
+                organisation_id: org,
+                role: PartyRole::Lead,
+                joined_on: self.start_date,
+                left_on: None,
+                status: status_when_named(principal, org),
+            });
+        }
+        for (i, p) in self.parties.iter().enumerate() {
+            if parties
+                .iter()
+                .any(|q| q.organisation_id == p.organisation_id)
+            {
+                if Some(p.organisation_id) != initiating {
+                    errors.push(FieldError::new(
+                        format!("parties[{i}].organisation_id"),
+                        "is named twice",
+                    ));
+                }
+                continue;
+            }
+            parties.push(Party {
+                organisation_id: p.organisation_id,
+                role: p.role.unwrap_or(PartyRole::Member),
+                joined_on: p.joined_on.unwrap_or(self.start_date),
+                left_on: None,
+                status: status_when_named(principal, p.organisation_id),
+            });
+        }
+        if parties.is_empty() {
+            errors.push(FieldError::new(
+                "parties",
+                "a partnership has at least one organisation",
+            ));
+        }
+        let details = PartnershipDetails {
+            title: self.title.trim().to_owned(),
+            purpose: self.purpose,
+            form: self.form,
+            responsible_unit,
+            contact_name: self.contact_name,
+            contact_email: self.contact_email,
+            initiated_by: if initiating.is_some() {
+                Initiator::Organisation
+            } else {
+                Initiator::City
+            },
+            initiating_organisation: initiating,
+            target_groups: self.target_groups,
+            districts: sorted_districts(self.districts),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            registry_number: self.registry_number,
+            internal_notes: self.internal_notes,
+            external_id: self.external_id,
+        };
+        errors.extend(details.check());
+        all_valid(errors, (details, parties, needed))
+    }
+}
+
+/// A JSON merge patch of a partnership's description. The city changes any
+/// of these while the partnership is open; the proposing organisation
+/// changes title, purpose, target groups, districts and period while it is a
+/// proposal. After activation the period changes only through `extend`.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"purpose": "Jobs and work training for 20 young people a year.", "internal_notes": "Follow up the budget in October."}))]
+pub struct UpdatePartnership {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub purpose: Option<String>,
+    pub form: Option<PartnershipForm>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub contact_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>)]
+    #[validate(custom(function = "check_email"))]
+    pub contact_email: Option<Option<String>>,
+    pub target_groups: Option<Vec<String>>,
+    pub districts: Option<Vec<District>>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub registry_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    pub internal_notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub external_id: Option<Option<String>>,
+}
+
+impl UpdatePartnership {
+    /// Whether only fields the proposing organisation may change are touched.
+    pub(super) fn organisation_may_send(&self) -> bool {
+        self.form.is_none()
+            && self.contact_name.is_none()
+            && self.contact_email.is_none()
+            && self.registry_number.is_none()
+            && self.internal_notes.is_none()
+            && self.external_id.is_none()
+    }
+
+    pub(super) fn touches_period(&self) -> bool {
+        self.start_date.is_some() || self.end_date.is_some()
+    }
+
+    pub(super) fn apply(self, mut d: PartnershipDetails) -> Result<PartnershipDetails, ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        if let Some(v) = self.title {
+            d.title = v.trim().to_owned();
+        }
+        if let Some(v) = self.purpose {
+            d.purpose = v;
+        }
+        if let Some(v) = self.form {
+            d.form = v;
+        }
+        if let Some(v) = self.contact_name {
+            d.contact_name = v;
+        }
+        if let Some(v) = self.contact_email {
+            d.contact_email = v;
+        }
+        if let Some(v) = self.target_groups {
+            check_target_groups(&v, &mut errors);
+            d.target_groups = v;
+        }
+        if let Some(v) = self.districts {
+            d.districts = sorted_districts(v);
+        }
+        if let Some(v) = self.start_date {
+            d.start_date = v;
+        }
+        if let Some(v) = self.end_date {
+            d.end_date = v;
+        }
+        if let Some(v) = self.registry_number {
+            d.registry_number = v;
+        }
+        if let Some(v) = self.internal_notes {
+            d.internal_notes = v;
+        }
+        if let Some(v) = self.external_id {
+            d.external_id = v;
+        }
+        if errors.is_empty() {
+            errors.extend(d.check());
+        }
+        all_valid(errors, d)
+    }
+}
+
+/// Filters and paging of the partnership list (oldest first).
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PartnershipQuery {
+    pub status: Option<PartnershipStatus>,
+    pub form: Option<PartnershipForm>,
+    /// Partnerships this organisation is (or was) party to.
+    pub organisation_id: Option<OrganisationId>,
+    /// The responsible city unit.
+    pub city_unit_id: Option<CityUnitId>,
+    pub district: Option<District>,
+    /// Running on this date (within the period).
+    #[param(example = "2016-06-01")]
+    pub active_on: Option<NaiveDate>,
+    /// Ending before this date: agreements about to run out.
+    #[param(example = "2027-01-01")]
+    pub ends_before: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Text the title contains (case-insensitive).
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// What an amendment changes.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Amendment {
+    pub title: Option<String>,
+    pub purpose: Option<String>,
+    pub target_groups: Option<Vec<String>>,
+    pub districts: Option<Vec<District>>,
+    pub end_date: Option<NaiveDate>,
+}
+
+/// What an action carries. `extend` needs `new_end_date` and `reason`;
+/// `terminate` and `amend` need `reason` (and `amend` its `changes`); the
+/// others take an optional reason or no body at all.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"new_end_date": "2016-12-31", "reason": "Extended through 2016 by decision of Social resursnämnden"}))]
+pub struct PartnershipActionRequest {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: Option<String>,
+    pub new_end_date: Option<NaiveDate>,
+    pub changes: Option<Amendment>,
+}
+
+impl PartnershipActionRequest {
+    pub(super) fn check(&self, action: PartnershipAction) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        let needs_reason = matches!(
+            action,
+            PartnershipAction::Extend | PartnershipAction::Terminate | PartnershipAction::Amend
+        );
+        match &self.reason {
+            Some(r) if r.trim().is_empty() || r.chars().count() > 2000 => {
+                errors.push(FieldError::new("reason", "must be 1 to 2000 characters"))
+            }
+            None if needs_reason => errors.push(FieldError::new(
+                "reason",
+                format!("`{action}` needs a reason"),
+            )),
+            _ => {}
+        }
+        if action == PartnershipAction::Extend && self.new_end_date.is_none() {
+            errors.push(FieldError::new("new_end_date", "is required to extend"));
+        }
+        if action != PartnershipAction::Extend && self.new_end_date.is_some() {
+            errors.push(FieldError::new(
+                "new_end_date",
+                "only `extend` takes a new end date",
+            ));
+        }
+        if action == PartnershipAction::Amend && self.changes.is_none() {
+            errors.push(FieldError::new("changes", "is required to amend"));
+        }
+        if action != PartnershipAction::Amend && self.changes.is_some() {
+            errors.push(FieldError::new("changes", "only `amend` takes changes"));
+        }
+        all_valid(errors, ())
+    }
+}
+
+/// Adds an organisation to a partnership.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "role": "member", "joined_on": "2015-09-01"}))]
+pub struct AddParty {
+    pub organisation_id: OrganisationId,
+    /// Default `member`.
+    pub role: Option<PartyRole>,
+    /// Default today.
+    pub joined_on: Option<NaiveDate>,
+}
+
+/// An answer to an invitation; the reason is optional and kept in the history.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "We have no capacity this year"}))]
+pub struct InvitationAnswer {
+    pub reason: Option<String>,
+}
+
+/// When a party leaves.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LeaveQuery {
+    /// Default today.
+    pub left_on: Option<NaiveDate>,
+}
+
+/// Money for the partnership.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"source_name": "State PRIO grant", "year": 2015, "amount_sek": 300000}))]
+pub struct CreateFundingLine {
+    /// A city unit paying (its name becomes the source name unless one is given).
+    pub source_unit_id: Option<CityUnitId>,
+    /// An external source, such as a state grant.
+    #[schema(min_length = 1, max_length = 200)]
+    pub source_name: Option<String>,
+    #[schema(minimum = 1900, maximum = 2200)]
+    pub year: i32,
+    /// Whole kronor for the year, 1 to 10^12 (a line of zero funds nothing).
+    #[schema(minimum = 1, maximum = 1000000000000_i64)]
+    pub amount_sek: i64,
+}
+
+impl CreateFundingLine {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_new_line(self) -> Result<NewFundingLine, ApiError> {
+        let mut errors = Vec::new();
+        if !(1900..=2200).contains(&self.year) {
+            errors.push(FieldError::new("year", "must be a year such as 2015"));
+        }
+        let amount_sek = Sek::positive(self.amount_sek)
+            .map_err(|why| errors.push(FieldError::new("amount_sek", why)))
+            .unwrap_or(Sek::ZERO);
+        if self
+            .source_name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
+        {
+            errors.push(FieldError::new(
+                "source_name",
+                "must be 1 to 200 characters",
+            ));
+        }
+        if self.source_unit_id.is_none() && self.source_name.is_none() {
+            errors.push(FieldError::new(
+                "source_name",
+                "name the source, or give source_unit_id",
+            ));
+        }
+        all_valid(
+            errors,
+            NewFundingLine {
+                source_unit: self.source_unit_id,
+                source_name: self.source_name,
+                year: self.year,
+                amount_sek,
+            },
+        )
+    }
+}
+
+/// A contribution in kind.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "kind": "volunteer_hours", "description": "Members lead the weekly walks", "estimated_value_sek": 40000}))]
+pub struct CreateInKind {
+    /// The contributing organisation (a party)...
+    pub organisation_id: Option<OrganisationId>,
+    /// ...or the contributing city unit.
+    pub unit_id: Option<CityUnitId>,
+    pub kind: InKindKind,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: String,
+    /// Whole kronor, 0 to 10^12 (zero: given, of no money value); leave out
+    /// when not estimated.
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
+    pub estimated_value_sek: Option<i64>,
+}
+
+impl CreateInKind {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_contribution(self) -> Result<InKind, ApiError> {
+        let mut errors = Vec::new();
+        if self.organisation_id.is_some() == self.unit_id.is_some() {
+            errors.push(FieldError::new(
+                "organisation_id",
+                "give either organisation_id or unit_id",
+            ));
+        }
+        if self.description.trim().is_empty() || self.description.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be 1 to 2000 characters",
+            ));
+        }
+        let estimated_value_sek = self.estimated_value_sek.map(|v| {
+            Sek::new(v)
+                .map_err(|why| errors.push(FieldError::new("estimated_value_sek", why)))
+                .unwrap_or(Sek::ZERO)
+        });
+        all_valid(
+            errors,
+            InKind {
+                id: Uuid::now_v7(),
+                organisation: self.organisation_id,
+                unit: self.unit_id,
+                kind: self.kind,
+                description: self.description,
+                estimated_value_sek,
+            },
+        )
+    }
+}
+
+/// A new commitment.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"owner_organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "description": "Two activities a week at the Väster activity house", "recurrence": "weekly during terms"}))]
+pub struct CreateCommitment {
+    pub owner_organisation_id: Option<OrganisationId>,
+    pub owner_unit_id: Option<CityUnitId>,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: String,
+    pub due_on: Option<NaiveDate>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub recurrence: Option<String>,
+    /// Default `planned`.
+    pub status: Option<CommitmentStatus>,
+}
+
+impl CreateCommitment {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_commitment(self) -> Result<Commitment, ApiError> {
+        let mut errors = Vec::new();
+        if self.owner_organisation_id.is_some() == self.owner_unit_id.is_some() {
+            errors.push(FieldError::new(
+                "owner_organisation_id",
+                "give either owner_organisation_id or owner_unit_id",
+            ));
+        }
+        if self.description.trim().is_empty() || self.description.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be 1 to 2000 characters",
+            ));
+        }
+        if self
+            .recurrence
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 200)
+        {
+            errors.push(FieldError::new("recurrence", "must be 1 to 200 characters"));
+        }
+        all_valid(
+            errors,
+            Commitment {
+                id: Uuid::now_v7(),
+                organisation: self.owner_organisation_id,
+                unit: self.owner_unit_id,
+                description: self.description,
+                due_on: self.due_on,
+                recurrence: self.recurrence,
+                status: self.status.unwrap_or(CommitmentStatus::Planned),
+                version: 1,
+            },
+        )
+    }
+}
+
+/// A commitment's new status.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "met"}))]
+pub struct UpdateCommitment {
+    pub status: CommitmentStatus,
+}
+
+/// Files a follow-up.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"held_on": "2015-12-10", "kind": "report", "summary": "Activities ran every week at five activity houses.", "perceived_reception": 4, "effects": "More members take part in physical activity; two new groups formed."}))]
+pub struct CreateFollowUp {
+    pub held_on: NaiveDate,
+    pub kind: FollowUpKind,
+    #[schema(min_length = 1, max_length = 20000)]
+    pub summary: String,
+    pub participants: Option<String>,
+    /// The organisation's own rating of how it was received ("bemötande"),
+    /// 1 (poor) to 5 (very good): only a member of the organisation sets it
+    /// (for the city it is a 422).
+    #[schema(minimum = 1, maximum = 5)]
+    pub perceived_reception: Option<i32>,
+    /// The effects the organisation saw: its own, like the rating.
+    pub effects: Option<String>,
+    /// The organisation a partner files for (its own; required from
+    /// partners; the city files as the city and does not send it).
+    pub organisation_id: Option<OrganisationId>,
+}
