@@ -26,6 +26,10 @@ enum Command {
         /// Start on a fresh SQLite file with Gothenburg sample data and print a token per role.
         #[arg(long)]
         demo: bool,
+        /// Load the demo into this empty database instead of a fresh
+        /// samverkan-demo.db (e.g. a PostgreSQL schema of its own).
+        #[arg(long, requires = "demo", value_name = "URL")]
+        demo_database: Option<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -85,8 +89,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
-        Command::Serve { demo } => serve(settings, demo),
+    let result = match cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        demo_database: None,
+    }) {
+        Command::Serve {
+            demo,
+            demo_database,
+        } => serve(settings, demo, demo_database),
         Command::Migrate => migrate(&settings),
         Command::Token {
             role,
@@ -162,12 +172,12 @@ fn token(settings: &Settings, mut claims: Claims, ttl: i64) -> anyhow::Result<()
     Ok(())
 }
 
-fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
+fn serve(mut settings: Settings, demo: bool, demo_database: Option<String>) -> anyhow::Result<()> {
     samverkan::telemetry::init(settings.log_format);
     raise_open_file_limit();
     return_freed_memory();
     if demo {
-        prepare_demo(&mut settings)?;
+        prepare_demo(&mut settings, demo_database.as_deref())?;
     }
     let demo_tokens = if demo {
         Some(load_demo(&settings)?)
@@ -189,17 +199,25 @@ fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     })
 }
 
-/// A fresh SQLite file and, when none is configured, a random HS256 secret.
-fn prepare_demo(settings: &mut Settings) -> anyhow::Result<()> {
-    let path = "samverkan-demo.db";
-    for file in [
-        path.to_owned(),
-        format!("{path}-wal"),
-        format!("{path}-shm"),
-    ] {
-        let _ = std::fs::remove_file(file);
-    }
-    settings.database_url = DatabaseUrl::Sqlite { path: path.into() };
+/// A fresh SQLite file (or the empty database given) and, when none is
+/// configured, a random HS256 secret.
+fn prepare_demo(settings: &mut Settings, database: Option<&str>) -> anyhow::Result<()> {
+    settings.database_url = match database {
+        Some(url) => {
+            DatabaseUrl::parse(url).map_err(|m| anyhow::anyhow!("--demo-database: {m}"))?
+        }
+        None => {
+            let path = "samverkan-demo.db";
+            for file in [
+                path.to_owned(),
+                format!("{path}-wal"),
+                format!("{path}-shm"),
+            ] {
+                let _ = std::fs::remove_file(file);
+            }
+            DatabaseUrl::Sqlite { path: path.into() }
+        }
+    };
     if settings.jwt.hs256_secret.is_none() {
         settings.jwt.hs256_secret = Some(format!(
             "{}{}",

@@ -61,10 +61,11 @@ pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 /// Completes the collected document: every operation under `/api/`
 /// documents the problems every handler can answer (`common_problems`), and
 /// every `POST` the `Idempotency-Key` header the service honours on all of
-/// them.
+/// them, and the edge's rules as patterns (`document_edge_rules`).
 pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
     common_problems(spec);
     idempotency_keys(spec);
+    document_edge_rules(spec);
 }
 
 /// The problems that come from the edge rather than from a handler's own
@@ -158,5 +159,181 @@ fn idempotency_keys(spec: &mut utoipa::openapi::OpenApi) {
                 ))
                 .build(),
         );
+    }
+}
+
+/// One-line text: no control character (C0, DEL, C1), as `api::extract`
+/// refuses them in bodies and `refuse_control_characters_in_query` in queries.
+pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// Multi-line text: newline, carriage return and tab allowed.
+pub const MULTI_LINE_PATTERN: &str =
+    "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+/// A query parameter: no C0 control character nor DEL, as
+/// `api::refuse_control_characters_in_query` refuses them.
+pub const QUERY_TEXT_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F]*$";
+/// A cursor as the service writes it (`next_cursor`: URL-safe base64 without
+/// padding); any other text is refused with 400.
+pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]*$";
+
+/// Writes into the document the rules the edge enforces on every request,
+/// so that a client (or a fuzzer) that follows the spec is not refused:
+/// text fields and string query parameters carry no control characters; a
+/// cursor is URL-safe base64; a header is never `null`; an operation that
+/// checks the syntax of `If-Match` or `Idempotency-Key` documents its 400.
+fn document_edge_rules(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{SchemaType, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
+    if let Some(components) = spec.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            // Problems may quote what the client sent; they are not checked.
+            if name != "Problem" && name != "FieldError" {
+                text_patterns(schema, false);
+            }
+        }
+    }
+    for item in spec.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut checked_header = false;
+            for parameter in op.parameters.iter_mut().flatten() {
+                let Some(RefOr::T(schema)) = parameter.schema.as_mut() else {
+                    continue;
+                };
+                match parameter.parameter_in {
+                    ParameterIn::Header => {
+                        let name = parameter.name.to_ascii_lowercase();
+                        checked_header |= name == "if-match" || name == "idempotency-key";
+                        // A header has a value or is absent; it is never `null`.
+                        if let Schema::Object(object) = schema {
+                            if let SchemaType::Array(types) = &object.schema_type {
+                                let types: Vec<Type> = types
+                                    .iter()
+                                    .filter(|t| **t != Type::Null)
+                                    .cloned()
+                                    .collect();
+                                object.schema_type = match types.as_slice() {
+                                    [only] => SchemaType::Type(only.clone()),
+                                    _ => SchemaType::Array(types),
+                                };
+                            }
+                        }
+                    }
+                    ParameterIn::Query if parameter.name == "cursor" => {
+                        if let Schema::Object(object) = schema {
+                            object.pattern = Some(CURSOR_PATTERN.into());
+                        }
+                    }
+                    ParameterIn::Query => {
+                        if let Schema::Object(object) = schema {
+                            let is_string =
+                                matches!(object.schema_type, SchemaType::Type(Type::String));
+                            if is_string
+                                && object.enum_values.is_none()
+                                && object.format.is_none()
+                                && object.pattern.is_none()
+                            {
+                                object.pattern = Some(QUERY_TEXT_PATTERN.into());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if checked_header && !op.responses.responses.contains_key("400") {
+                op.responses.responses.insert(
+                    "400".into(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("`invalid_if_match` or `invalid_idempotency_key`: the header's syntax is wrong")
+                            .content(
+                                "application/problem+json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
+            }
+            if let Some(body) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let Some(schema) = content.schema.as_mut() {
+                        text_patterns(schema, false);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn text_patterns(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>, multi_line: bool) {
+    if let utoipa::openapi::RefOr::T(schema) = schema {
+        text_patterns_in(schema, multi_line);
+    }
+}
+
+/// Adds the control-character pattern to every free text in `schema`
+/// (a string without `enum`, `format` or a pattern of its own).
+fn text_patterns_in(schema: &mut utoipa::openapi::Schema, multi_line: bool) {
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, SchemaType, Type};
+    use utoipa::openapi::Schema;
+    match schema {
+        Schema::Object(object) => {
+            let is_string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(ts) => ts.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string
+                && object.enum_values.is_none()
+                && object.format.is_none()
+                && object.pattern.is_none()
+            {
+                object.pattern = Some(
+                    if multi_line {
+                        MULTI_LINE_PATTERN
+                    } else {
+                        ONE_LINE_PATTERN
+                    }
+                    .into(),
+                );
+            }
+            for (name, property) in object.properties.iter_mut() {
+                let multi = crate::api::extract::MULTI_LINE_FIELDS.contains(&name.as_str());
+                text_patterns(property, multi);
+            }
+            if let Some(AdditionalProperties::RefOr(inner)) =
+                object.additional_properties.as_deref_mut()
+            {
+                text_patterns(inner, multi_line);
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(inner) = &mut array.items {
+                text_patterns(inner, multi_line);
+            }
+        }
+        Schema::OneOf(one) => one
+            .items
+            .iter_mut()
+            .for_each(|s| text_patterns(s, multi_line)),
+        Schema::AllOf(all) => all
+            .items
+            .iter_mut()
+            .for_each(|s| text_patterns(s, multi_line)),
+        Schema::AnyOf(any) => any
+            .items
+            .iter_mut()
+            .for_each(|s| text_patterns(s, multi_line)),
+        _ => {}
     }
 }

@@ -210,7 +210,7 @@ fn whole_numbers_as_integers(value: &mut Value) {
 
 /// Fields whose text may run over several lines (newline, carriage return
 /// and tab allowed); every other text is one line.
-const MULTI_LINE_FIELDS: &[&str] = &[
+pub(crate) const MULTI_LINE_FIELDS: &[&str] = &[
     "description",
     "purpose",
     "text",

@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod city_units;
+mod contract;
 mod conventions;
 mod dialogue_events;
 mod event_invariants;

@@ -1,0 +1,139 @@
+//! The contract as a fuzzer reads it (`.ci/fuzz.sh`, schemathesis): what the
+//! spec allows, the server takes; what the server refuses, the spec says.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn served_spec(app: &TestApp) -> Value {
+    let res = app.get("/openapi.json", None);
+    assert_eq!(res.status, 200);
+    res.json()
+}
+
+/// Every operation of the served spec: (path, method, operation).
+fn operations(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["get", "head", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                out.push((path.clone(), method.clone(), op.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn parameter<'a>(op: &'a Value, place: &str, name: &str) -> Option<&'a Value> {
+    op["parameters"]
+        .as_array()?
+        .iter()
+        .find(|p| p["in"] == place && p["name"].as_str().unwrap().eq_ignore_ascii_case(name))
+}
+
+#[test]
+fn the_cursor_parameter_states_its_syntax_and_a_made_up_cursor_is_a_documented_400() {
+    let app = spawn_app();
+    let spec = served_spec(&app);
+    let mut lists = 0;
+    for (path, method, op) in operations(&spec) {
+        let Some(cursor) = parameter(&op, "query", "cursor") else {
+            continue;
+        };
+        lists += 1;
+        assert_eq!(
+            cursor["schema"]["pattern"], "^[A-Za-z0-9_-]*$",
+            "{method} {path}: the cursor's syntax"
+        );
+        assert!(
+            op["responses"]["400"].is_object(),
+            "{method} {path} does not document the 400 of a bad cursor"
+        );
+    }
+    assert!(lists > 10, "only {lists} lists have a cursor");
+
+    // A cursor of the right syntax that the service never gave out: 400.
+    let res = app.get("/api/v1/organisations?cursor=AAAA", None);
+    assert_eq!(res.status, 400, "{}", res.text);
+    assert_eq!(res.code(), "invalid_query_parameter");
+    // The empty cursor is the first page.
+    let res = app.get("/api/v1/organisations?cursor=", None);
+    assert_eq!(res.status, 200, "{}", res.text);
+}
+
+#[test]
+fn string_query_parameters_state_that_control_characters_are_refused() {
+    let app = spawn_app();
+    let spec = served_spec(&app);
+    let q = parameter(&spec["paths"]["/api/v1/organisations"]["get"], "query", "q")
+        .expect("organisations take ?q=");
+    let pattern = q["schema"]["pattern"].as_str().expect("q has a pattern");
+    let re = regex_lite::Regex::new(pattern).unwrap();
+    assert!(re.is_match("stadsmission"));
+    assert!(!re.is_match("stads\u{1}mission"));
+    // The server refuses what the pattern refuses, and takes what it takes.
+    assert_eq!(app.get("/api/v1/organisations?q=a%01b", None).status, 400);
+    assert_eq!(app.get("/api/v1/organisations?q=%C2%84", None).status, 200);
+    assert!(re.is_match("\u{84}"));
+}
+
+#[test]
+fn text_fields_state_the_control_characters_the_server_refuses() {
+    let app = spawn_app();
+    let spec = served_spec(&app);
+    let create = &spec["components"]["schemas"]["CreateOrganisation"]["properties"];
+    let one_line = regex_lite::Regex::new(create["name"]["pattern"].as_str().unwrap()).unwrap();
+    let multi_line =
+        regex_lite::Regex::new(create["description"]["pattern"].as_str().unwrap()).unwrap();
+    assert!(!one_line.is_match("Rening\nsborg"));
+    assert!(!one_line.is_match("Rening\u{85}sborg"));
+    assert!(multi_line.is_match("Second-hand shops.\nSince 1990.\tGothenburg"));
+    assert!(!multi_line.is_match("Second-hand\u{7}shops"));
+
+    // What the patterns say is what the server does.
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "Rening\nsborg", "legal_form": "social_enterprise"}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "Reningsborg", "legal_form": "social_enterprise",
+                "description": "Second-hand shops.\nSince 1990.\tGothenburg"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+}
+
+#[test]
+fn headers_are_never_null_and_checked_headers_document_their_400() {
+    let app = spawn_app();
+    let spec = served_spec(&app);
+    let mut checked = 0;
+    for (path, method, op) in operations(&spec) {
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] != "header" {
+                continue;
+            }
+            let types = &p["schema"]["type"];
+            assert!(
+                !(types == "null"
+                    || types
+                        .as_array()
+                        .is_some_and(|ts| ts.contains(&json!("null")))),
+                "{method} {path}: header {} may be null",
+                p["name"]
+            );
+            let name = p["name"].as_str().unwrap().to_ascii_lowercase();
+            if name == "if-match" || name == "idempotency-key" {
+                checked += 1;
+                assert!(
+                    op["responses"]["400"].is_object(),
+                    "{method} {path} checks {name} but does not document 400"
+                );
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} checked headers");
+}
