@@ -47,45 +47,12 @@ for knob in BENCH_LIST_COUNT BENCH_THREADS BENCH_LIST_CONNECTIONS BENCH_DURATION
     if [[ -n "${!knob:-}" ]]; then COMMAND="$knob=${!knob} $COMMAND"; fi
 done
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
 WORK="$(mktemp -d /tmp/samverkan-lists.XXXXXX)"
 SERVER_PID=""
 PG_CREATED=""
-
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
-
-drop_pg() {
-    if [[ -n "$PG_CREATED" ]]; then
-        timeout 30 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qAt \
-            -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 \
-            || log "could not drop database $PG_DB"
-        PG_CREATED=""
-    fi
-}
-
-cleanup() {
-    local status=$?
-    stop_server
-    drop_pg
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# log, die, stop_server, drop_pg and the EXIT trap that calls them.
+# shellcheck source=benches/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk)"
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
