@@ -53,40 +53,7 @@ pub async fn record_attendance(
     body: JsonBody<AttendanceRecord>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let record = body.0;
-    let mut errors = Vec::new();
-    // Head counts are bounded, so no sum of them can overflow.
-    if let Err(message) = money::count(record.walk_ins, 0) {
-        errors.push(FieldError::new("walk_ins", message));
-    }
-    for (i, o) in record.organisations.iter().enumerate() {
-        if let Err(message) = money::count(o.attendees, 0) {
-            errors.push(FieldError::new(
-                format!("organisations[{i}].attendees"),
-                message,
-            ));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (i, o) in record.organisations.iter().enumerate() {
-        if !seen.insert(o.organisation_id) {
-            errors.push(FieldError::new(
-                format!("organisations[{i}].organisation_id"),
-                "is listed twice",
-            ));
-        }
-    }
-    let attendance = all_valid(
-        errors,
-        Attendance {
-            organisations: record
-                .organisations
-                .iter()
-                .map(|o| (o.organisation_id, o.attendees))
-                .collect(),
-            walk_ins: record.walk_ins,
-        },
-    )?;
+    let attendance = body.0.into_attendance()?;
     let (_, attendance) = state
         .db(move |conn| store::record_attendance(conn, id, manage(&caller.0), attendance))
         .await?;

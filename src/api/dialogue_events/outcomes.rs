@@ -214,23 +214,7 @@ pub async fn update_outcome(
                 outcome_id,
                 precondition.0,
                 manage(&principal),
-                |o| {
-                    if let Some(v) = patch.description {
-                        o.description = v;
-                    }
-                    if let Some(v) = patch.owner {
-                        o.owner = v;
-                    }
-                    if let Some(v) = patch.status {
-                        o.status = v;
-                    }
-                    if let Some(v) = patch.partnership_id {
-                        o.partnership_id = v;
-                    }
-                    if let Some(v) = patch.grant_application_id {
-                        o.grant_application_id = v;
-                    }
-                },
+                |o| patch.apply_to(o),
             )?;
             let linked = link_visible(conn, &outcome, &principal)?;
             Ok(OutcomeView::for_caller(outcome, linked))

@@ -390,6 +390,45 @@ pub struct AttendanceRecord {
     pub walk_ins: i32,
 }
 
+impl AttendanceRecord {
+    /// The new record, checked: every bad field is named in one 422.
+    pub(super) fn into_attendance(self) -> Result<Attendance, ApiError> {
+        let mut errors = Vec::new();
+        // Head counts are bounded, so no sum of them can overflow.
+        if let Err(message) = money::count(self.walk_ins, 0) {
+            errors.push(FieldError::new("walk_ins", message));
+        }
+        for (i, o) in self.organisations.iter().enumerate() {
+            if let Err(message) = money::count(o.attendees, 0) {
+                errors.push(FieldError::new(
+                    format!("organisations[{i}].attendees"),
+                    message,
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, o) in self.organisations.iter().enumerate() {
+            if !seen.insert(o.organisation_id) {
+                errors.push(FieldError::new(
+                    format!("organisations[{i}].organisation_id"),
+                    "is listed twice",
+                ));
+            }
+        }
+        all_valid(
+            errors,
+            Attendance {
+                organisations: self
+                    .organisations
+                    .iter()
+                    .map(|o| (o.organisation_id, o.attendees))
+                    .collect(),
+                walk_ins: self.walk_ins,
+            },
+        )
+    }
+}
+
 /// The minutes of an event.
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -447,6 +486,27 @@ pub struct UpdateOutcome {
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<Uuid>)]
     pub grant_application_id: Option<Option<Uuid>>,
+}
+
+impl UpdateOutcome {
+    /// The merge patch applied: a field not sent stays as it was.
+    pub(super) fn apply_to(self, o: &mut Outcome) {
+        if let Some(v) = self.description {
+            o.description = v;
+        }
+        if let Some(v) = self.owner {
+            o.owner = v;
+        }
+        if let Some(v) = self.status {
+            o.status = v;
+        }
+        if let Some(v) = self.partnership_id {
+            o.partnership_id = v;
+        }
+        if let Some(v) = self.grant_application_id {
+            o.grant_application_id = v;
+        }
+    }
 }
 
 /// Narrows the calendar feed.

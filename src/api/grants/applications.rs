@@ -168,34 +168,8 @@ pub async fn update_grant_application(
                     Action::ApplyForGrant(a.details.organisation),
                 )?)
             };
-            store::update_application(conn, id, precondition.0, &who, authorize_edit, |mut d| {
-                let mut errors = patch.validate().err().map(field_errors).unwrap_or_default();
-                if let Some(v) = patch.title {
-                    d.title = v.trim().to_owned();
-                }
-                if let Some(v) = patch.purpose {
-                    d.purpose = v;
-                }
-                if let Some(v) = patch.requested_sek {
-                    d.requested_sek = v;
-                }
-                if let Some(v) = patch.start_date {
-                    d.start_date = v;
-                }
-                if let Some(v) = patch.end_date {
-                    d.end_date = v;
-                }
-                if let Some(v) = patch.budget_lines {
-                    d.budget_lines = v;
-                }
-                if let Some(v) = patch.document_answers {
-                    d.document_answers = v;
-                }
-                if d.end_date < d.start_date {
-                    errors.push(FieldError::new("end_date", "must not be before start_date"));
-                }
-                check_lines(&d.budget_lines, &d.document_answers, &mut errors);
-                all_valid(errors, d)
+            store::update_application(conn, id, precondition.0, &who, authorize_edit, |d| {
+                patch.apply(d)
             })
         })
         .await?;

@@ -459,6 +459,41 @@ pub struct UpdateApplication {
     pub document_answers: Option<Vec<DocumentAnswer>>,
 }
 
+impl UpdateApplication {
+    /// The merge patch applied to what the application says, checked as a
+    /// whole (dates in order, budget lines and document answers): every bad
+    /// field is named in one 422.
+    pub(super) fn apply(self, mut d: ApplicationDetails) -> Result<ApplicationDetails, ApiError> {
+        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        if let Some(v) = self.title {
+            d.title = v.trim().to_owned();
+        }
+        if let Some(v) = self.purpose {
+            d.purpose = v;
+        }
+        if let Some(v) = self.requested_sek {
+            d.requested_sek = v;
+        }
+        if let Some(v) = self.start_date {
+            d.start_date = v;
+        }
+        if let Some(v) = self.end_date {
+            d.end_date = v;
+        }
+        if let Some(v) = self.budget_lines {
+            d.budget_lines = v;
+        }
+        if let Some(v) = self.document_answers {
+            d.document_answers = v;
+        }
+        if d.end_date < d.start_date {
+            errors.push(FieldError::new("end_date", "must not be before start_date"));
+        }
+        check_lines(&d.budget_lines, &d.document_answers, &mut errors);
+        all_valid(errors, d)
+    }
+}
+
 /// What an action carries: `request_completion` a `message`; `decide` an
 /// `outcome`, `granted_sek` and `motivation`; `report` the `report`.
 #[derive(Deserialize, ToSchema, Default)]

@@ -75,38 +75,7 @@ pub async fn add_follow_up(
     body: JsonBody<CreateFollowUp>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let req = body.0;
-    let mut errors = check_follow_up_voice(
-        &caller.0,
-        FollowUpVoice {
-            organisation: req.organisation_id,
-            perceived_reception: req.perceived_reception.is_some(),
-            effects: req.effects.is_some(),
-        },
-    );
-    if req.summary.trim().is_empty() || req.summary.chars().count() > 20000 {
-        errors.push(FieldError::new("summary", "must be 1 to 20000 characters"));
-    }
-    if req
-        .perceived_reception
-        .is_some_and(|r| !(1..=5).contains(&r))
-    {
-        errors.push(FieldError::new(
-            "perceived_reception",
-            "must be 1 (poor) to 5 (very good)",
-        ));
-    }
-    let follow_up = FollowUp {
-        id: Uuid::now_v7(),
-        held_on: req.held_on,
-        kind: req.kind,
-        summary: req.summary,
-        participants: req.participants,
-        perceived_reception: req.perceived_reception,
-        effects: req.effects,
-        filed_by_organisation: req.organisation_id,
-        created_at: crate::domain::now(),
-    };
+    let (follow_up, errors) = body.0.into_follow_up(&caller.0);
     let principal = caller.0.clone();
     let actor = Actor::from(&caller.0);
     let added = state

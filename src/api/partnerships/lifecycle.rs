@@ -269,16 +269,12 @@ pub async fn act_on_partnership(
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action: PartnershipAction = action.parse().map_err(|_| ApiError::NotFound)?;
-    let request = body.0.unwrap_or_default();
-    request.check(action)?;
+    let (input, amendment) = body
+        .0
+        .unwrap_or_default()
+        .into_input(action, precondition.0)?;
     let principal = caller.0.clone();
     let actor = Actor::from(&caller.0);
-    let input = ActionInput {
-        precondition: precondition.0,
-        reason: request.reason,
-        new_end_date: request.new_end_date,
-    };
-    let changes = request.changes.unwrap_or_default();
     let f = state
         .db(move |conn| {
             let authorize_action = |l: &Loaded| {
@@ -290,23 +286,7 @@ pub async fn act_on_partnership(
                 );
                 Ok(authorize(&principal, needed)?)
             };
-            let amend = |d: PartnershipDetails| {
-                let patch = UpdatePartnership {
-                    title: changes.title,
-                    purpose: changes.purpose,
-                    form: None,
-                    contact_name: None,
-                    contact_email: None,
-                    target_groups: changes.target_groups,
-                    districts: changes.districts,
-                    start_date: None,
-                    end_date: changes.end_date,
-                    registry_number: None,
-                    internal_notes: None,
-                    external_id: None,
-                };
-                patch.apply(d)
-            };
+            let amend = |d: PartnershipDetails| amendment.apply(d);
             let loaded = store::act(conn, id, &actor, action, authorize_action, amend, input)?;
             full(conn, loaded)
         })

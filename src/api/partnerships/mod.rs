@@ -47,7 +47,7 @@ use crate::domain::partnership::{
     InvitationRefusal, Partnership, PartnershipAction, PartnershipDetails, PartnershipForm,
     PartnershipStatus, Party, PartyRole, PartyStatus,
 };
-use crate::domain::FieldError;
+use crate::domain::{FieldError, IfMatch};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 

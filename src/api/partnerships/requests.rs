@@ -353,6 +353,27 @@ pub struct Amendment {
     pub end_date: Option<NaiveDate>,
 }
 
+impl Amendment {
+    /// The amendment as a merge patch of the partnership: only what an
+    /// amendment may change.
+    pub(super) fn into_patch(self) -> UpdatePartnership {
+        UpdatePartnership {
+            title: self.title,
+            purpose: self.purpose,
+            form: None,
+            contact_name: None,
+            contact_email: None,
+            target_groups: self.target_groups,
+            districts: self.districts,
+            start_date: None,
+            end_date: self.end_date,
+            registry_number: None,
+            internal_notes: None,
+            external_id: None,
+        }
+    }
+}
+
 /// What an action carries. `extend` needs `new_end_date` and `reason`;
 /// `terminate` and `amend` need `reason` (and `amend` its `changes`); the
 /// others take an optional reason or no body at all.
@@ -367,6 +388,22 @@ pub struct PartnershipActionRequest {
 }
 
 impl PartnershipActionRequest {
+    /// What `action` carries, checked (one 422 naming every bad field),
+    /// and the amendment it makes (empty unless `amend`).
+    pub(super) fn into_input(
+        self,
+        action: PartnershipAction,
+        precondition: Option<IfMatch>,
+    ) -> Result<(ActionInput, UpdatePartnership), ApiError> {
+        self.check(action)?;
+        let input = ActionInput {
+            precondition,
+            reason: self.reason,
+            new_end_date: self.new_end_date,
+        };
+        Ok((input, self.changes.unwrap_or_default().into_patch()))
+    }
+
     pub(super) fn check(&self, action: PartnershipAction) -> Result<(), ApiError> {
         let mut errors = Vec::new();
         let needs_reason = matches!(
@@ -622,4 +659,44 @@ pub struct CreateFollowUp {
     /// The organisation a partner files for (its own; required from
     /// partners; the city files as the city and does not send it).
     pub organisation_id: Option<OrganisationId>,
+}
+
+impl CreateFollowUp {
+    /// The follow-up, and every bad field in it. The fields are refused
+    /// only after the caller's right to file (403 before 422), so the
+    /// errors are handed back rather than raised here.
+    pub(super) fn into_follow_up(self, principal: &Principal) -> (FollowUp, Vec<FieldError>) {
+        let mut errors = check_follow_up_voice(
+            principal,
+            FollowUpVoice {
+                organisation: self.organisation_id,
+                perceived_reception: self.perceived_reception.is_some(),
+                effects: self.effects.is_some(),
+            },
+        );
+        if self.summary.trim().is_empty() || self.summary.chars().count() > 20000 {
+            errors.push(FieldError::new("summary", "must be 1 to 20000 characters"));
+        }
+        if self
+            .perceived_reception
+            .is_some_and(|r| !(1..=5).contains(&r))
+        {
+            errors.push(FieldError::new(
+                "perceived_reception",
+                "must be 1 (poor) to 5 (very good)",
+            ));
+        }
+        let follow_up = FollowUp {
+            id: Uuid::now_v7(),
+            held_on: self.held_on,
+            kind: self.kind,
+            summary: self.summary,
+            participants: self.participants,
+            perceived_reception: self.perceived_reception,
+            effects: self.effects,
+            filed_by_organisation: self.organisation_id,
+            created_at: crate::domain::now(),
+        };
+        (follow_up, errors)
+    }
 }
