@@ -470,6 +470,8 @@ pub struct ApplicationActionRequest {
     pub outcome: Option<DecisionOutcome>,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub granted_sek: Option<i64>,
+    /// Required by `decide`: not blank.
+    #[schema(min_length = 1)]
     pub motivation: Option<String>,
     #[schema(max_length = 20000)]
     pub report: Option<String>,
