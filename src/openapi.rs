@@ -456,10 +456,9 @@ fn date_rule(object: &mut utoipa::openapi::schema::Object, time: bool) -> bool {
     }
     // A date is exactly `format: date`; an instant may also be Stockholm
     // local time without an offset, which `format: date-time` does not
-    // allow, so a field that accepts it keeps no format.
-    if !time {
-        object.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date));
-    }
+    // allow: the pattern alone says it (else a fuzzer's "not a date-time"
+    // case is a local time the server rightly accepts).
+    object.format = (!time).then_some(SchemaFormat::KnownFormat(KnownFormat::Date));
     object.pattern = Some(
         if time {
             DATE_TIME_PATTERN
