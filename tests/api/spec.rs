@@ -689,3 +689,68 @@ fn number_phone_and_date_patterns_are_the_syntax_the_server_accepts() {
     let motivation = property(&spec, "ApplicationActionRequest", "motivation");
     assert_eq!(motivation["minLength"], 1);
 }
+
+/// A field of a merge patch that the server refuses as `null` (it is
+/// required: leave it out to keep it) is not nullable in the spec, and the
+/// server does refuse the `null`.
+#[test]
+fn required_patch_fields_are_not_nullable_in_the_spec() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    for (schema, fields) in [
+        (
+            "UpdateProgramme",
+            &["title", "min_sek", "max_sek", "budgets", "rounds"][..],
+        ),
+        (
+            "UpdateApplication",
+            &[
+                "title",
+                "purpose",
+                "requested_sek",
+                "start_date",
+                "budget_lines",
+            ][..],
+        ),
+        (
+            "UpdateDialogueEvent",
+            &["title", "kind", "starts_at", "agenda"][..],
+        ),
+        (
+            "UpdatePartnership",
+            &["title", "purpose", "form", "districts", "end_date"][..],
+        ),
+    ] {
+        for field in fields {
+            let p = property(&spec, schema, field);
+            let nullable = p["type"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("null")))
+                || p["oneOf"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|s| s["type"] == "null"));
+            assert!(!nullable, "{schema}.{field} is not nullable: {p}");
+        }
+    }
+    let token = admin();
+    let unit = app.post(
+        "/api/v1/city-units",
+        Some(&token),
+        &json!({"name": "Patchförvaltningen", "kind": "specialist_administration"}),
+    );
+    assert_eq!(unit.status, 201, "{}", unit.text);
+    let mut example = spec["components"]["schemas"]["CreateProgramme"]["example"].clone();
+    example["owning_unit_id"] = unit.json()["id"].clone();
+    let res = app.post("/api/v1/grant-programmes", Some(&token), &example);
+    assert_eq!(res.status, 201, "{}", res.text);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    for field in ["rounds", "budgets", "title"] {
+        let res = app.patch(
+            &format!("/api/v1/grant-programmes/{id}"),
+            Some(&token),
+            &json!({ field: null }),
+            None,
+        );
+        assert_eq!(res.status, 422, "{field}: {}", res.text);
+    }
+}

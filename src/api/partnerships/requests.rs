@@ -217,13 +217,14 @@ impl CreatePartnership {
 pub struct UpdatePartnership {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(nullable = false, min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub form: Option<PartnershipForm>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
@@ -234,12 +235,16 @@ pub struct UpdatePartnership {
     #[validate(custom(function = "check_email"))]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub target_groups: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
