@@ -692,7 +692,8 @@ fn number_phone_and_date_patterns_are_the_syntax_the_server_accepts() {
 
 /// A field of a merge patch that the server refuses as `null` (it is
 /// required: leave it out to keep it) is not nullable in the spec, and the
-/// server does refuse the `null`.
+/// server does refuse the `null`. A budget's year has the same range on
+/// create and on change, the one the spec states.
 #[test]
 fn required_patch_fields_are_not_nullable_in_the_spec() {
     let app = spawn_app();
@@ -744,6 +745,26 @@ fn required_patch_fields_are_not_nullable_in_the_spec() {
     let res = app.post("/api/v1/grant-programmes", Some(&token), &example);
     assert_eq!(res.status, 201, "{}", res.text);
     let id = res.json()["id"].as_str().unwrap().to_owned();
+    // A budget's year is 2000 to 9999 on create as on change, as the spec says.
+    let year = &spec["components"]["schemas"]["YearBudget"]["properties"]["year"];
+    assert_eq!(
+        (year["minimum"].as_i64(), year["maximum"].as_i64()),
+        (Some(2000), Some(9999))
+    );
+    for bad in [1999, 10000] {
+        let mut body = example.clone();
+        body["budgets"] = json!([{"year": bad, "budget_sek": 1000}]);
+        let res = app.post("/api/v1/grant-programmes", Some(&token), &body);
+        assert_eq!(res.status, 422, "year {bad}: {}", res.text);
+        assert!(res.text.contains("budgets[0].year"), "{}", res.text);
+        let res = app.patch(
+            &format!("/api/v1/grant-programmes/{id}"),
+            Some(&token),
+            &json!({"budgets": [{"year": bad, "budget_sek": 1000}]}),
+            None,
+        );
+        assert_eq!(res.status, 422, "year {bad}: {}", res.text);
+    }
     for field in ["rounds", "budgets", "title"] {
         let res = app.patch(
             &format!("/api/v1/grant-programmes/{id}"),

@@ -7,6 +7,7 @@ use super::*;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearBudget {
+    #[schema(minimum = 2000, maximum = 9999)]
     pub year: i32,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub budget_sek: i64,
@@ -180,6 +181,12 @@ impl CreateProgramme {
         for (i, b) in self.budgets.iter().enumerate() {
             if let Err(message) = Sek::new(b.budget_sek) {
                 errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), message));
+            }
+            if !(2000..=9999).contains(&b.year) {
+                errors.push(FieldError::new(
+                    format!("budgets[{i}].year"),
+                    "must be a year from 2000 to 9999",
+                ));
             }
             if self.budgets.iter().filter(|c| c.year == b.year).count() > 1 {
                 errors.push(FieldError::new(
