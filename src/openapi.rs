@@ -65,7 +65,9 @@ pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
     common_problems(spec);
     idempotency_keys(spec);
+    document_dates(spec);
     document_edge_rules(spec);
+    response_links(spec);
 }
 
 /// The problems that come from the edge rather than from a handler's own
@@ -335,5 +337,253 @@ fn text_patterns_in(schema: &mut utoipa::openapi::Schema, multi_line: bool) {
             .iter_mut()
             .for_each(|s| text_patterns(s, multi_line)),
         _ => {}
+    }
+}
+
+/// A date as `api::dates::strict_date` accepts it: `YYYY-MM-DD`, year 0001
+/// to 9999 written with four digits.
+pub const DATE_PATTERN: &str = "^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$";
+/// An instant as `api::dates::strict_instant` accepts it: date as above
+/// (year 0001 to 9998: an instant in 9999 may pass the year 9999 in UTC or
+/// in Stockholm time, which is refused), `T`, hours 00–23, minutes and
+/// seconds 00–59 (seconds and a fraction of up to nine digits optional),
+/// then `Z` or `±HH:MM`, or nothing for Stockholm local time.
+pub const DATE_TIME_PATTERN: &str = "^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,9})?)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$";
+const DATE_RULE: &str = "A date `YYYY-MM-DD`, year 0001 to 9999 with four digits.";
+const DATE_TIME_RULE: &str = "RFC 3339 with an offset (`2027-05-12T16:00:00Z`), or Stockholm local time without one (`2027-05-12T18:00`; a local time that does not exist or happens twice at a clock change is a 422: give an offset). Seconds 00 to 59 (no leap second), a fraction of at most nine digits, year 0001 to 9999 in UTC and in Stockholm time.";
+
+/// Writes the date and time rules of `api::dates` (which hold every date
+/// and time field of a body, and every such query parameter, by its name)
+/// into the request schemas and parameters: a `pattern`, and the rules a
+/// pattern cannot say in the description.
+fn document_dates(spec: &mut utoipa::openapi::OpenApi) {
+    use crate::api::dates;
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{RefOr, Schema};
+    let mut roots = Vec::new();
+    for item in spec.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for parameter in op.parameters.iter_mut().flatten() {
+                if parameter.parameter_in != ParameterIn::Query {
+                    continue;
+                }
+                let kind = if dates::is_date_parameter(&parameter.name) {
+                    Some(false)
+                } else if dates::is_time_parameter(&parameter.name) {
+                    Some(true)
+                } else {
+                    None
+                };
+                if let (Some(time), Some(RefOr::T(Schema::Object(object)))) =
+                    (kind, parameter.schema.as_mut())
+                {
+                    if date_rule(object, time) {
+                        let rule = if time { DATE_TIME_RULE } else { DATE_RULE };
+                        parameter.description = Some(match parameter.description.take() {
+                            Some(d) if !d.is_empty() => format!("{d}\n\n{rule}"),
+                            _ => rule.to_owned(),
+                        });
+                    }
+                }
+            }
+            if let Some(body) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let Some(schema) = content.schema.as_ref() {
+                        collect_refs(schema, &mut roots);
+                    }
+                }
+            }
+        }
+    }
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    // The request schemas and every schema they use.
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = roots.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = components.schemas.get(&name) {
+            collect_refs(schema, &mut roots);
+        }
+    }
+    for name in seen {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) else {
+            continue;
+        };
+        for (field, property) in object.properties.iter_mut() {
+            let time = if dates::is_time_field(field) {
+                true
+            } else if dates::is_date_field(field) {
+                false
+            } else {
+                continue;
+            };
+            if let RefOr::T(Schema::Object(property)) = property {
+                if date_rule(property, time) {
+                    let rule = if time { DATE_TIME_RULE } else { DATE_RULE };
+                    property.description = Some(match property.description.take() {
+                        Some(d) if !d.is_empty() => format!("{d}\n\n{rule}"),
+                        _ => rule.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Puts the date pattern (or, if `time`, the date-time one) on a string
+/// schema; false when `object` is not a plain string.
+fn date_rule(object: &mut utoipa::openapi::schema::Object, time: bool) -> bool {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat, SchemaType, Type};
+    let is_string = match &object.schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(ts) => ts.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if !is_string || object.enum_values.is_some() {
+        return false;
+    }
+    // A date is exactly `format: date`; an instant may also be Stockholm
+    // local time without an offset, which `format: date-time` does not
+    // allow: the pattern alone says it (else a fuzzer's "not a date-time"
+    // case is a local time the server rightly accepts).
+    object.format = (!time).then_some(SchemaFormat::KnownFormat(KnownFormat::Date));
+    object.pattern = Some(
+        if time {
+            DATE_TIME_PATTERN
+        } else {
+            DATE_PATTERN
+        }
+        .into(),
+    );
+    true
+}
+
+/// The names of the component schemas `schema` refers to.
+fn collect_refs(schema: &utoipa::openapi::RefOr<utoipa::openapi::Schema>, out: &mut Vec<String>) {
+    if let Ok(value) = serde_json::to_value(schema) {
+        collect_ref_names(&value, out);
+    }
+}
+
+fn collect_ref_names(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item) {
+                    ("$ref", serde_json::Value::String(r)) => {
+                        if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                            out.push(name.to_owned());
+                        }
+                    }
+                    _ => collect_ref_names(item, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_ref_names(i, out)),
+        _ => {}
+    }
+}
+
+/// Links each response that returns a resource to the `GET` of that
+/// resource, so that a client (or a stateful fuzzer) can follow a create or
+/// an action to what it made: the `201` of `POST /api/v1/x` whose body has
+/// an `id` links to `GET /api/v1/x/{id}`; a `200`/`201` of a `POST` under
+/// `/api/v1/x/{id}/...` whose body is the schema `GET /api/v1/x/{id}`
+/// answers links to that `GET`. The parameter is `$response.body#/id`.
+fn response_links(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{link::LinkBuilder, RefOr, Schema};
+    let schema_ref = |response: &RefOr<utoipa::openapi::Response>| -> Option<String> {
+        let RefOr::T(response) = response else {
+            return None;
+        };
+        match response.content.get("application/json")?.schema.as_ref()? {
+            RefOr::Ref(r) => r
+                .ref_location
+                .strip_prefix("#/components/schemas/")
+                .map(str::to_owned),
+            RefOr::T(_) => None,
+        }
+    };
+    let has_id = |name: &str| {
+        spec.components.as_ref().is_some_and(|c| {
+            matches!(c.schemas.get(name), Some(RefOr::T(Schema::Object(o))) if o.properties.contains_key("id"))
+        })
+    };
+    // GET `/x/{id}` path → (operationId, schema of its 200).
+    let mut gets = std::collections::BTreeMap::new();
+    for (path, item) in &spec.paths.paths {
+        if !path.ends_with("/{id}") {
+            continue;
+        }
+        if let Some(get) = &item.get {
+            if let (Some(op_id), Some(ok)) = (&get.operation_id, get.responses.responses.get("200"))
+            {
+                gets.insert(path.clone(), (op_id.clone(), schema_ref(ok)));
+            }
+        }
+    }
+    let mut links = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let Some(post) = &item.post else {
+            continue;
+        };
+        let (target, collection) = match path.find("/{id}/") {
+            Some(at) => (format!("{}/{{id}}", &path[..at]), false),
+            None => (format!("{path}/{{id}}"), true),
+        };
+        let Some((op_id, get_schema)) = gets.get(&target) else {
+            continue;
+        };
+        for (status, response) in &post.responses.responses {
+            let Some(name) = schema_ref(response) else {
+                continue;
+            };
+            let links_here = if collection {
+                status == "201"
+            } else {
+                (status == "200" || status == "201") && get_schema.as_deref() == Some(&name)
+            };
+            if links_here && has_id(&name) {
+                links.push((path.clone(), status.clone(), op_id.clone()));
+            }
+        }
+    }
+    for (path, status, op_id) in links {
+        let Some(post) = spec
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|i| i.post.as_mut())
+        else {
+            continue;
+        };
+        if let Some(RefOr::T(response)) = post.responses.responses.get_mut(&status) {
+            response.links.insert(
+                op_id.clone(),
+                RefOr::T(
+                    LinkBuilder::new()
+                        .parameter("id", "$response.body#/id")
+                        .description("The resource this response returns")
+                        // utoipa 5.5 writes `Link::operation_id` as
+                        // `operation_id`, which OpenAPI does not know:
+                        // `operationId` is written through the extensions
+                        // (serialized flat, unchecked).
+                        .extensions(Some([("operationId", op_id)].into_iter().collect()))
+                        .build(),
+                ),
+            );
+        }
     }
 }

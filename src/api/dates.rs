@@ -111,13 +111,13 @@ pub fn strict_instant(text: &str) -> Result<DateTime<Utc>, &'static str> {
     Ok(instant)
 }
 
-fn is_date_field(key: &str) -> bool {
+pub fn is_date_field(key: &str) -> bool {
     key.ends_with("_date")
         || key.ends_with("_on")
         || matches!(key, "date" | "decided_from" | "decided_to")
 }
 
-fn is_time_field(key: &str) -> bool {
+pub fn is_time_field(key: &str) -> bool {
     matches!(
         key,
         "starts_at" | "ends_at" | "opens_at" | "deadline" | "registration_deadline"
@@ -159,12 +159,12 @@ pub fn check_json_dates(value: &Value, path: &str, errors: &mut Vec<FieldError>)
 }
 
 /// Query parameters that are dates (`decided_from`, `active_on`, ...).
-fn is_date_parameter(name: &str) -> bool {
+pub fn is_date_parameter(name: &str) -> bool {
     is_date_field(name) || name == "ends_before"
 }
 
 /// Query parameters that are instants (`from`, `to`, `updated_since`, ...).
-fn is_time_parameter(name: &str) -> bool {
+pub fn is_time_parameter(name: &str) -> bool {
     is_time_field(name) || matches!(name, "from" | "to" | "updated_since")
 }
 

@@ -145,7 +145,10 @@ pub struct CreateOrganisation {
     )]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    /// `NNNNNN-NNNN` with a valid Luhn check digit (the dash may be left out).
+    /// `NNNNNN-NNNN` (the dash may be left out) whose last digit is a valid
+    /// Luhn (mod 10) check digit over all ten digits; a wrong check digit is
+    /// a 422 (the pattern cannot say it).
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$")]
     pub organisation_number: Option<String>,
     pub legal_form: LegalForm,
     #[serde(default)]
@@ -163,7 +166,13 @@ pub struct CreateOrganisation {
     #[validate(email(message = "must be an email address"))]
     #[schema(format = Email)]
     pub contact_email: Option<String>,
+    /// 5 to 30 characters: digits, spaces and `+-()`, at least five digits.
     #[validate(custom(function = "check_phone"))]
+    #[schema(
+        min_length = 5,
+        max_length = 30,
+        pattern = "^[ +()-]*(?:[0-9][ +()-]*){5,}$"
+    )]
     pub contact_phone: Option<String>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
@@ -232,7 +241,10 @@ pub struct UpdateOrganisation {
     #[schema(min_length = 1, max_length = 200, nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    /// `NNNNNN-NNNN` (the dash may be left out) whose last digit is a valid
+    /// Luhn (mod 10) check digit over all ten digits; a wrong check digit is
+    /// a 422 (the pattern cannot say it).
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{6}-?[0-9]{4}$")]
     pub organisation_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "required_in_patch")]
     #[schema(nullable = false)]
@@ -257,7 +269,8 @@ pub struct UpdateOrganisation {
     #[validate(email(message = "must be an email address"))]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    /// 5 to 30 characters: digits, spaces and `+-()`, at least five digits.
+    #[schema(value_type = Option<String>, min_length = 5, max_length = 30, pattern = "^[ +()-]*(?:[0-9][ +()-]*){5,}$")]
     #[validate(custom(function = "check_phone"))]
     pub contact_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]

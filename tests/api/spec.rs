@@ -446,3 +446,332 @@ fn constraints_in_the_spec_are_the_ones_the_service_enforces() {
         assert_eq!(res.code(), "invalid_if_match");
     }
 }
+
+/// Every `201` of a `POST` on a collection whose `GET {id}` sibling exists
+/// links to that `GET` with the new id (`$response.body#/id`), every link
+/// in the document names an operation that exists, and following the link
+/// of a create finds what was created.
+#[test]
+fn every_create_links_to_the_get_of_what_it_made() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let paths = spec["paths"].as_object().unwrap();
+    let mut operation_ids = std::collections::BTreeMap::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                operation_ids.insert(id.to_owned(), (method.clone(), path.clone()));
+            }
+        }
+    }
+    let mut creates = 0;
+    for (path, item) in paths {
+        let Some(created) = item["post"]["responses"].get("201") else {
+            continue;
+        };
+        let Some(get_id) = paths
+            .get(&format!("{path}/{{id}}"))
+            .and_then(|g| g["get"]["operationId"].as_str())
+        else {
+            continue;
+        };
+        let schema = created["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .unwrap_or_else(|| panic!("POST {path} 201 has a schema"));
+        if spec["components"]["schemas"][schema]["properties"]
+            .get("id")
+            .is_none()
+        {
+            continue;
+        }
+        creates += 1;
+        let link = created["links"]
+            .as_object()
+            .and_then(|links| links.values().find(|l| l["operationId"] == get_id))
+            .unwrap_or_else(|| panic!("POST {path} 201 links to {get_id}: {created}"));
+        assert_eq!(
+            link["parameters"],
+            json!({"id": "$response.body#/id"}),
+            "{path}"
+        );
+    }
+    assert!(creates >= 6, "only {creates} creates found");
+
+    let mut links = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    links += 1;
+                    let target = link["operationId"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{method} {path} {status} link {name}: {link}"));
+                    let (target_method, target_path) =
+                        operation_ids.get(target).unwrap_or_else(|| {
+                            panic!("{method} {path} {status}: no operation {target}")
+                        });
+                    assert_eq!(target_method, "get", "{target}");
+                    assert!(target_path.ends_with("/{id}"), "{target}: {target_path}");
+                }
+            }
+        }
+    }
+    assert!(links > creates, "actions link too ({links} links)");
+
+    // Follow the link of a create, as a client would.
+    let link =
+        &paths["/api/v1/organisations"]["post"]["responses"]["201"]["links"]["get_organisation"];
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "Länkföreningen", "legal_form": "non_profit_association"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    let pointer = link["parameters"]["id"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("$response.body#")
+        .unwrap();
+    let id = res
+        .json()
+        .pointer(pointer)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, get_path) = &operation_ids[link["operationId"].as_str().unwrap()];
+    let res = app.get(&get_path.replace("{id}", &id), Some(&admin()));
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["name"], "Länkföreningen");
+}
+
+fn pattern_of(property: &Value) -> regex_lite::Regex {
+    let pattern = property["pattern"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{property} has a pattern"));
+    regex_lite::Regex::new(pattern).unwrap()
+}
+
+/// The patterns the spec writes for organisation numbers, phone numbers,
+/// dates and instants are the syntax the server accepts: a value the
+/// pattern matches passes, one it does not match is refused (the check
+/// digit, which no pattern can say, is stated in the description).
+#[test]
+fn number_phone_and_date_patterns_are_the_syntax_the_server_accepts() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let token = admin();
+
+    let number = property(&spec, "CreateOrganisation", "organisation_number");
+    assert!(number["description"].as_str().unwrap().contains("Luhn"));
+    let number_re = pattern_of(number);
+    for (i, good) in ["802455-9786", "8024472824"].iter().enumerate() {
+        assert!(number_re.is_match(good), "{good}");
+        let res = app.post(
+            "/api/v1/organisations",
+            Some(&token),
+            &json!({"name": format!("Nummerföreningen {i}"), "legal_form": "non_profit_association", "organisation_number": good}),
+        );
+        assert_eq!(res.status, 201, "{good}: {}", res.text);
+    }
+    for bad in ["80245-59786", "802455 9786", "802455-978", "80245A-9786"] {
+        assert!(!number_re.is_match(bad), "{bad}");
+        let res = app.post(
+            "/api/v1/organisations",
+            Some(&token),
+            &json!({"name": "Nummerföreningen x", "legal_form": "non_profit_association", "organisation_number": bad}),
+        );
+        assert_eq!(res.status, 422, "{bad}: {}", res.text);
+    }
+
+    for schema in ["CreateOrganisation", "UpdateOrganisation"] {
+        let phone = property(&spec, schema, "contact_phone");
+        assert_eq!(phone["minLength"], 5, "{schema}");
+        assert_eq!(phone["maxLength"], 30, "{schema}");
+        let phone_re = pattern_of(phone);
+        for good in [
+            "031-365 00 00",
+            "+46 (31) 12345",
+            "12345",
+            "1-2-3-4-5-6-7-8-9-0-1-2-3-4-5",
+        ] {
+            assert!(phone_re.is_match(good) && good.len() <= 30, "{good}");
+            let res = app.post(
+                "/api/v1/organisations",
+                Some(&token),
+                &json!({"name": "Telefonföreningen", "legal_form": "non_profit_association", "contact_phone": good}),
+            );
+            assert_eq!(res.status, 201, "{good}: {}", res.text);
+        }
+        for bad in ["1234", "031/365 00 00", "tel 031 365 00", "(+) - 1234"] {
+            assert!(!phone_re.is_match(bad), "{bad}");
+            let res = app.post(
+                "/api/v1/organisations",
+                Some(&token),
+                &json!({"name": "Telefonföreningen", "legal_form": "non_profit_association", "contact_phone": bad}),
+            );
+            assert_eq!(res.status, 422, "{bad}: {}", res.text);
+        }
+    }
+
+    // Dates in bodies and instants in bodies and queries carry the pattern
+    // of `api::dates`; the server agrees with it at its edges.
+    let date = property(&spec, "CreatePartnership", "start_date");
+    assert_eq!(date["format"], "date");
+    let date_re = pattern_of(date);
+    for good in ["2027-01-01", "0001-01-01", "9999-12-31"] {
+        assert!(date_re.is_match(good), "{good}");
+    }
+    for bad in [
+        "27-01-01",
+        "+12027-01-01",
+        "2027-1-01",
+        "0000-01-01",
+        "2027-01-01T00:00",
+    ] {
+        assert!(!date_re.is_match(bad), "{bad}");
+    }
+    let instant = property(&spec, "CreateDialogueEvent", "starts_at");
+    let instant_re = pattern_of(instant);
+    assert!(instant["description"]
+        .as_str()
+        .unwrap()
+        .contains("Stockholm"));
+    let updated_since = spec["paths"]["/api/v1/organisations"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "updated_since")
+        .unwrap();
+    assert_eq!(updated_since["schema"]["pattern"], instant["pattern"]);
+    for good in [
+        "2026-05-12T18:00",
+        "2026-05-12T18:00:59",
+        "2026-05-12T16:00:00Z",
+        "2026-05-12T18:00:00.5+02:00",
+    ] {
+        assert!(instant_re.is_match(good), "{good}");
+        let res = app.get(
+            &format!(
+                "/api/v1/organisations?updated_since={}",
+                good.replace('+', "%2B")
+            ),
+            Some(&token),
+        );
+        assert_eq!(res.status, 200, "{good}: {}", res.text);
+    }
+    for bad in [
+        "2026-05-12T18:00:60Z",
+        "2026-05-12T24:00",
+        "+12026-05-12T18:00Z",
+        "9999-12-31T23:00:00Z",
+        "2026-05-12T18:00+2",
+        "2026-05-12T18:00.5Z",
+    ] {
+        assert!(!instant_re.is_match(bad), "{bad}");
+        let res = app.get(
+            &format!(
+                "/api/v1/organisations?updated_since={}",
+                bad.replace('+', "%2B")
+            ),
+            Some(&token),
+        );
+        assert_eq!(res.status, 400, "{bad}: {}", res.text);
+    }
+
+    // The reason of an invitation answer is 1 to 2000 characters, as checked.
+    let reason = property(&spec, "InvitationAnswer", "reason");
+    assert_eq!(
+        (reason["minLength"].as_u64(), reason["maxLength"].as_u64()),
+        (Some(1), Some(2000))
+    );
+    let motivation = property(&spec, "ApplicationActionRequest", "motivation");
+    assert_eq!(motivation["minLength"], 1);
+}
+
+/// A field of a merge patch that the server refuses as `null` (it is
+/// required: leave it out to keep it) is not nullable in the spec, and the
+/// server does refuse the `null`. A budget's year has the same range on
+/// create and on change, the one the spec states.
+#[test]
+fn required_patch_fields_are_not_nullable_in_the_spec() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    for (schema, fields) in [
+        (
+            "UpdateProgramme",
+            &["title", "min_sek", "max_sek", "budgets", "rounds"][..],
+        ),
+        (
+            "UpdateApplication",
+            &[
+                "title",
+                "purpose",
+                "requested_sek",
+                "start_date",
+                "budget_lines",
+            ][..],
+        ),
+        (
+            "UpdateDialogueEvent",
+            &["title", "kind", "starts_at", "agenda"][..],
+        ),
+        (
+            "UpdatePartnership",
+            &["title", "purpose", "form", "districts", "end_date"][..],
+        ),
+    ] {
+        for field in fields {
+            let p = property(&spec, schema, field);
+            let nullable = p["type"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("null")))
+                || p["oneOf"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|s| s["type"] == "null"));
+            assert!(!nullable, "{schema}.{field} is not nullable: {p}");
+        }
+    }
+    let token = admin();
+    let unit = app.post(
+        "/api/v1/city-units",
+        Some(&token),
+        &json!({"name": "Patchförvaltningen", "kind": "specialist_administration"}),
+    );
+    assert_eq!(unit.status, 201, "{}", unit.text);
+    let mut example = spec["components"]["schemas"]["CreateProgramme"]["example"].clone();
+    example["owning_unit_id"] = unit.json()["id"].clone();
+    let res = app.post("/api/v1/grant-programmes", Some(&token), &example);
+    assert_eq!(res.status, 201, "{}", res.text);
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    // A budget's year is 2000 to 9999 on create as on change, as the spec says.
+    let year = &spec["components"]["schemas"]["YearBudget"]["properties"]["year"];
+    assert_eq!(
+        (year["minimum"].as_i64(), year["maximum"].as_i64()),
+        (Some(2000), Some(9999))
+    );
+    for bad in [1999, 10000] {
+        let mut body = example.clone();
+        body["budgets"] = json!([{"year": bad, "budget_sek": 1000}]);
+        let res = app.post("/api/v1/grant-programmes", Some(&token), &body);
+        assert_eq!(res.status, 422, "year {bad}: {}", res.text);
+        assert!(res.text.contains("budgets[0].year"), "{}", res.text);
+        let res = app.patch(
+            &format!("/api/v1/grant-programmes/{id}"),
+            Some(&token),
+            &json!({"budgets": [{"year": bad, "budget_sek": 1000}]}),
+            None,
+        );
+        assert_eq!(res.status, 422, "year {bad}: {}", res.text);
+    }
+    for field in ["rounds", "budgets", "title"] {
+        let res = app.patch(
+            &format!("/api/v1/grant-programmes/{id}"),
+            Some(&token),
+            &json!({ field: null }),
+            None,
+        );
+        assert_eq!(res.status, 422, "{field}: {}", res.text);
+    }
+}

@@ -179,25 +179,31 @@ impl CreateDialogueEvent {
 pub struct UpdateDialogueEvent {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub kind: Option<DialogueEventKind>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub participation_level: Option<ParticipationLevel>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>)]
     pub topic: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub co_organiser_ids: Option<Vec<OrganisationId>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub starts_at: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub ends_at: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub format: Option<EventFormat>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
@@ -223,6 +229,7 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<String>)]
     pub registration_deadline: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub agenda: Option<Vec<AgendaItem>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>)]

@@ -7,6 +7,7 @@ use super::*;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearBudget {
+    #[schema(minimum = 2000, maximum = 9999)]
     pub year: i32,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub budget_sek: i64,
@@ -111,23 +112,26 @@ pub struct ProgrammeQuery {
 pub struct UpdateProgramme {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::api::merge_patch_field")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    #[schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_sek: Option<i64>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    #[schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: Option<i64>,
     /// Budgets to set, per year; years not named keep theirs. A budget can
     /// never drop below what is already granted that year (409).
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub budgets: Option<Vec<YearBudget>>,
     /// Rounds to change, by id; rounds not named keep theirs (new rounds
     /// are added with `POST .../rounds`).
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub rounds: Option<Vec<RoundChange>>,
 }
 
@@ -177,6 +181,12 @@ impl CreateProgramme {
         for (i, b) in self.budgets.iter().enumerate() {
             if let Err(message) = Sek::new(b.budget_sek) {
                 errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), message));
+            }
+            if !(2000..=9999).contains(&b.year) {
+                errors.push(FieldError::new(
+                    format!("budgets[{i}].year"),
+                    "must be a year from 2000 to 9999",
+                ));
             }
             if self.budgets.iter().filter(|c| c.year == b.year).count() > 1 {
                 errors.push(FieldError::new(
@@ -441,21 +451,26 @@ pub struct ApplicationQuery {
 pub struct UpdateApplication {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(nullable = false, min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub requested_sek: Option<i64>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub budget_lines: Option<Vec<BudgetLine>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub document_answers: Option<Vec<DocumentAnswer>>,
 }
 
@@ -505,6 +520,8 @@ pub struct ApplicationActionRequest {
     pub outcome: Option<DecisionOutcome>,
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub granted_sek: Option<i64>,
+    /// Required by `decide`: not blank.
+    #[schema(min_length = 1)]
     pub motivation: Option<String>,
     #[schema(max_length = 20000)]
     pub report: Option<String>,

@@ -217,13 +217,14 @@ impl CreatePartnership {
 pub struct UpdatePartnership {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(nullable = false, min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub form: Option<PartnershipForm>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
@@ -234,12 +235,16 @@ pub struct UpdatePartnership {
     #[validate(custom(function = "check_email"))]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub target_groups: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
@@ -456,6 +461,8 @@ pub struct AddParty {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "We have no capacity this year"}))]
 pub struct InvitationAnswer {
+    /// 1 to 2000 characters, not blank.
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -473,9 +480,11 @@ pub struct LeaveQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"source_name": "State PRIO grant", "year": 2015, "amount_sek": 300000}))]
 pub struct CreateFundingLine {
-    /// A city unit paying (its name becomes the source name unless one is given).
+    /// A city unit paying (its name becomes the source name unless one is
+    /// given). Give `source_unit_id`, `source_name` or both (neither is a 422).
     pub source_unit_id: Option<CityUnitId>,
-    /// An external source, such as a state grant.
+    /// An external source, such as a state grant. Give `source_unit_id`,
+    /// `source_name` or both (neither is a 422).
     #[schema(min_length = 1, max_length = 200)]
     pub source_name: Option<String>,
     #[schema(minimum = 1900, maximum = 2200)]
@@ -528,9 +537,11 @@ impl CreateFundingLine {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "kind": "volunteer_hours", "description": "Members lead the weekly walks", "estimated_value_sek": 40000}))]
 pub struct CreateInKind {
-    /// The contributing organisation (a party)...
+    /// The contributing organisation (a party). Give exactly one of
+    /// `organisation_id` and `unit_id` (both or neither is a 422).
     pub organisation_id: Option<OrganisationId>,
-    /// ...or the contributing city unit.
+    /// The contributing city unit. Give exactly one of `organisation_id` and
+    /// `unit_id` (both or neither is a 422).
     pub unit_id: Option<CityUnitId>,
     pub kind: InKindKind,
     #[schema(min_length = 1, max_length = 2000)]
@@ -581,7 +592,11 @@ impl CreateInKind {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"owner_organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "description": "Two activities a week at the Väster activity house", "recurrence": "weekly during terms"}))]
 pub struct CreateCommitment {
+    /// The organisation that owns the commitment. Give exactly one of
+    /// `owner_organisation_id` and `owner_unit_id` (both or neither is a 422).
     pub owner_organisation_id: Option<OrganisationId>,
+    /// The city unit that owns the commitment. Give exactly one of
+    /// `owner_organisation_id` and `owner_unit_id` (both or neither is a 422).
     pub owner_unit_id: Option<CityUnitId>,
     #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
