@@ -77,6 +77,14 @@ where
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
+/// A merge-patch field applied: a value sent replaces the current one, a
+/// field not sent leaves it as it was.
+pub fn set<T>(current: &mut T, sent: Option<T>) {
+    if let Some(value) = sent {
+        *current = value;
+    }
+}
+
 /// `value` when no field was found invalid, else a 422 naming every one.
 pub fn all_valid<T>(mut errors: Vec<crate::domain::FieldError>, value: T) -> Result<T, ApiError> {
     if errors.is_empty() {

@@ -30,7 +30,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
-use super::{all_valid, field_errors, merge_patch_field, paging, respond};
+use super::{all_valid, field_errors, merge_patch_field, paging, respond, set};
 use crate::auth::{Caller, SignedIn};
 use crate::db::dialogue_events::{
     self as store, Attendance, EventFilter, NewRegistration, OutcomeValues,

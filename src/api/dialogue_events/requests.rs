@@ -243,18 +243,10 @@ impl UpdateDialogueEvent {
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
         }
-        if let Some(v) = self.description {
-            d.description = v;
-        }
-        if let Some(v) = self.kind {
-            d.kind = v;
-        }
-        if let Some(v) = self.participation_level {
-            d.participation_level = v;
-        }
-        if let Some(v) = self.topic {
-            d.topic = v;
-        }
+        set(&mut d.description, self.description);
+        set(&mut d.kind, self.kind);
+        set(&mut d.participation_level, self.participation_level);
+        set(&mut d.topic, self.topic);
         if let Some(mut v) = self.co_organiser_ids {
             v.sort();
             v.dedup();
@@ -272,24 +264,12 @@ impl UpdateDialogueEvent {
         {
             d.ends_at = t;
         }
-        if let Some(v) = self.format {
-            d.format = v;
-        }
-        if let Some(v) = self.place {
-            d.place = v;
-        }
-        if let Some(v) = self.address {
-            d.address = v;
-        }
-        if let Some(v) = self.online_link {
-            d.online_link = v;
-        }
-        if let Some(v) = self.district {
-            d.district = v;
-        }
-        if let Some(v) = self.capacity {
-            d.capacity = v;
-        }
+        set(&mut d.format, self.format);
+        set(&mut d.place, self.place);
+        set(&mut d.address, self.address);
+        set(&mut d.online_link, self.online_link);
+        set(&mut d.district, self.district);
+        set(&mut d.capacity, self.capacity);
         match self.registration_deadline {
             Some(Some(t)) => {
                 if let Some(t) = event_time("registration_deadline", &t, &mut errors) {
@@ -303,9 +283,7 @@ impl UpdateDialogueEvent {
             check_agenda(&v, &mut errors);
             d.agenda = v;
         }
-        if let Some(v) = self.external_id {
-            d.external_id = v;
-        }
+        set(&mut d.external_id, self.external_id);
         if errors.is_empty() {
             errors.extend(d.check());
         }
@@ -498,21 +476,11 @@ pub struct UpdateOutcome {
 impl UpdateOutcome {
     /// The merge patch applied: a field not sent stays as it was.
     pub(super) fn apply_to(self, o: &mut Outcome) {
-        if let Some(v) = self.description {
-            o.description = v;
-        }
-        if let Some(v) = self.owner {
-            o.owner = v;
-        }
-        if let Some(v) = self.status {
-            o.status = v;
-        }
-        if let Some(v) = self.partnership_id {
-            o.partnership_id = v;
-        }
-        if let Some(v) = self.grant_application_id {
-            o.grant_application_id = v;
-        }
+        set(&mut o.description, self.description);
+        set(&mut o.owner, self.owner);
+        set(&mut o.status, self.status);
+        set(&mut o.partnership_id, self.partnership_id);
+        set(&mut o.grant_application_id, self.grant_application_id);
     }
 }
 

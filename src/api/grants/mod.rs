@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, paging, respond};
+use super::{all_valid, field_errors, paging, respond, set};
 use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{
     self as store, ActionInput, Application, ApplicationDetails, ApplicationFilter,

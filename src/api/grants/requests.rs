@@ -483,24 +483,12 @@ impl UpdateApplication {
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
         }
-        if let Some(v) = self.purpose {
-            d.purpose = v;
-        }
-        if let Some(v) = self.requested_sek {
-            d.requested_sek = v;
-        }
-        if let Some(v) = self.start_date {
-            d.start_date = v;
-        }
-        if let Some(v) = self.end_date {
-            d.end_date = v;
-        }
-        if let Some(v) = self.budget_lines {
-            d.budget_lines = v;
-        }
-        if let Some(v) = self.document_answers {
-            d.document_answers = v;
-        }
+        set(&mut d.purpose, self.purpose);
+        set(&mut d.requested_sek, self.requested_sek);
+        set(&mut d.start_date, self.start_date);
+        set(&mut d.end_date, self.end_date);
+        set(&mut d.budget_lines, self.budget_lines);
+        set(&mut d.document_answers, self.document_answers);
         if d.end_date < d.start_date {
             errors.push(FieldError::new("end_date", "must not be before start_date"));
         }

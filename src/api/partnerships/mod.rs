@@ -28,7 +28,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, merge_patch_field, paging, respond};
+use super::{all_valid, field_errors, merge_patch_field, paging, respond, set};
 use crate::auth::{Caller, SignedIn};
 use crate::db::partnerships::{
     self as store, ActionInput, Answer, Commitment, FollowUp, InKind, ListScope, Loaded,

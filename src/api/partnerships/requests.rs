@@ -280,18 +280,10 @@ impl UpdatePartnership {
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
         }
-        if let Some(v) = self.purpose {
-            d.purpose = v;
-        }
-        if let Some(v) = self.form {
-            d.form = v;
-        }
-        if let Some(v) = self.contact_name {
-            d.contact_name = v;
-        }
-        if let Some(v) = self.contact_email {
-            d.contact_email = v;
-        }
+        set(&mut d.purpose, self.purpose);
+        set(&mut d.form, self.form);
+        set(&mut d.contact_name, self.contact_name);
+        set(&mut d.contact_email, self.contact_email);
         if let Some(v) = self.target_groups {
             check_target_groups(&v, &mut errors);
             d.target_groups = v;
@@ -299,21 +291,11 @@ impl UpdatePartnership {
         if let Some(v) = self.districts {
             d.districts = sorted_districts(v);
         }
-        if let Some(v) = self.start_date {
-            d.start_date = v;
-        }
-        if let Some(v) = self.end_date {
-            d.end_date = v;
-        }
-        if let Some(v) = self.registry_number {
-            d.registry_number = v;
-        }
-        if let Some(v) = self.internal_notes {
-            d.internal_notes = v;
-        }
-        if let Some(v) = self.external_id {
-            d.external_id = v;
-        }
+        set(&mut d.start_date, self.start_date);
+        set(&mut d.end_date, self.end_date);
+        set(&mut d.registry_number, self.registry_number);
+        set(&mut d.internal_notes, self.internal_notes);
+        set(&mut d.external_id, self.external_id);
         if errors.is_empty() {
             errors.extend(d.check());
         }
