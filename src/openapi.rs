@@ -341,14 +341,16 @@ fn text_patterns_in(schema: &mut utoipa::openapi::Schema, multi_line: bool) {
 }
 
 /// A date as `api::dates::strict_date` accepts it: `YYYY-MM-DD`, year 0001
-/// to 9999 written with four digits.
-pub const DATE_PATTERN: &str = "^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$";
+/// to 9999 written with four digits, a day that the month has (29 February
+/// in leap years only).
+pub const DATE_PATTERN: &str = r"^(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$";
 /// An instant as `api::dates::strict_instant` accepts it: date as above
 /// (year 0001 to 9998: an instant in 9999 may pass the year 9999 in UTC or
-/// in Stockholm time, which is refused), `T`, hours 00–23, minutes and
-/// seconds 00–59 (seconds and a fraction of up to nine digits optional),
-/// then `Z` or `±HH:MM`, or nothing for Stockholm local time.
-pub const DATE_TIME_PATTERN: &str = "^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,9})?)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$";
+/// in Stockholm time, which is refused), `T`, hours 00–23, minutes 00–59;
+/// then seconds 00–59 with a fraction of up to nine digits optional and
+/// `Z` or `±HH:MM` (RFC 3339: an offset needs the seconds), or no offset
+/// for Stockholm local time, where the seconds are optional too.
+pub const DATE_TIME_PATTERN: &str = r"^(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?$";
 const DATE_RULE: &str = "A date `YYYY-MM-DD`, year 0001 to 9999 with four digits.";
 const DATE_TIME_RULE: &str = "RFC 3339 with an offset (`2027-05-12T16:00:00Z`), or Stockholm local time without one (`2027-05-12T18:00`; a local time that does not exist or happens twice at a clock change is a 422: give an offset). Seconds 00 to 59 (no leap second), a fraction of at most nine digits, year 0001 to 9999 in UTC and in Stockholm time.";
 

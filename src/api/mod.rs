@@ -200,3 +200,96 @@ pub async fn vary_by_authorization(
     }
     Ok(res)
 }
+
+/// The spec's pattern for a web address; [`check_web_url`] is the same rule.
+pub const WEB_URL_PATTERN: &str =
+    r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$";
+
+/// A web address (an organisation's website, an event's online link):
+/// `http` or `https`, a host name whose last label starts with a letter, an
+/// optional port and a path of visible ASCII characters. Narrower than what
+/// browsers take, so that what the spec's pattern allows is what is stored.
+pub fn check_web_url(text: &str) -> Result<(), validator::ValidationError> {
+    let refused = || {
+        Err(validator::ValidationError::new("url")
+            .with_message("must be an http or https URL".into()))
+    };
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return refused();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok =
+        |l: &&str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let last_ok = labels
+        .last()
+        .is_some_and(|l| l.as_bytes().first().is_some_and(u8::is_ascii_alphabetic));
+    let port_ok =
+        port.is_none_or(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let path_ok = path.bytes().all(|b| (b'!'..=b'~').contains(&b));
+    if labels.iter().all(label_ok) && last_ok && port_ok && path_ok {
+        Ok(())
+    } else {
+        refused()
+    }
+}
+
+#[cfg(test)]
+mod web_url_tests {
+    use super::check_web_url;
+
+    #[test]
+    fn web_urls_are_http_with_a_host_name() {
+        for good in [
+            "https://reningsborg.se",
+            "http://www.example.org:8080/a/b?c=d#e",
+            "https://meet.goteborg.se/j/123",
+            "https://a-b.c",
+        ] {
+            assert!(check_web_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "ftp://example.org",
+            "https://",
+            "https://999.1",
+            "https://exa mple.org",
+            "https://example..org",
+            "https://example.org:123456",
+            "https://example.org/a b",
+            "https://[::1]/",
+            "mailto:x@example.org",
+        ] {
+            assert!(check_web_url(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod web_url_spec_tests {
+    #[test]
+    fn the_spec_states_the_web_url_rule() {
+        let spec = serde_json::to_value(crate::startup::openapi()).unwrap();
+        let schemas = &spec["components"]["schemas"];
+        for (schema, field) in [
+            ("CreateOrganisation", "website"),
+            ("UpdateOrganisation", "website"),
+            ("CreateDialogueEvent", "online_link"),
+            ("UpdateDialogueEvent", "online_link"),
+        ] {
+            assert_eq!(
+                schemas[schema]["properties"][field]["pattern"],
+                super::WEB_URL_PATTERN,
+                "{schema}.{field}"
+            );
+        }
+    }
+}

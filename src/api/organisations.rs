@@ -108,15 +108,6 @@ fn check_phone(phone: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
-fn check_web_url(url: &str) -> Result<(), validator::ValidationError> {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("url")
-            .with_message("must be an http or https URL".into()))
-    }
-}
-
 fn check_not_blank(text: &str) -> Result<(), validator::ValidationError> {
     if text.trim().is_empty() {
         Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
@@ -158,10 +149,12 @@ pub struct CreateOrganisation {
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "must be at most 500 characters"),
-        url(message = "must be an http or https URL"),
-        custom(function = "check_web_url")
+        custom(function = "crate::api::check_web_url")
     )]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$"
+    )]
     pub website: Option<String>,
     #[validate(email(message = "must be an email address"))]
     #[schema(format = Email)]
@@ -257,11 +250,10 @@ pub struct UpdateOrganisation {
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$")]
     #[validate(
         length(max = 500, message = "must be at most 500 characters"),
-        url(message = "must be an http or https URL"),
-        custom(function = "check_web_url")
+        custom(function = "crate::api::check_web_url")
     )]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]

@@ -1557,7 +1557,7 @@ pub fn act(
                 let (outcome, granted_sek, motivation) = input
                     .decision
                     .clone()
-                    .ok_or_else(|| ApiError::invalid("outcome", "is required"))?;
+                    .ok_or_else(|| ApiError::invalid("outcome", "is required to decide"))?;
                 // Lock order: application (above), organisation, programme.
                 // The organisation's lock orders this decision against a
                 // conflict declared at the same moment on any of its

@@ -667,7 +667,7 @@ pub fn act(
             PartnershipAction::Extend => {
                 let new_end = input
                     .new_end_date
-                    .ok_or_else(|| ApiError::invalid("new_end_date", "is required"))?;
+                    .ok_or_else(|| ApiError::invalid("new_end_date", "is required to extend"))?;
                 if new_end <= details.end_date {
                     return Err(ApiError::invalid(
                         "new_end_date",

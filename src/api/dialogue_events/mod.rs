@@ -23,7 +23,7 @@ pub use requests::*;
 pub use views::*;
 
 use actix_web::{get, patch, post, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -47,7 +47,7 @@ use crate::domain::ids::{
     RegistrationId,
 };
 use crate::domain::money;
-use crate::domain::stockholm::{self, LocalTimeError};
+use crate::domain::stockholm;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;

@@ -4,35 +4,17 @@
 use super::*;
 
 /// A time as RFC 3339 with an offset (`2026-05-12T16:00:00Z`), or as
-/// Stockholm's wall clock without one (`2026-05-12T18:00`).
+/// Stockholm's wall clock without one (`2026-05-12T18:00`): the one syntax
+/// of `api::dates`, as for every other instant of the API.
 pub(super) fn event_time(
     field: &str,
     text: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"));
-    match local.map(stockholm::from_local) {
-        Ok(Ok(t)) => Some(t),
-        Ok(Err(LocalTimeError::DoesNotExist)) => {
-            errors.push(FieldError::new(
-                field,
-                "this Stockholm time does not exist (clocks go forward); give an offset",
-            ));
-            None
-        }
-        Ok(Err(LocalTimeError::Ambiguous)) => {
-            errors.push(FieldError::new(
-                field,
-                "this Stockholm time happens twice (clocks go back); give an offset such as +02:00",
-            ));
-            None
-        }
-        Err(_) => {
-            errors.push(FieldError::new(field, "must be a date-time: RFC 3339 with an offset, or Stockholm local time YYYY-MM-DDTHH:MM"));
+    match crate::api::dates::strict_instant(text) {
+        Ok(t) => Some(t),
+        Err(message) => {
+            errors.push(FieldError::new(field, message));
             None
         }
     }
@@ -52,15 +34,6 @@ pub(super) fn check_agenda(agenda: &[AgendaItem], errors: &mut Vec<FieldError>) 
                 "must be 1 to 1440 minutes",
             ));
         }
-    }
-}
-
-pub(super) fn check_link(link: &str) -> Result<(), validator::ValidationError> {
-    if link.starts_with("https://") || link.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("url")
-            .with_message("must be an http or https URL".into()))
     }
 }
 
@@ -112,9 +85,12 @@ pub struct CreateDialogueEvent {
     pub address: Option<String>,
     #[validate(
         length(max = 500, message = "must be at most 500 characters"),
-        custom(function = "check_link")
+        custom(function = "crate::api::check_web_url")
     )]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$"
+    )]
     pub online_link: Option<String>,
     pub district: Option<District>,
     /// Participants in all; leave out for no limit.
@@ -213,8 +189,11 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<String>)]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
-    #[validate(custom(function = "check_link"))]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$")]
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        custom(function = "crate::api::check_web_url")
+    )]
     pub online_link: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<District>)]

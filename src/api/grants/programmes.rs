@@ -170,11 +170,10 @@ pub struct ProgrammeChangeView {
     /// `rounds.<round id>` or `status`.
     #[schema(example = "budgets.2027")]
     pub field: String,
-    /// The value before (null when there was none).
-    #[schema(value_type = Object)]
+    /// The value before (null when there was none): a text, a number or,
+    /// for a round, an object.
     pub from: serde_json::Value,
     /// The value after.
-    #[schema(value_type = Object)]
     pub to: serde_json::Value,
 }
 

@@ -200,7 +200,10 @@ impl CreateProgramme {
         }
         let owning_unit = self.owning_unit_id.or(principal.unit());
         if owning_unit.is_none() {
-            errors.push(FieldError::new("owning_unit_id", "is required"));
+            errors.push(FieldError::new(
+                "owning_unit_id",
+                "is required: your token names no city unit to default to",
+            ));
         }
         all_valid(
             errors,
@@ -540,7 +543,7 @@ impl ApplicationActionRequest {
             },
             ApplicationAction::Decide => {
                 if self.outcome.is_none() {
-                    errors.push(FieldError::new("outcome", "is required"));
+                    errors.push(FieldError::new("outcome", "is required to decide"));
                 }
                 match self.granted_sek.map(Sek::new) {
                     None => errors.push(FieldError::new(

@@ -12,12 +12,30 @@ pub(super) fn check_email(email: &str) -> Result<(), validator::ValidationError>
     }
 }
 
+/// A target group as the spec states it: 1 to 200 characters, not only
+/// white space ([`check_target_groups`] is the rule).
+pub struct TargetGroup;
+
+impl utoipa::PartialSchema for TargetGroup {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .pattern(Some(r"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$"))
+            .examples([serde_json::json!("unemployed young people 16–24")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TargetGroup {}
+
 pub(super) fn check_target_groups(groups: &[String], errors: &mut Vec<FieldError>) {
     for (i, g) in groups.iter().enumerate() {
         if g.trim().is_empty() || g.chars().count() > 200 {
             errors.push(FieldError::new(
                 format!("target_groups[{i}]"),
-                "must be 1 to 200 characters",
+                "must be 1 to 200 characters, not only spaces",
             ));
         }
     }
@@ -65,12 +83,14 @@ pub struct CreatePartnership {
     #[schema(min_length = 1, max_length = 200)]
     pub contact_name: Option<String>,
     #[validate(custom(function = "check_email"))]
+    #[schema(format = Email)]
     pub contact_email: Option<String>,
     /// The organisation that took the initiative; a partner's own by default.
     pub initiating_organisation_id: Option<OrganisationId>,
     #[serde(default)]
     pub parties: Vec<NewParty>,
     #[serde(default)]
+    #[schema(value_type = Vec<TargetGroup>)]
     pub target_groups: Vec<String>,
     #[serde(default)]
     pub districts: Vec<District>,
@@ -128,7 +148,10 @@ impl CreatePartnership {
                         Action::ManagePartnership(unit),
                     ),
                     None => {
-                        errors.push(FieldError::new("responsible_unit_id", "is required"));
+                        errors.push(FieldError::new(
+                            "responsible_unit_id",
+                            "is required: your token names no city unit to default to",
+                        ));
                         return Err(all_valid::<()>(errors, ()).unwrap_err());
                     }
                 }
@@ -231,11 +254,11 @@ pub struct UpdatePartnership {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Email)]
     #[validate(custom(function = "check_email"))]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, value_type = Option<Vec<TargetGroup>>)]
     pub target_groups: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(nullable = false)]
