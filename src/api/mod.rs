@@ -14,6 +14,9 @@ pub mod organisations;
 pub mod partnerships;
 pub mod problems;
 pub mod respond;
+pub mod state;
+
+pub use state::AppState;
 
 use crate::db::page::Cursor;
 use crate::error::ApiError;
@@ -86,12 +89,22 @@ pub fn set<T>(current: &mut T, sent: Option<T>) {
 }
 
 /// `value` when no field was found invalid, else a 422 naming every one.
-pub fn all_valid<T>(mut errors: Vec<crate::domain::FieldError>, value: T) -> Result<T, ApiError> {
+pub fn all_valid<T>(errors: Vec<crate::domain::FieldError>, value: T) -> Result<T, ApiError> {
+    fields_valid(errors, value).map_err(ApiError::Validation)
+}
+
+/// `value` when no field was found invalid, else every invalid field in
+/// order: what a patch that the store applies inside its transaction
+/// answers (the store passes them on as a 422).
+pub fn fields_valid<T>(
+    mut errors: Vec<crate::domain::FieldError>,
+    value: T,
+) -> Result<T, Vec<crate::domain::FieldError>> {
     if errors.is_empty() {
         return Ok(value);
     }
     errors.sort_by(|a, b| a.field.cmp(&b.field));
-    Err(ApiError::Validation(errors))
+    Err(errors)
 }
 
 /// The parameter of a query string that carries a percent-encoded control
