@@ -3,6 +3,7 @@
 //! Organisation numbers are sample numbers with valid check digits.
 
 use crate::db::dialogue_events::{self, Attendance, OutcomeValues};
+use crate::db::StoreError;
 use crate::db::{city_units, organisations, DbConnection};
 use crate::domain::city_unit::{CityUnitDetails, CityUnitKind};
 use crate::domain::dialogue::{
@@ -14,7 +15,6 @@ use crate::domain::ids::{
     CityUnitId, DialogueEventId, GrantProgrammeId, GrantRoundId, OrganisationId, PartnershipId,
 };
 use crate::domain::organisation::{LegalForm, OrganisationDetails, OrganisationNumber};
-use crate::error::ApiError;
 
 /// Who the demo's programme history names.
 fn demo_actor() -> crate::db::Actor {
@@ -73,7 +73,7 @@ const ORGANISATIONS: &[Org] = &[
 ];
 
 /// Loads the demo records into an empty database; "now" is the clock's.
-pub fn load(conn: &mut DbConnection) -> Result<DemoIds, ApiError> {
+pub fn load(conn: &mut DbConnection) -> Result<DemoIds, StoreError> {
     load_at(conn, chrono::Utc::now())
 }
 
@@ -82,7 +82,7 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoIds, ApiError> {
 pub fn load_at(
     conn: &mut DbConnection,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<DemoIds, ApiError> {
+) -> Result<DemoIds, StoreError> {
     let unit = |conn: &mut DbConnection, name: &str, kind, district| {
         city_units::insert(
             conn,
@@ -182,7 +182,7 @@ fn load_current_programme(
     conn: &mut DbConnection,
     demo: &DemoIds,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(GrantProgrammeId, GrantRoundId), ApiError> {
+) -> Result<(GrantProgrammeId, GrantRoundId), StoreError> {
     use crate::db::grants::{self as store, ProgrammeDetails, Round};
     use crate::domain::grant::ProgrammeStatus;
     let details = ProgrammeDetails {
@@ -231,7 +231,7 @@ fn load_current_events(
     conn: &mut DbConnection,
     lundby: CityUnitId,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(DialogueEventId, DialogueEventId), ApiError> {
+) -> Result<(DialogueEventId, DialogueEventId), StoreError> {
     let ok = |_: &DialogueEvent| Ok(());
     let mut ids = Vec::new();
     for (title, days) in [
@@ -457,7 +457,7 @@ fn load_dialogue_events(
     lundby: CityUnitId,
     orgs: &[OrganisationId],
     lundby_collaboration: PartnershipId,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let meeting =
         |title: &str, kind, level, starts: &str, ends: &str, place, district, unit| Meeting {
             title: title.into(),
@@ -602,7 +602,7 @@ fn load_partnerships(
     demo: &DemoIds,
     lundby: CityUnitId,
     orgs: &[OrganisationId],
-) -> Result<PartnershipId, ApiError> {
+) -> Result<PartnershipId, StoreError> {
     use crate::db::partnerships::{self as store, ActionInput, Commitment, NewFundingLine};
     use crate::db::Actor;
     use crate::domain::partnership::{
@@ -611,7 +611,7 @@ fn load_partnerships(
     };
     let sek = |kronor| {
         crate::domain::money::Sek::positive(kronor)
-            .map_err(|why| ApiError::Internal(anyhow::anyhow!("demo amount: {why}")))
+            .map_err(|why| StoreError::Internal(anyhow::anyhow!("demo amount: {why}")))
     };
     let actor = Actor {
         subject: "demo-loader".into(),
@@ -653,7 +653,7 @@ fn load_partnerships(
         internal_notes: None,
         external_id: None,
     };
-    let run = |conn: &mut DbConnection, id, actions: &[A]| -> Result<(), ApiError> {
+    let run = |conn: &mut DbConnection, id, actions: &[A]| -> Result<(), StoreError> {
         for action in actions {
             store::act(
                 conn,
@@ -839,7 +839,7 @@ fn load_grants(
     conn: &mut DbConnection,
     demo: &DemoIds,
     orgs: &[OrganisationId],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     use crate::db::grants::{
         self as store, ActionInput, ApplicationDetails, BudgetLine, Payment, ProgrammeDetails,
         Round,
@@ -858,7 +858,7 @@ fn load_grants(
                      range: (i64, i64),
                      budget_sek,
                      round: (&str, &str, &str, bool)|
-     -> Result<(GrantProgrammeId, GrantRoundId), ApiError> {
+     -> Result<(GrantProgrammeId, GrantRoundId), StoreError> {
         let details = ProgrammeDetails {
             title: title.into(),
             description: None,
@@ -923,7 +923,7 @@ fn load_grants(
                  title: &str,
                  requested_sek: i64,
                  submitted: &str|
-     -> Result<GrantApplicationId, ApiError> {
+     -> Result<GrantApplicationId, StoreError> {
         let details = ApplicationDetails {
             organisation: org,
             programme,
@@ -988,7 +988,7 @@ fn load_grants(
         &decider,
         Payment {
             amount_sek: crate::domain::money::Sek::new(75_000)
-                .map_err(|m| ApiError::Internal(anyhow::anyhow!(m)))?,
+                .map_err(|m| StoreError::Internal(anyhow::anyhow!(m)))?,
             paid_on: day("2015-06-10"),
         },
     )?;

@@ -5,6 +5,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::db::error::{StoreError, CONNECTION_LOST};
 use crate::domain::access::Refusal;
 use crate::domain::FieldError;
 
@@ -323,115 +324,42 @@ impl From<crate::domain::grant::DecisionRefusal> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+/// The one place where what persistence answers becomes a problem.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
         match err {
-            Error::NotFound => ApiError::NotFound,
-            // The explicit checks inside each transaction name the field; this
-            // is the last line when two writers race past them.
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict {
-                code: "conflict",
-                detail: "a record with the same unique value was written at the same time; retry"
-                    .into(),
-            },
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict {
-                code: "in_use",
-                detail: "the record is referenced by other records".into(),
-            },
-            Error::DatabaseError(kind, info) => match storage_fault(kind, info.message()) {
-                Some(fault) => {
-                    tracing::warn!(error = info.message(), "database fault");
-                    if let ApiError::DatabaseUnavailable(CONNECTION_LOST) = fault {
-                        // The pool drops this connection at check-in.
-                        crate::db::connection_lost();
-                    }
-                    fault
-                }
-                None => ApiError::Internal(
-                    anyhow::Error::new(Error::DatabaseError(kind, info)).context("database"),
-                ),
-            },
-            // A commit that failed and whose rollback failed too: the
-            // commit's error says why (a lost connection, mostly).
-            Error::RollbackErrorOnCommit { commit_error, .. } => ApiError::from(*commit_error),
-            Error::BrokenTransactionManager => {
-                // The pool drops a connection whose transaction manager broke.
-                ApiError::DatabaseUnavailable("the database connection failed mid-transaction")
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::VersionMismatch { current_version } => {
+                ApiError::PreconditionFailed { current_version }
             }
-            other => ApiError::Internal(anyhow::Error::new(other).context("database")),
+            StoreError::Conflict { code, detail } => ApiError::Conflict { code, detail },
+            StoreError::Invalid(errors) => ApiError::Validation(errors),
+            StoreError::InvalidTransition {
+                current_state,
+                action,
+                allowed_actions,
+            } => ApiError::InvalidTransition {
+                current_state,
+                action,
+                allowed_actions,
+            },
+            StoreError::Refused(refusal) => ApiError::from(refusal),
+            StoreError::DecisionRefused(refusal) => ApiError::from(refusal),
+            StoreError::InvalidCursor => {
+                ApiError::bad_query("`cursor` is not a cursor this service gave out")
+            }
+            StoreError::Unavailable(reason) => ApiError::DatabaseUnavailable(reason),
+            StoreError::StatementTimeout => ApiError::DatabaseTimeout,
+            StoreError::DiskFull => ApiError::InsufficientStorage,
+            StoreError::Corrupt(what) => ApiError::Internal(anyhow::Error::msg(what)),
+            StoreError::Internal(err) => ApiError::Internal(err),
         }
-    }
-}
-
-/// The reason of a 503 whose connection is gone (and is not pooled again).
-const CONNECTION_LOST: &str = "the connection was lost";
-
-/// A database error that is no bug of ours but a state of the database:
-/// away, restarting, read-only, out of disk, cancelled by the statement
-/// timeout. SQLSTATEs are not exposed by diesel beyond its kinds (25006 is
-/// `ReadOnlyTransaction`; class 08 and any error that leaves the connection
-/// bad are `ClosedConnection`), so the messages of PostgreSQL (class 08,
-/// 53100, 53300, 57014, 57P01–57P03, 25006, as the server writes them with
-/// `lc_messages` in English) and SQLite (SQLITE_FULL, SQLITE_BUSY,
-/// SQLITE_READONLY, SQLITE_IOERR) are matched, lower-cased.
-fn storage_fault(kind: diesel::result::DatabaseErrorKind, message: &str) -> Option<ApiError> {
-    use diesel::result::DatabaseErrorKind as K;
-    match kind {
-        K::ClosedConnection | K::UnableToSendCommand => {
-            return Some(ApiError::DatabaseUnavailable(CONNECTION_LOST))
-        }
-        K::ReadOnlyTransaction => {
-            return Some(ApiError::DatabaseUnavailable("the database is read-only"))
-        }
-        K::SerializationFailure => {
-            return Some(ApiError::DatabaseUnavailable("a concurrent change; retry"))
-        }
-        _ => {}
-    }
-    let m = message.to_ascii_lowercase();
-    let has = |needle: &str| m.contains(needle);
-    if has("disk is full") || has("no space left") || has("could not extend file") {
-        Some(ApiError::InsufficientStorage)
-    } else if has("statement timeout") || has("canceling statement due to user request") {
-        Some(ApiError::DatabaseTimeout)
-    } else if has("database is locked")
-        || has("too many clients")
-        || has("too many connections")
-        || has("connection slots are reserved")
-    {
-        Some(ApiError::DatabaseUnavailable("the database is busy"))
-    } else if has("readonly database") || has("read-only transaction") {
-        Some(ApiError::DatabaseUnavailable("the database is read-only"))
-    } else if has("disk i/o error") {
-        Some(ApiError::DatabaseUnavailable(
-            "the database cannot read or write its files",
-        ))
-    } else if has("terminating connection")
-        || has("server closed the connection")
-        || has("no connection to the server")
-        || has("the database system is")
-        || has("connection to server")
-        || has("could not receive data from server")
-        || has("could not send data to server")
-        || has("lost synchronization with server")
-        || has("ssl connection has been closed")
-    {
-        Some(ApiError::DatabaseUnavailable(CONNECTION_LOST))
-    } else {
-        None
     }
 }
 
 impl From<crate::domain::money::Overflow> for ApiError {
     fn from(err: crate::domain::money::Overflow) -> Self {
         ApiError::Internal(anyhow::Error::new(err))
-    }
-}
-
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(_: diesel::r2d2::PoolError) -> Self {
-        ApiError::DatabaseUnavailable("timed out waiting for a connection")
     }
 }
 
@@ -568,126 +496,62 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use diesel::result::DatabaseErrorKind as K;
 
     #[test]
-    fn database_states_are_not_internal_errors() {
+    fn database_failures_are_503_504_507_and_a_lost_connection_stays_recognisable() {
         let cases = [
-            (K::Unknown, "database or disk is full", 507),
-            (
-                K::Unknown,
-                "could not extend file \"base/1/2\": No space left on device",
-                507,
-            ),
-            (
-                K::Unknown,
-                "canceling statement due to statement timeout",
-                504,
-            ),
-            (K::Unknown, "database is locked", 503),
-            (K::Unknown, "sorry, too many clients already", 503),
-            (K::Unknown, "attempt to write a readonly database", 503),
-            (K::Unknown, "disk I/O error", 503),
-            (
-                K::Unknown,
-                "terminating connection due to administrator command",
-                503,
-            ),
-            (K::Unknown, "the database system is shutting down", 503),
-            // SQLSTATE by SQLSTATE, as PostgreSQL words them.
-            (
-                K::Unknown,
-                "could not write to file \"pg_wal/xlogtemp.123\": No space left on device",
-                507,
-            ), // 53100
-            (
-                K::Unknown,
-                "too many connections for role \"samverkan\"",
-                503,
-            ), // 53300
-            (
-                K::Unknown,
-                "remaining connection slots are reserved for roles with the SUPERUSER attribute",
-                503,
-            ), // 53300
-            (
-                K::ClosedConnection,
-                "terminating connection due to administrator command",
-                503,
-            ), // 57P01
-            (
-                K::Unknown,
-                "terminating connection because of crash of another server process",
-                503,
-            ), // 57P02
-            (K::Unknown, "the database system is starting up", 503), // 57P03
-            (K::Unknown, "the database system is in recovery mode", 503), // 57P03
-            (
-                K::Unknown,
-                "could not receive data from server: Connection reset by peer",
-                503,
-            ), // 08006
-            (
-                K::UnableToSendCommand,
-                "could not send data to server: Broken pipe",
-                503,
-            ), // 08006
-            (K::Unknown, "canceling statement due to user request", 504), // 57014
-            (
-                K::ReadOnlyTransaction,
-                "cannot execute UPDATE in a read-only transaction",
-                503,
-            ), // 25006
-            (
-                K::ClosedConnection,
-                "server closed the connection unexpectedly",
-                503,
-            ),
-            (
-                K::ReadOnlyTransaction,
-                "cannot execute INSERT in a read-only transaction",
-                503,
-            ),
+            (StoreError::DiskFull, 507),
+            (StoreError::StatementTimeout, 504),
+            (StoreError::Unavailable("the database is busy"), 503),
+            (StoreError::Unavailable(CONNECTION_LOST), 503),
+            (StoreError::Corrupt("stored x does not parse".into()), 500),
         ];
-        for (kind, message, status) in cases {
-            let fault = storage_fault(kind, message).unwrap_or_else(|| panic!("{message}"));
-            assert_eq!(fault.status_code().as_u16(), status, "{message}");
+        for (err, status) in cases {
+            let what = err.to_string();
+            assert_eq!(ApiError::from(err).status_code().as_u16(), status, "{what}");
         }
-        assert!(storage_fault(K::Unknown, "syntax error at or near").is_none());
+        assert!(ApiError::from(StoreError::Unavailable(CONNECTION_LOST)).is_connection_lost());
+        assert!(
+            !ApiError::from(StoreError::Unavailable("the database is busy")).is_connection_lost()
+        );
     }
 
     #[test]
-    fn only_a_lost_connection_lets_a_read_run_again() {
-        let lost = [
+    fn store_refusals_keep_their_problem() {
+        let conflict = ApiError::from(StoreError::Conflict {
+            code: "over_budget",
+            detail: "d".into(),
+        })
+        .problem();
+        assert_eq!(
             (
-                K::ClosedConnection,
-                "server closed the connection unexpectedly",
+                conflict.status,
+                conflict.code.as_str(),
+                conflict.detail.as_str()
             ),
+            (409, "over_budget", "d")
+        );
+        let stale = ApiError::from(StoreError::VersionMismatch { current_version: 3 }).problem();
+        assert_eq!(
+            (stale.status, stale.code.as_str()),
+            (412, "version_mismatch")
+        );
+        let cursor = ApiError::from(StoreError::InvalidCursor).problem();
+        assert_eq!(
+            (cursor.status, cursor.code.as_str(), cursor.detail.as_str()),
             (
-                K::Unknown,
-                "terminating connection due to administrator command",
-            ),
-            (K::UnableToSendCommand, "could not send data to server"),
-        ];
-        for (kind, message) in lost {
-            assert!(
-                storage_fault(kind, message).unwrap().is_connection_lost(),
-                "{message}"
-            );
-        }
-        let not_lost = [
-            (
-                K::ReadOnlyTransaction,
-                "cannot execute INSERT in a read-only transaction",
-            ),
-            (K::Unknown, "too many connections for role \"r\""),
-            (K::Unknown, "canceling statement due to statement timeout"),
-        ];
-        for (kind, message) in not_lost {
-            assert!(
-                !storage_fault(kind, message).unwrap().is_connection_lost(),
-                "{message}"
-            );
-        }
+                400,
+                "invalid_query_parameter",
+                "`cursor` is not a cursor this service gave out"
+            )
+        );
+        let refused = ApiError::from(StoreError::DecisionRefused(
+            crate::domain::grant::DecisionRefusal::NoDelegation,
+        ))
+        .problem();
+        assert_eq!(
+            (refused.status, refused.code.as_str()),
+            (403, "over_delegation_limit")
+        );
     }
 }

@@ -161,7 +161,7 @@ fn problem_response(error: &ApiError, canned_head: &[u8], path: Option<String>) 
         status.as_u16(),
         status.canonical_reason().unwrap_or(""),
         body.len(),
-        crate::startup::API_VERSION,
+        crate::API_VERSION,
     )
     .into_bytes();
     out.extend_from_slice(&body);

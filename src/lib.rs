@@ -13,3 +13,6 @@ pub mod http_server;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;
+
+/// The semantic version of the API, sent as `API-Version` on every response.
+pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -21,74 +21,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api;
+use crate::api::{self, AppState};
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
-use crate::db::{self, idempotency, DbConnection, DbPool};
+use crate::db::{self, idempotency, DbPool};
 use crate::error::{ApiError, Problem};
-
-/// The semantic version of the API, sent as `API-Version` on every response.
-pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// What every request can reach: settings, the pool, the token verifier and
-/// the route table (for 405 answers).
-pub struct AppState {
-    pub settings: Settings,
-    pub pool: DbPool,
-    pub verifier: TokenVerifier,
-    routes: Vec<(Vec<String>, Vec<Method>)>,
-}
-
-impl AppState {
-    /// Runs blocking database work on the blocking thread pool, never on the
-    /// async executor threads: both taking a connection and the queries.
-    pub async fn db<R, F>(&self, work: F) -> Result<R, ApiError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
-    {
-        let bound = Duration::from_millis(self.settings.database_timeouts.pool_checkout_ms);
-        self.db_within(bound, work).await
-    }
-
-    /// Like [`AppState::db`], waiting at most `bound` for a pooled
-    /// connection. The connection is taken, used and given back in one
-    /// blocking task, so a connection found lost is dropped (see
-    /// `db::DbPool::checkout`).
-    pub async fn db_within<R, F>(&self, bound: Duration, work: F) -> Result<R, ApiError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        // Some only while statements are counted (`count_statements`).
-        let counter = db::instrument::request_counter();
-        web::block(move || {
-            let mut conn = pool.checkout(bound)?;
-            match counter {
-                Some(counter) => db::instrument::counted(&mut conn, &counter, work),
-                None => work(&mut conn),
-            }
-        })
-        .await
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("database task panicked")))?
-    }
-
-    /// The methods a path has, if the path names a resource at all.
-    fn methods_for(&self, path: &str) -> Option<&[Method]> {
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        self.routes
-            .iter()
-            .find(|(pattern, _)| {
-                pattern.len() == segments.len()
-                    && pattern
-                        .iter()
-                        .zip(&segments)
-                        .all(|(p, s)| p.starts_with('{') || p == s)
-            })
-            .map(|(_, methods)| methods.as_slice())
-    }
-}
 
 /// Registers every route; utoipa collects each one into the spec, so the
 /// spec cannot drift from what is served.
@@ -305,8 +242,9 @@ impl Application {
             routes: route_table(&spec),
             settings,
             pool,
-            verifier,
         });
+        // The bearer-token extractors (`auth`) read the verifier on its own.
+        let verifier = web::Data::new(verifier);
         let spec = Arc::new(spec);
         let app = move || {
             let (app, _) = App::new()
@@ -314,6 +252,7 @@ impl Application {
                 .configure(routes)
                 .split_for_parts();
             app.app_data(state.clone())
+                .app_data(verifier.clone())
                 .app_data(web::QueryConfig::default().error_handler(api::extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
                 .service(swagger_ui(&spec))
@@ -679,7 +618,7 @@ impl ResponseContext {
         }
         headers.insert(
             HeaderName::from_static("api-version"),
-            HeaderValue::from_static(API_VERSION),
+            HeaderValue::from_static(crate::API_VERSION),
         );
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -867,4 +806,25 @@ async fn statement_count(
         HeaderValue::from(statements),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod web_url_spec_tests {
+    #[test]
+    fn the_spec_states_the_web_url_rule() {
+        let spec = serde_json::to_value(super::openapi()).unwrap();
+        let schemas = &spec["components"]["schemas"];
+        for (schema, field) in [
+            ("CreateOrganisation", "website"),
+            ("UpdateOrganisation", "website"),
+            ("CreateDialogueEvent", "online_link"),
+            ("UpdateDialogueEvent", "online_link"),
+        ] {
+            assert_eq!(
+                schemas[schema]["properties"][field]["pattern"],
+                crate::api::WEB_URL_PATTERN,
+                "{schema}.{field}"
+            );
+        }
+    }
 }

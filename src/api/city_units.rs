@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::extract::{required_in_patch, JsonBody, Precondition};
 use super::{field_errors, merge_patch_field, paging, respond};
+use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::city_units::{self as store, CityUnitFilter};
 use crate::domain::access::{authorize, Action};
@@ -17,7 +18,6 @@ use crate::domain::district::District;
 use crate::domain::ids::CityUnitId;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
 
 /// A city unit.
 #[derive(Serialize, ToSchema)]
@@ -92,8 +92,10 @@ pub struct UpdateCityUnit {
     pub district: Option<Option<District>>,
 }
 
-fn checked(details: CityUnitDetails) -> Result<CityUnitDetails, ApiError> {
-    check_district(details.kind, details.district).map_err(|m| ApiError::invalid("district", m))?;
+/// The unit as a whole: a district only where its kind has one.
+fn checked(details: CityUnitDetails) -> Result<CityUnitDetails, Vec<FieldError>> {
+    check_district(details.kind, details.district)
+        .map_err(|m| vec![FieldError::new("district", m)])?;
     Ok(details)
 }
 
@@ -207,7 +209,8 @@ pub async fn create_city_unit(
         name: req.name.trim().to_owned(),
         kind: req.kind,
         district: req.district,
-    })?;
+    })
+    .map_err(ApiError::Validation)?;
     let unit = state.db(move |conn| store::insert(conn, details)).await?;
     Ok(respond::created(
         format!("/api/v1/city-units/{}", unit.id),

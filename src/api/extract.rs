@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::api::AppState;
 use crate::domain::{FieldError, IfMatch};
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 /// A JSON request body of type `T`.
 pub struct JsonBody<T>(pub T);

@@ -3,12 +3,11 @@
 use std::time::Duration;
 
 use actix_web::{get, web, HttpResponse};
-use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::AppState;
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]
@@ -41,10 +40,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let bound = Duration::from_millis(READY_BOUND_MS);
-    let check = state.db_within(bound, |conn| {
-        diesel::sql_query("SELECT 1").execute(conn)?;
-        Ok(())
-    });
+    let check = state.db_within(bound, crate::db::ping);
     match actix_web::rt::time::timeout(bound, check).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(Health { status: "ready" })),
         Ok(Err(ApiError::Internal(_))) => Err(ApiError::DatabaseUnavailable(

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::extract::{required_in_patch, JsonBody, Precondition};
 use super::{field_errors, merge_patch_field, paging, respond};
+use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::organisations::{self as store, OrganisationFilter, OrganisationSort};
 use crate::domain::access::{authorize, can, Action, Principal};
@@ -19,7 +20,6 @@ use crate::domain::organisation::{
 };
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
 
 /// An organisation as clients see it. Contact details are present only for
 /// the city and the organisation itself.

@@ -13,7 +13,6 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
 use crate::domain::access::Principal;
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 /// The caller of a request: anonymous without a token; a refused token is a
 /// 401 before the handler runs.
@@ -60,12 +59,12 @@ pub fn caller_of(req: &HttpRequest) -> Result<Principal, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Principal::Anonymous);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+    let verifier = req
+        .app_data::<web::Data<TokenVerifier>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("token verifier missing")))?;
     let token = bearer_token(value.to_str().unwrap_or_default())
         .ok_or_else(|| ApiError::InvalidToken("expected `Authorization: Bearer <JWT>`".into()))?;
-    state.verifier.verify(token).map_err(ApiError::InvalidToken)
+    verifier.verify(token).map_err(ApiError::InvalidToken)
 }
 
 fn bearer_token(value: &str) -> Option<&str> {

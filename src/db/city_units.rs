@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use super::organisations::utc;
 use super::page::{Cursor, Page};
 use super::schema::city_units;
+use super::StoreError;
 use super::{write_transaction, DbConnection};
 use crate::domain::city_unit::{CityUnit, CityUnitDetails, CityUnitKind};
 use crate::domain::district::District;
 use crate::domain::ids::CityUnitId;
-use crate::domain::{IfMatch, Version};
-use crate::error::ApiError;
+use crate::domain::{FieldError, IfMatch, Version};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = city_units)]
@@ -26,11 +26,10 @@ struct CityUnitRow {
 }
 
 impl TryFrom<CityUnitRow> for CityUnit {
-    type Error = ApiError;
-    fn try_from(row: CityUnitRow) -> Result<Self, ApiError> {
-        let bad = |what: &str| {
-            ApiError::Internal(anyhow::anyhow!("stored city unit {what} does not parse"))
-        };
+    type Error = StoreError;
+    fn try_from(row: CityUnitRow) -> Result<Self, StoreError> {
+        let bad =
+            |what: &str| StoreError::Corrupt(format!("stored city unit {what} does not parse"));
         Ok(CityUnit {
             id: row.id.parse().map_err(|_| bad("id"))?,
             details: CityUnitDetails {
@@ -56,7 +55,7 @@ pub struct CityUnitFilter {
     pub district: Option<District>,
 }
 
-pub fn find(conn: &mut DbConnection, id: CityUnitId) -> Result<Option<CityUnit>, ApiError> {
+pub fn find(conn: &mut DbConnection, id: CityUnitId) -> Result<Option<CityUnit>, StoreError> {
     city_units::table
         .find(id.to_string())
         .select(CityUnitRow::as_select())
@@ -70,7 +69,7 @@ fn check_unique_name(
     conn: &mut DbConnection,
     name: &str,
     except: Option<CityUnitId>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let except = except.map(|id| id.to_string()).unwrap_or_default();
     let taken: bool = diesel::select(diesel::dsl::exists(
         city_units::table
@@ -79,7 +78,7 @@ fn check_unique_name(
     ))
     .get_result(conn)?;
     if taken {
-        return Err(ApiError::Conflict {
+        return Err(StoreError::Conflict {
             code: "duplicate_name",
             detail: format!("another city unit is already called `{name}`"),
         });
@@ -87,7 +86,7 @@ fn check_unique_name(
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, details: CityUnitDetails) -> Result<CityUnit, ApiError> {
+pub fn insert(conn: &mut DbConnection, details: CityUnitDetails) -> Result<CityUnit, StoreError> {
     let id = CityUnitId::new();
     let now = crate::domain::now();
     write_transaction(conn, |conn| {
@@ -118,17 +117,17 @@ pub fn update(
     conn: &mut DbConnection,
     id: CityUnitId,
     precondition: Option<IfMatch>,
-    change: impl FnOnce(CityUnitDetails) -> Result<CityUnitDetails, ApiError>,
-) -> Result<CityUnit, ApiError> {
+    change: impl FnOnce(CityUnitDetails) -> Result<CityUnitDetails, Vec<FieldError>>,
+) -> Result<CityUnit, StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::CityUnit, &id)?;
-        let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = find(conn, id)?.ok_or(StoreError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
-        let details = change(current.details.clone())?;
+        let details = change(current.details.clone()).map_err(StoreError::Invalid)?;
         // A patch that changes nothing writes nothing: no new version.
         if details == current.details {
             return Ok(current);
@@ -149,7 +148,7 @@ pub fn update(
         ))
         .execute(conn)?;
         if written != 1 {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
@@ -167,12 +166,12 @@ pub fn delete(
     conn: &mut DbConnection,
     id: CityUnitId,
     precondition: Option<IfMatch>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::CityUnit, &id)?;
-        let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = find(conn, id)?.ok_or(StoreError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
@@ -187,7 +186,7 @@ pub fn list(
     filter: &CityUnitFilter,
     limit: usize,
     after: Option<&Cursor>,
-) -> Result<Page<CityUnit>, ApiError> {
+) -> Result<Page<CityUnit>, StoreError> {
     let mut query = city_units::table
         .select(CityUnitRow::as_select())
         .into_boxed();

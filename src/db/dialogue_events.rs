@@ -13,6 +13,7 @@ use super::schema::{
     dialogue_minutes_contributions as mc, dialogue_outcomes as oc, dialogue_registrations as reg,
     organisations,
 };
+use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
 };
@@ -26,7 +27,6 @@ use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
 use crate::domain::organisation::search_key;
 use crate::domain::{now, FieldError, IfMatch, Version};
-use crate::error::ApiError;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = ev)]
@@ -60,8 +60,8 @@ struct EventRow {
 }
 
 impl TryFrom<EventRow> for DialogueEvent {
-    type Error = ApiError;
-    fn try_from(r: EventRow) -> Result<Self, ApiError> {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
         Ok(DialogueEvent {
             id: parse(&r.id, "event id")?,
             details: EventDetails {
@@ -156,7 +156,7 @@ impl<'a> From<&'a EventDetails> for DetailValues<'a> {
 pub fn find(
     conn: &mut DbConnection,
     id: DialogueEventId,
-) -> Result<Option<DialogueEvent>, ApiError> {
+) -> Result<Option<DialogueEvent>, StoreError> {
     ev::table
         .find(id.to_string())
         .select(EventRow::as_select())
@@ -172,7 +172,7 @@ fn check_references(
     conn: &mut DbConnection,
     d: &EventDetails,
     except: Option<DialogueEventId>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let mut errors = Vec::new();
     if let Some(unit) = d.organiser_unit {
         let found: bool = diesel::select(diesel::dsl::exists(
@@ -196,7 +196,7 @@ fn check_references(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(StoreError::Invalid(errors));
     }
     if let Some(external_id) = &d.external_id {
         let except = except.map(|e| e.to_string()).unwrap_or_default();
@@ -207,7 +207,7 @@ fn check_references(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "duplicate_external_id",
                 detail: format!("another event already has external_id `{external_id}`"),
             });
@@ -216,7 +216,7 @@ fn check_references(
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<DialogueEvent, ApiError> {
+pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<DialogueEvent, StoreError> {
     let id = DialogueEventId::new();
     let now = now();
     write_transaction(conn, |conn| {
@@ -249,18 +249,21 @@ pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<Dialogue
 /// on it (registrations, attendance, minutes, outcomes, invitations), so that
 /// the rules checked after it (places, waiting list) see every committed
 /// write and hold until commit. Call it first inside `write_transaction`.
-fn load_for_write(conn: &mut DbConnection, id: DialogueEventId) -> Result<DialogueEvent, ApiError> {
+fn load_for_write(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+) -> Result<DialogueEvent, StoreError> {
     lock(conn, Guard::DialogueEvent, &id)?;
-    find(conn, id)?.ok_or(ApiError::NotFound)
+    find(conn, id)?.ok_or(StoreError::NotFound)
 }
 
 /// The caller's `If-Match` against the event: checked after `authorize`, so
 /// that a caller who may not know of the event learns nothing from a 412.
-fn check_version(current: &DialogueEvent, precondition: Option<IfMatch>) -> Result<(), ApiError> {
+fn check_version(current: &DialogueEvent, precondition: Option<IfMatch>) -> Result<(), StoreError> {
     if Version(current.version).satisfies(precondition) {
         Ok(())
     } else {
-        Err(ApiError::PreconditionFailed {
+        Err(StoreError::VersionMismatch {
             current_version: current.version,
         })
     }
@@ -268,7 +271,7 @@ fn check_version(current: &DialogueEvent, precondition: Option<IfMatch>) -> Resu
 
 /// Bumps the version of an event written as `current` (guarding against a
 /// writer that slipped in between) and sets `updated_at`.
-fn bump(conn: &mut DbConnection, current: &DialogueEvent) -> Result<DateTime<Utc>, ApiError> {
+fn bump(conn: &mut DbConnection, current: &DialogueEvent) -> Result<DateTime<Utc>, StoreError> {
     let now = now();
     let written = diesel::update(
         ev::table
@@ -281,7 +284,7 @@ fn bump(conn: &mut DbConnection, current: &DialogueEvent) -> Result<DateTime<Utc
     ))
     .execute(conn)?;
     if written != 1 {
-        return Err(ApiError::PreconditionFailed {
+        return Err(StoreError::VersionMismatch {
             current_version: current.version,
         });
     }
@@ -296,15 +299,15 @@ pub fn update(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
-    change: impl FnOnce(EventDetails) -> Result<EventDetails, ApiError>,
-) -> Result<DialogueEvent, ApiError> {
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
+    change: impl FnOnce(EventDetails) -> Result<EventDetails, Vec<FieldError>>,
+) -> Result<DialogueEvent, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id)?;
         authorize(&current)?;
         check_version(&current, precondition)?;
         if matches!(current.status, EventStatus::Cancelled | EventStatus::Held) {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "event_closed",
                 detail: format!(
                     "the event is {}; its details no longer change",
@@ -312,7 +315,7 @@ pub fn update(
                 ),
             });
         }
-        let details = change(current.details.clone())?;
+        let details = change(current.details.clone()).map_err(StoreError::Invalid)?;
         // A patch that changes nothing writes nothing: no new version.
         if details == current.details {
             return Ok(current);
@@ -343,11 +346,11 @@ fn capacity_changes(
     conn: &mut DbConnection,
     id: DialogueEventId,
     capacity: Option<i32>,
-) -> Result<Vec<RegistrationId>, ApiError> {
+) -> Result<Vec<RegistrationId>, StoreError> {
     let all = registrations(conn, id)?;
     let seats: Vec<Seat> = all.iter().map(Seat::from).collect();
     check_capacity(capacity, places_taken(&seats)?).map_err(|CapacityBelowTaken { taken }| {
-        ApiError::Conflict {
+        StoreError::Conflict {
             code: "capacity_below_taken",
             detail: format!(
                 "{taken} places are taken; the capacity cannot be lower (cancel registrations first)"
@@ -365,7 +368,7 @@ fn promote(
     conn: &mut DbConnection,
     promoted: &[RegistrationId],
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     for registration in promoted {
         diesel::update(reg::table.find(registration.to_string()))
             .set((
@@ -382,10 +385,10 @@ pub fn transition(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     action: EventAction,
     reason: Option<String>,
-) -> Result<DialogueEvent, ApiError> {
+) -> Result<DialogueEvent, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id)?;
         authorize(&current)?;
@@ -393,7 +396,7 @@ pub fn transition(
         let next = current
             .status
             .after(action)
-            .ok_or_else(|| ApiError::InvalidTransition {
+            .ok_or_else(|| StoreError::InvalidTransition {
                 current_state: current.status.to_string(),
                 action: action.to_string(),
                 allowed_actions: current
@@ -404,7 +407,7 @@ pub fn transition(
                     .collect(),
             })?;
         crate::domain::dialogue::check_action_time(action, current.details.starts_at, now())
-            .map_err(|m| ApiError::Conflict {
+            .map_err(|m| StoreError::Conflict {
                 code: "event_not_started",
                 detail: m.into(),
             })?;
@@ -450,7 +453,7 @@ pub struct EventFilter {
 fn events_of_organisation(
     conn: &mut DbConnection,
     org: OrganisationId,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, StoreError> {
     let org = org.to_string();
     let mut ids: Vec<String> = ev::table
         .filter(ev::co_organisers.like(format!("%,{org},%")))
@@ -480,7 +483,7 @@ pub fn list(
     f: &EventFilter,
     limit: usize,
     after: Option<&Cursor>,
-) -> Result<Page<DialogueEvent>, ApiError> {
+) -> Result<Page<DialogueEvent>, StoreError> {
     let mut q = ev::table.select(EventRow::as_select()).into_boxed();
     if !f.include_planned {
         q = q.filter(ev::status.ne(EventStatus::Planned.as_str()));
@@ -550,9 +553,9 @@ pub fn list(
 pub fn invite(
     conn: &mut DbConnection,
     id: DialogueEventId,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     organisations_invited: &[OrganisationId],
-) -> Result<Vec<OrganisationId>, ApiError> {
+) -> Result<Vec<OrganisationId>, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
@@ -566,7 +569,7 @@ pub fn invite(
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(StoreError::Invalid(errors));
         }
         let now = now().naive_utc();
         for org in organisations_invited {
@@ -591,7 +594,7 @@ pub fn invite(
 pub fn invitations(
     conn: &mut DbConnection,
     id: DialogueEventId,
-) -> Result<Vec<OrganisationId>, ApiError> {
+) -> Result<Vec<OrganisationId>, StoreError> {
     let rows: Vec<String> = inv::table
         .filter(inv::event_id.eq(id.to_string()))
         .order((inv::invited_at.asc(), inv::organisation_id.asc()))
@@ -614,8 +617,8 @@ struct RegistrationRow {
 }
 
 impl TryFrom<RegistrationRow> for Registration {
-    type Error = ApiError;
-    fn try_from(r: RegistrationRow) -> Result<Self, ApiError> {
+    type Error = StoreError;
+    fn try_from(r: RegistrationRow) -> Result<Self, StoreError> {
         Ok(Registration {
             id: parse(&r.id, "registration id")?,
             event_id: parse(&r.event_id, "event id")?,
@@ -633,7 +636,7 @@ impl TryFrom<RegistrationRow> for Registration {
 pub fn registrations(
     conn: &mut DbConnection,
     id: DialogueEventId,
-) -> Result<Vec<Registration>, ApiError> {
+) -> Result<Vec<Registration>, StoreError> {
     reg::table
         .filter(reg::event_id.eq(id.to_string()))
         .order((reg::registered_at.asc(), reg::id.asc()))
@@ -649,7 +652,7 @@ pub fn registrations(
 pub fn registrations_of(
     conn: &mut DbConnection,
     ids: &[DialogueEventId],
-) -> Result<HashMap<DialogueEventId, Vec<Registration>>, ApiError> {
+) -> Result<HashMap<DialogueEventId, Vec<Registration>>, StoreError> {
     let mut by_event: HashMap<DialogueEventId, Vec<Registration>> = HashMap::new();
     if ids.is_empty() {
         return Ok(by_event);
@@ -686,7 +689,7 @@ pub fn register(
     conn: &mut DbConnection,
     id: DialogueEventId,
     new: NewRegistration,
-) -> Result<Registration, ApiError> {
+) -> Result<Registration, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         // Who may not see a planned event has been answered 404 by the
@@ -699,13 +702,13 @@ pub fn register(
             now,
         )
         .map_err(|r| match r {
-            RegistrationRefusal::NotOpen(status) => ApiError::Conflict {
+            RegistrationRefusal::NotOpen(status) => StoreError::Conflict {
                 code: "registration_closed",
                 detail: format!(
                     "the event is {status}; registrations are taken only while it is published"
                 ),
             },
-            RegistrationRefusal::DeadlinePassed => ApiError::Conflict {
+            RegistrationRefusal::DeadlinePassed => StoreError::Conflict {
                 code: "registration_deadline_passed",
                 detail: "the registration deadline has passed".into(),
             },
@@ -714,7 +717,7 @@ pub fn register(
         if existing.iter().any(|r| {
             r.organisation_id == new.organisation_id && r.status != RegistrationStatus::Cancelled
         }) {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "already_registered",
                 detail: "the organisation is already registered (or waiting) for this event".into(),
             });
@@ -776,24 +779,24 @@ pub fn cancel_registration(
     conn: &mut DbConnection,
     id: DialogueEventId,
     registration: RegistrationId,
-    authorize: impl FnOnce(&DialogueEvent, &Registration) -> Result<(), ApiError>,
-) -> Result<Vec<Registration>, ApiError> {
+    authorize: impl FnOnce(&DialogueEvent, &Registration) -> Result<(), StoreError>,
+) -> Result<Vec<Registration>, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         let all = registrations(conn, id)?;
         let target = all
             .iter()
             .find(|r| r.id == registration)
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         authorize(&event, target)?;
         if target.status == RegistrationStatus::Cancelled {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "already_cancelled",
                 detail: "the registration is already cancelled".into(),
             });
         }
         if event.status != EventStatus::Published {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "registration_closed",
                 detail: format!(
                     "the event is {}; registrations no longer change",
@@ -834,7 +837,10 @@ pub struct Attendance {
     pub walk_ins: i32,
 }
 
-pub fn attendance(conn: &mut DbConnection, event: &DialogueEvent) -> Result<Attendance, ApiError> {
+pub fn attendance(
+    conn: &mut DbConnection,
+    event: &DialogueEvent,
+) -> Result<Attendance, StoreError> {
     let rows: Vec<(String, i32)> = att::table
         .filter(att::event_id.eq(event.id.to_string()))
         .order(att::organisation_id.asc())
@@ -844,7 +850,7 @@ pub fn attendance(conn: &mut DbConnection, event: &DialogueEvent) -> Result<Atte
         organisations: rows
             .into_iter()
             .map(|(o, n)| Ok((parse(&o, "organisation id")?, n)))
-            .collect::<Result<_, ApiError>>()?,
+            .collect::<Result<_, StoreError>>()?,
         walk_ins: event.walk_ins.unwrap_or(0),
     })
 }
@@ -854,7 +860,7 @@ pub fn attendance(conn: &mut DbConnection, event: &DialogueEvent) -> Result<Atte
 pub fn attendance_of(
     conn: &mut DbConnection,
     events: &[DialogueEvent],
-) -> Result<HashMap<DialogueEventId, Attendance>, ApiError> {
+) -> Result<HashMap<DialogueEventId, Attendance>, StoreError> {
     let mut by_event: HashMap<DialogueEventId, Attendance> = events
         .iter()
         .map(|e| {
@@ -891,14 +897,14 @@ pub fn attendance_of(
 pub fn record_attendance(
     conn: &mut DbConnection,
     id: DialogueEventId,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     record: Attendance,
-) -> Result<(DialogueEvent, Attendance), ApiError> {
+) -> Result<(DialogueEvent, Attendance), StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "event_not_held",
                 detail: format!(
                     "attendance is recorded after the event; it is {} (mark it held first)",
@@ -916,7 +922,7 @@ pub fn record_attendance(
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(StoreError::Invalid(errors));
         }
         diesel::delete(att::table.filter(att::event_id.eq(id.to_string()))).execute(conn)?;
         for (org, attendees) in &record.organisations {
@@ -947,15 +953,15 @@ pub fn write_minutes(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     text: String,
-) -> Result<DialogueEvent, ApiError> {
+) -> Result<DialogueEvent, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
         check_version(&event, precondition)?;
         if event.status != EventStatus::Held {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "event_not_held",
                 detail: format!(
                     "minutes are written after the event; it is {}",
@@ -979,7 +985,7 @@ pub fn write_minutes(
 pub fn contributions(
     conn: &mut DbConnection,
     id: DialogueEventId,
-) -> Result<Vec<MinutesContribution>, ApiError> {
+) -> Result<Vec<MinutesContribution>, StoreError> {
     let rows: Vec<(Option<String>, String, String, NaiveDateTime)> = mc::table
         .filter(mc::event_id.eq(id.to_string()))
         .order((mc::created_at.asc(), mc::id.asc()))
@@ -1001,14 +1007,14 @@ pub fn contributions(
 pub fn contribute(
     conn: &mut DbConnection,
     id: DialogueEventId,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     contribution: MinutesContribution,
-) -> Result<MinutesContribution, ApiError> {
+) -> Result<MinutesContribution, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
         if event.status != EventStatus::Held {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "event_not_held",
                 detail: format!(
                     "minutes are written after the event; it is {}",
@@ -1046,8 +1052,8 @@ struct OutcomeRow {
 }
 
 impl TryFrom<OutcomeRow> for Outcome {
-    type Error = ApiError;
-    fn try_from(r: OutcomeRow) -> Result<Self, ApiError> {
+    type Error = StoreError;
+    fn try_from(r: OutcomeRow) -> Result<Self, StoreError> {
         Ok(Outcome {
             id: parse(&r.id, "outcome id")?,
             event_id: parse(&r.event_id, "event id")?,
@@ -1069,7 +1075,7 @@ impl TryFrom<OutcomeRow> for Outcome {
     }
 }
 
-pub fn outcomes(conn: &mut DbConnection, id: DialogueEventId) -> Result<Vec<Outcome>, ApiError> {
+pub fn outcomes(conn: &mut DbConnection, id: DialogueEventId) -> Result<Vec<Outcome>, StoreError> {
     oc::table
         .filter(oc::event_id.eq(id.to_string()))
         .order((oc::created_at.asc(), oc::id.asc()))
@@ -1092,15 +1098,15 @@ pub struct OutcomeValues {
 pub fn add_outcome(
     conn: &mut DbConnection,
     id: DialogueEventId,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     values: OutcomeValues,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
         // What a meeting led to is known after it, like its minutes.
         if event.status != EventStatus::Held {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "event_not_held",
                 detail: format!(
                     "outcomes are recorded after the event; it is {} (mark it held first)",
@@ -1145,18 +1151,18 @@ pub fn update_outcome(
     id: DialogueEventId,
     outcome_id: OutcomeId,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&DialogueEvent) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     change: impl FnOnce(&mut Outcome),
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
         authorize(&event)?;
         let mut outcome = outcomes(conn, id)?
             .into_iter()
             .find(|o| o.id == outcome_id)
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         if !Version(outcome.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: outcome.version,
             });
         }
@@ -1180,7 +1186,7 @@ pub fn update_outcome(
         ))
         .execute(conn)?;
         if written != 1 {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: previous,
             });
         }

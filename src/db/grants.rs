@@ -14,6 +14,7 @@ use super::schema::{
     grant_programme_history as ph, grant_programmes as pr, grant_reviews as rv, grant_rounds as gr,
     organisations,
 };
+use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction, Actor,
     DbConnection, Guard,
@@ -30,8 +31,7 @@ use crate::domain::ids::{
 };
 use crate::domain::money::total;
 use crate::domain::organisation::{search_key, LegalForm};
-use crate::domain::{now, IfMatch, Version};
-use crate::error::ApiError;
+use crate::domain::{now, FieldError, IfMatch, Version};
 
 /// A document a programme asks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -166,7 +166,7 @@ struct ProgrammeChildren {
 fn load_programme_children(
     conn: &mut DbConnection,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, ProgrammeChildren>, ApiError> {
+) -> Result<std::collections::HashMap<String, ProgrammeChildren>, StoreError> {
     let mut children: std::collections::HashMap<String, ProgrammeChildren> =
         std::collections::HashMap::new();
     if ids.is_empty() {
@@ -238,7 +238,7 @@ fn load_programme_children(
 fn complete_programme(
     row: ProgrammeRow,
     children: ProgrammeChildren,
-) -> Result<Programme, ApiError> {
+) -> Result<Programme, StoreError> {
     let (
         id,
         title,
@@ -295,7 +295,7 @@ fn complete_programme(
                 paid_sek: paid_in_year.get(year).copied().unwrap_or(0),
             })
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect::<Result<_, StoreError>>()?;
     Ok(Programme {
         id: parse(&id, "programme id")?,
         details: ProgrammeDetails {
@@ -324,7 +324,7 @@ fn complete_programme(
                     accepts_late,
                 })
             })
-            .collect::<Result<_, ApiError>>()?,
+            .collect::<Result<_, StoreError>>()?,
         figures,
         version,
         created_at: utc(created),
@@ -336,7 +336,7 @@ fn complete_programme(
 fn complete_programmes(
     conn: &mut DbConnection,
     rows: Vec<ProgrammeRow>,
-) -> Result<Vec<Programme>, ApiError> {
+) -> Result<Vec<Programme>, StoreError> {
     let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let mut children = load_programme_children(conn, &ids)?;
     rows.into_iter()
@@ -350,7 +350,7 @@ fn complete_programmes(
 pub fn find_programme(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
-) -> Result<Option<Programme>, ApiError> {
+) -> Result<Option<Programme>, StoreError> {
     let row: Option<ProgrammeRow> = pr::table
         .find(id.to_string())
         .select(programme_columns())
@@ -365,7 +365,7 @@ pub fn find_programme(
 pub fn insert_programme(
     conn: &mut DbConnection,
     d: ProgrammeDetails,
-) -> Result<Programme, ApiError> {
+) -> Result<Programme, StoreError> {
     let id = GrantProgrammeId::new();
     let now = now().naive_utc();
     write_transaction(conn, |conn| {
@@ -374,7 +374,7 @@ pub fn insert_programme(
         ))
         .get_result(conn)?;
         if !unit {
-            return Err(ApiError::invalid("owning_unit_id", "no such city unit"));
+            return Err(StoreError::invalid("owning_unit_id", "no such city unit"));
         }
         if let Some(external_id) = &d.external_id {
             let taken: bool = diesel::select(diesel::dsl::exists(
@@ -382,7 +382,7 @@ pub fn insert_programme(
             ))
             .get_result(conn)?;
             if taken {
-                return Err(ApiError::Conflict {
+                return Err(StoreError::Conflict {
                     code: "duplicate_external_id",
                     detail: format!("another programme has external_id `{external_id}`"),
                 });
@@ -419,7 +419,7 @@ pub fn insert_programme(
                 ))
                 .execute(conn)?;
         }
-        find_programme(conn, id)?.ok_or(ApiError::NotFound)
+        find_programme(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -429,14 +429,14 @@ pub fn insert_programme(
 fn load_programme_for_write(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
-    authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Programme) -> Result<(), StoreError>,
     precondition: Option<IfMatch>,
-) -> Result<Programme, ApiError> {
+) -> Result<Programme, StoreError> {
     lock(conn, Guard::GrantProgramme, &id)?;
-    let current = find_programme(conn, id)?.ok_or(ApiError::NotFound)?;
+    let current = find_programme(conn, id)?.ok_or(StoreError::NotFound)?;
     authorize(&current)?;
     if !Version(current.version).satisfies(precondition) {
-        return Err(ApiError::PreconditionFailed {
+        return Err(StoreError::VersionMismatch {
             current_version: current.version,
         });
     }
@@ -448,10 +448,10 @@ pub fn set_programme_status(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Programme) -> Result<(), StoreError>,
     actor: &Actor,
     to: ProgrammeStatus,
-) -> Result<Programme, ApiError> {
+) -> Result<Programme, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_programme_for_write(conn, id, authorize, precondition)?;
         let allowed = matches!(
@@ -465,7 +465,7 @@ pub fn set_programme_status(
                 ProgrammeStatus::Open => vec!["close".into()],
                 ProgrammeStatus::Closed => vec![],
             };
-            return Err(ApiError::InvalidTransition {
+            return Err(StoreError::InvalidTransition {
                 current_state: current.status.to_string(),
                 action: if to == ProgrammeStatus::Open {
                     "open".into()
@@ -493,17 +493,17 @@ pub fn set_programme_status(
         };
         let change = ProgrammeChange::new("status", current.status.as_str(), to.as_str());
         record_programme(conn, id, actor, action, &[change])?;
-        find_programme(conn, id)?.ok_or(ApiError::NotFound)
+        find_programme(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
 pub fn add_round(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
-    authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Programme) -> Result<(), StoreError>,
     actor: &Actor,
     round: Round,
-) -> Result<Programme, ApiError> {
+) -> Result<Programme, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_programme_for_write(conn, id, authorize, None)?;
         diesel::insert_into(gr::table)
@@ -529,7 +529,7 @@ pub fn add_round(
             to: round_json(&round),
         };
         record_programme(conn, id, actor, "add_round", &[change])?;
-        find_programme(conn, id)?.ok_or(ApiError::NotFound)
+        find_programme(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -591,7 +591,7 @@ fn record_programme(
     actor: &Actor,
     action: &str,
     changes: &[ProgrammeChange],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     diesel::insert_into(ph::table)
         .values((
             ph::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -619,7 +619,7 @@ pub struct ProgrammeHistoryEntry {
 pub fn programme_history(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
-) -> Result<Vec<ProgrammeHistoryEntry>, ApiError> {
+) -> Result<Vec<ProgrammeHistoryEntry>, StoreError> {
     let rows: Vec<(NaiveDateTime, String, String, String, String)> = ph::table
         .filter(ph::programme_id.eq(id.to_string()))
         .order((ph::at.asc(), ph::id.asc()))
@@ -648,10 +648,10 @@ pub fn update_programme(
     conn: &mut DbConnection,
     id: GrantProgrammeId,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&Programme) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Programme) -> Result<(), StoreError>,
     actor: &Actor,
     patch: ProgrammePatch,
-) -> Result<Programme, ApiError> {
+) -> Result<Programme, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_programme_for_write(conn, id, authorize, precondition)?;
         let min_sek = patch.min_sek.unwrap_or(current.details.min_sek);
@@ -662,7 +662,7 @@ pub fn update_programme(
             } else {
                 "min_sek"
             };
-            return Err(ApiError::invalid(
+            return Err(StoreError::invalid(
                 field,
                 format!("min_sek ({min_sek}) must not be above max_sek ({max_sek})"),
             ));
@@ -671,7 +671,7 @@ pub fn update_programme(
         let mut rounds = Vec::new();
         for (i, change) in patch.rounds.iter().enumerate() {
             let Some(old) = current.rounds.iter().find(|r| r.id == change.id) else {
-                errors.push(crate::domain::FieldError::new(
+                errors.push(FieldError::new(
                     format!("rounds[{i}].id"),
                     "no such round in this programme",
                 ));
@@ -690,7 +690,7 @@ pub fn update_programme(
                 } else {
                     "opens_at"
                 };
-                errors.push(crate::domain::FieldError::new(
+                errors.push(FieldError::new(
                     format!("rounds[{i}].{field}"),
                     "the deadline must be after the round opens",
                 ));
@@ -699,7 +699,7 @@ pub fn update_programme(
             rounds.push((old.clone(), new));
         }
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(StoreError::Invalid(errors));
         }
         for (year, budget_sek) in &patch.budgets {
             let granted = current
@@ -708,7 +708,7 @@ pub fn update_programme(
                 .find(|f| f.year == *year)
                 .map_or(0, |f| f.granted_sek);
             if *budget_sek < granted {
-                return Err(ApiError::Conflict {
+                return Err(StoreError::Conflict {
                     code: "budget_below_granted",
                     detail: format!(
                         "the budget for {year} cannot be {budget_sek} SEK: {granted} SEK is already granted that year"
@@ -802,7 +802,7 @@ pub fn update_programme(
                 .execute(conn)?;
         }
         record_programme(conn, id, actor, "update", &changes)?;
-        find_programme(conn, id)?.ok_or(ApiError::NotFound)
+        find_programme(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -814,7 +814,7 @@ pub fn list_programmes(
     unit: Option<CityUnitId>,
     limit: usize,
     after: Option<&Cursor>,
-) -> Result<Page<Programme>, ApiError> {
+) -> Result<Page<Programme>, StoreError> {
     let mut q = pr::table.select(programme_columns()).into_boxed();
     if !include_drafts {
         q = q.filter(pr::status.ne(ProgrammeStatus::Draft.as_str()));
@@ -965,7 +965,7 @@ struct Children {
 fn load_children(
     conn: &mut DbConnection,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Children>, ApiError> {
+) -> Result<std::collections::HashMap<String, Children>, StoreError> {
     let mut children: std::collections::HashMap<String, Children> =
         std::collections::HashMap::new();
     if ids.is_empty() {
@@ -993,7 +993,7 @@ fn load_children(
     Ok(children)
 }
 
-fn to_application(r: ApplicationRow, children: Children) -> Result<Application, ApiError> {
+fn to_application(r: ApplicationRow, children: Children) -> Result<Application, StoreError> {
     let decision = match (
         r.outcome,
         r.granted_sek,
@@ -1059,7 +1059,7 @@ fn to_application(r: ApplicationRow, children: Children) -> Result<Application, 
 pub fn find_application(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-) -> Result<Option<Application>, ApiError> {
+) -> Result<Option<Application>, StoreError> {
     let row: Option<ApplicationRow> = ga::table
         .find(id.to_string())
         .select(ApplicationRow::as_select())
@@ -1080,7 +1080,7 @@ pub fn find_application(
 pub fn find_applications(
     conn: &mut DbConnection,
     ids: &[GrantApplicationId],
-) -> Result<std::collections::HashMap<GrantApplicationId, Application>, ApiError> {
+) -> Result<std::collections::HashMap<GrantApplicationId, Application>, StoreError> {
     if ids.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
@@ -1108,7 +1108,7 @@ fn record(
     from: Option<ApplicationStatus>,
     to: Option<ApplicationStatus>,
     note: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     diesel::insert_into(gh::table)
         .values((
             gh::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -1139,7 +1139,7 @@ pub struct HistoryEntry {
 pub fn history(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-) -> Result<Vec<HistoryEntry>, ApiError> {
+) -> Result<Vec<HistoryEntry>, StoreError> {
     type Row = (
         NaiveDateTime,
         String,
@@ -1183,10 +1183,9 @@ pub fn history(
 fn check_against_programme(
     conn: &mut DbConnection,
     d: &ApplicationDetails,
-) -> Result<Programme, ApiError> {
-    use crate::domain::FieldError;
+) -> Result<Programme, StoreError> {
     let programme = find_programme(conn, d.programme)?
-        .ok_or_else(|| ApiError::invalid("programme_id", "no such programme"))?;
+        .ok_or_else(|| StoreError::invalid("programme_id", "no such programme"))?;
     let mut errors = Vec::new();
     if programme.status != ProgrammeStatus::Open {
         errors.push(FieldError::new(
@@ -1250,7 +1249,7 @@ fn check_against_programme(
     if errors.is_empty() {
         Ok(programme)
     } else {
-        Err(ApiError::Validation(errors))
+        Err(StoreError::Invalid(errors))
     }
 }
 
@@ -1258,7 +1257,7 @@ pub fn insert_application(
     conn: &mut DbConnection,
     d: ApplicationDetails,
     actor: &Actor,
-) -> Result<Application, ApiError> {
+) -> Result<Application, StoreError> {
     let id = GrantApplicationId::new();
     let now = now().naive_utc();
     write_transaction(conn, |conn| {
@@ -1269,7 +1268,7 @@ pub fn insert_application(
             ))
             .get_result(conn)?;
             if taken {
-                return Err(ApiError::Conflict {
+                return Err(StoreError::Conflict {
                     code: "duplicate_registry_number",
                     detail: format!("another application has registry number `{number}`"),
                 });
@@ -1281,7 +1280,7 @@ pub fn insert_application(
             ))
             .get_result(conn)?;
             if taken {
-                return Err(ApiError::Conflict {
+                return Err(StoreError::Conflict {
                     code: "duplicate_external_id",
                     detail: format!("another application has external_id `{external_id}`"),
                 });
@@ -1323,7 +1322,7 @@ pub fn insert_application(
             Some(ApplicationStatus::Draft),
             None,
         )?;
-        find_application(conn, id)?.ok_or(ApiError::NotFound)
+        find_application(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -1336,7 +1335,7 @@ pub struct ActionInput {
     pub report: Option<String>,
 }
 
-fn bump(conn: &mut DbConnection, current: &Application) -> Result<(), ApiError> {
+fn bump(conn: &mut DbConnection, current: &Application) -> Result<(), StoreError> {
     let written = diesel::update(
         ga::table
             .find(current.id.to_string())
@@ -1348,16 +1347,16 @@ fn bump(conn: &mut DbConnection, current: &Application) -> Result<(), ApiError> 
     ))
     .execute(conn)?;
     if written != 1 {
-        return Err(ApiError::PreconditionFailed {
+        return Err(StoreError::VersionMismatch {
             current_version: current.version,
         });
     }
     Ok(())
 }
 
-fn invalid_transition(current: &Application, action: ApplicationAction) -> ApiError {
+fn invalid_transition(current: &Application, action: ApplicationAction) -> StoreError {
     let outcome = current.decision.as_ref().map(|d| d.outcome);
-    ApiError::InvalidTransition {
+    StoreError::InvalidTransition {
         current_state: current.status.to_string(),
         action: action.to_string(),
         allowed_actions: current
@@ -1377,14 +1376,14 @@ fn load_for_write(
     id: GrantApplicationId,
     principal: &Principal,
     precondition: Option<IfMatch>,
-) -> Result<Application, ApiError> {
+) -> Result<Application, StoreError> {
     lock(conn, Guard::GrantApplication, &id)?;
-    let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+    let current = find_application(conn, id)?.ok_or(StoreError::NotFound)?;
     if !crate::domain::grant::sees_whole_application(principal, current.details.organisation) {
-        return Err(ApiError::NotFound);
+        return Err(StoreError::NotFound);
     }
     if !Version(current.version).satisfies(precondition) {
-        return Err(ApiError::PreconditionFailed {
+        return Err(StoreError::VersionMismatch {
             current_version: current.version,
         });
     }
@@ -1395,7 +1394,7 @@ fn load_for_write(
 pub fn owning_unit(
     conn: &mut DbConnection,
     programme: GrantProgrammeId,
-) -> Result<CityUnitId, ApiError> {
+) -> Result<CityUnitId, StoreError> {
     let unit: String = pr::table
         .find(programme.to_string())
         .select(pr::owning_unit_id)
@@ -1408,7 +1407,7 @@ pub fn owning_unit(
 pub fn owning_units(
     conn: &mut DbConnection,
     programmes: &[GrantProgrammeId],
-) -> Result<std::collections::HashMap<GrantProgrammeId, CityUnitId>, ApiError> {
+) -> Result<std::collections::HashMap<GrantProgrammeId, CityUnitId>, StoreError> {
     let ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
     let rows: Vec<(String, String)> = pr::table
         .filter(pr::id.eq_any(&ids))
@@ -1424,7 +1423,7 @@ fn authorize_handling(
     conn: &mut DbConnection,
     principal: &Principal,
     application: &Application,
-) -> Result<CityUnitId, ApiError> {
+) -> Result<CityUnitId, StoreError> {
     let unit = owning_unit(conn, application.details.programme)?;
     authorize(principal, Action::ManageGrantProgramme(unit))?;
     Ok(unit)
@@ -1436,7 +1435,7 @@ fn conflict_record(
     conn: &mut DbConnection,
     application: &Application,
     subject: &str,
-) -> Result<ConflictRecord, ApiError> {
+) -> Result<ConflictRecord, StoreError> {
     let binding_conflict: bool = diesel::select(diesel::dsl::exists(
         gc::table
             .filter(gc::subject.eq(subject))
@@ -1469,7 +1468,7 @@ pub fn act(
     principal: &Principal,
     action: ApplicationAction,
     input: ActionInput,
-) -> Result<Application, ApiError> {
+) -> Result<Application, StoreError> {
     let actor = Actor::from(principal);
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, input.precondition.clone())?;
@@ -1509,13 +1508,13 @@ pub fn act(
                     },
                 );
                 if !missing.is_empty() {
-                    return Err(ApiError::Validation(missing));
+                    return Err(StoreError::Invalid(missing));
                 }
                 let round = programme
                     .rounds
                     .iter()
                     .find(|r| r.id == current.details.round)
-                    .ok_or(ApiError::NotFound)?;
+                    .ok_or(StoreError::NotFound)?;
                 let now = now();
                 let late = crate::domain::grant::check_deadline(
                     round.opens_at,
@@ -1524,11 +1523,11 @@ pub fn act(
                     now,
                 )
                 .map_err(|r| match r {
-                    crate::domain::grant::DeadlineRefusal::NotOpenYet => ApiError::Conflict {
+                    crate::domain::grant::DeadlineRefusal::NotOpenYet => StoreError::Conflict {
                         code: "round_not_open",
                         detail: format!("the round opens {}", round.opens_at),
                     },
-                    crate::domain::grant::DeadlineRefusal::Passed => ApiError::Conflict {
+                    crate::domain::grant::DeadlineRefusal::Passed => StoreError::Conflict {
                         code: "deadline_passed",
                         detail: format!(
                             "the round's deadline {} has passed and it takes no late applications",
@@ -1557,7 +1556,7 @@ pub fn act(
                 let (outcome, granted_sek, motivation) = input
                     .decision
                     .clone()
-                    .ok_or_else(|| ApiError::invalid("outcome", "is required to decide"))?;
+                    .ok_or_else(|| StoreError::invalid("outcome", "is required to decide"))?;
                 // Lock order: application (above), organisation, programme.
                 // The organisation's lock orders this decision against a
                 // conflict declared at the same moment on any of its
@@ -1566,14 +1565,14 @@ pub fn act(
                 lock(conn, Guard::Organisation, &current.details.organisation)?;
                 lock(conn, Guard::GrantProgramme, &current.details.programme)?;
                 let programme =
-                    find_programme(conn, current.details.programme)?.ok_or(ApiError::NotFound)?;
+                    find_programme(conn, current.details.programme)?.ok_or(StoreError::NotFound)?;
                 check_granted(
                     outcome,
                     current.details.requested_sek,
                     granted_sek,
                     (programme.details.min_sek, programme.details.max_sek),
                 )
-                .map_err(|m| ApiError::invalid("granted_sek", m))?;
+                .map_err(|m| StoreError::invalid("granted_sek", m))?;
                 let conflicts = conflict_record(conn, &current, &actor.subject)?;
                 may_decide(
                     principal,
@@ -1600,7 +1599,7 @@ pub fn act(
                         .select(gal::amount_sek)
                         .load(conn)?;
                     check_budget(budget, total(granted)?, *amount).map_err(|detail| {
-                        ApiError::Conflict {
+                        StoreError::Conflict {
                             code: "over_budget",
                             detail: format!("{year}: {detail}"),
                         }
@@ -1650,7 +1649,7 @@ pub fn act(
             Some(next),
             note.as_deref(),
         )?;
-        find_application(conn, id)?.ok_or(ApiError::NotFound)
+        find_application(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -1660,22 +1659,22 @@ pub fn update_application(
     id: GrantApplicationId,
     precondition: Option<IfMatch>,
     actor: &Actor,
-    authorize: impl FnOnce(&Application) -> Result<(), ApiError>,
-    change: impl FnOnce(ApplicationDetails) -> Result<ApplicationDetails, ApiError>,
-) -> Result<Application, ApiError> {
+    authorize: impl FnOnce(&Application) -> Result<(), StoreError>,
+    change: impl FnOnce(ApplicationDetails) -> Result<ApplicationDetails, Vec<FieldError>>,
+) -> Result<Application, StoreError> {
     write_transaction(conn, |conn| {
         lock(conn, Guard::GrantApplication, &id)?;
-        let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = find_application(conn, id)?.ok_or(StoreError::NotFound)?;
         authorize(&current)?;
         if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
         if !current.status.is_editable() {
-            return Err(ApiError::Conflict { code: "not_editable", detail: format!("the application is {}; it changes only as a draft or when a completion is asked for", current.status) });
+            return Err(StoreError::Conflict { code: "not_editable", detail: format!("the application is {}; it changes only as a draft or when a completion is asked for", current.status) });
         }
-        let d = change(current.details.clone())?;
+        let d = change(current.details.clone()).map_err(StoreError::Invalid)?;
         // A patch that changes nothing writes nothing: no version, no history.
         if d == current.details {
             return Ok(current);
@@ -1699,7 +1698,7 @@ pub fn update_application(
             ))
             .execute(conn)?;
         record(conn, id, actor, "edit", None, None, None)?;
-        find_application(conn, id)?.ok_or(ApiError::NotFound)
+        find_application(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -1712,7 +1711,7 @@ pub struct Payment {
 pub fn payments(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-) -> Result<Vec<(i64, NaiveDate)>, ApiError> {
+) -> Result<Vec<(i64, NaiveDate)>, StoreError> {
     Ok(gp::table
         .filter(gp::application_id.eq(id.to_string()))
         .order((gp::paid_on.asc(), gp::id.asc()))
@@ -1727,7 +1726,7 @@ pub fn pay(
     id: GrantApplicationId,
     principal: &Principal,
     payment: Payment,
-) -> Result<Application, ApiError> {
+) -> Result<Application, StoreError> {
     let actor = Actor::from(principal);
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, None)?;
@@ -1743,7 +1742,7 @@ pub fn pay(
             .map(|d| d.granted_sek)
             .unwrap_or(0);
         check_payment(granted, current.paid_sek, payment.amount_sek.kronor()).map_err(
-            |detail| ApiError::Conflict {
+            |detail| StoreError::Conflict {
                 code: "payment_exceeds_grant",
                 detail,
             },
@@ -1775,7 +1774,7 @@ pub fn pay(
                 payment.paid_on
             )),
         )?;
-        find_application(conn, id)?.ok_or(ApiError::NotFound)
+        find_application(conn, id)?.ok_or(StoreError::NotFound)
     })
 }
 
@@ -1787,7 +1786,7 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn reviews(conn: &mut DbConnection, id: GrantApplicationId) -> Result<Vec<Review>, ApiError> {
+pub fn reviews(conn: &mut DbConnection, id: GrantApplicationId) -> Result<Vec<Review>, StoreError> {
     let rows: Vec<(String, String, Option<String>, NaiveDateTime)> = rv::table
         .filter(rv::application_id.eq(id.to_string()))
         .order((rv::created_at.asc(), rv::id.asc()))
@@ -1810,7 +1809,7 @@ pub fn add_review(
     id: GrantApplicationId,
     principal: &Principal,
     review: Review,
-) -> Result<Review, ApiError> {
+) -> Result<Review, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, None)?;
         authorize_handling(conn, principal, &current)?;
@@ -1882,7 +1881,7 @@ fn conflict_columns() -> (
     )
 }
 
-fn to_declaration(r: ConflictRow) -> Result<ConflictDeclaration, ApiError> {
+fn to_declaration(r: ConflictRow) -> Result<ConflictDeclaration, StoreError> {
     Ok(ConflictDeclaration {
         id: parse(&r.0, "declaration id")?,
         application_id: parse(&r.1, "application id")?,
@@ -1901,7 +1900,7 @@ fn to_declaration(r: ConflictRow) -> Result<ConflictDeclaration, ApiError> {
 pub fn conflict_declarations(
     conn: &mut DbConnection,
     id: GrantApplicationId,
-) -> Result<Vec<ConflictDeclaration>, ApiError> {
+) -> Result<Vec<ConflictDeclaration>, StoreError> {
     let rows: Vec<ConflictRow> = gc::table
         .filter(gc::application_id.eq(id.to_string()))
         .order((gc::declared_at.asc(), gc::id.asc()))
@@ -1921,7 +1920,7 @@ pub fn declare_conflict(
     principal: &Principal,
     has_conflict: bool,
     note: Option<String>,
-) -> Result<ConflictDeclaration, ApiError> {
+) -> Result<ConflictDeclaration, StoreError> {
     let actor = Actor::from(principal);
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, None)?;
@@ -1976,7 +1975,7 @@ pub fn release_conflict(
     declaration: uuid::Uuid,
     principal: &Principal,
     reason: String,
-) -> Result<ConflictDeclaration, ApiError> {
+) -> Result<ConflictDeclaration, StoreError> {
     let actor = Actor::from(principal);
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, None)?;
@@ -1988,9 +1987,9 @@ pub fn release_conflict(
             .select(conflict_columns())
             .first(conn)
             .optional()?;
-        let found = to_declaration(row.ok_or(ApiError::NotFound)?)?;
+        let found = to_declaration(row.ok_or(StoreError::NotFound)?)?;
         if !found.has_conflict || found.released_at.is_some() {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "not_a_binding_conflict",
                 detail: "this declaration is not a conflict of interest that binds anyone".into(),
             });
@@ -2053,7 +2052,7 @@ pub fn list_applications(
     scope: ApplicationScope,
     limit: usize,
     after: Option<&Cursor>,
-) -> Result<Page<Application>, ApiError> {
+) -> Result<Page<Application>, StoreError> {
     let public_status: Vec<&str> = ApplicationStatus::ALL
         .iter()
         .filter(|s| s.is_decided())
@@ -2153,10 +2152,10 @@ pub fn import_submission(
     id: GrantApplicationId,
     at: DateTime<Utc>,
     actor: &Actor,
-) -> Result<Application, ApiError> {
+) -> Result<Application, StoreError> {
     write_transaction(conn, |conn| {
         lock(conn, Guard::GrantApplication, &id)?;
-        let current = find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = find_application(conn, id)?.ok_or(StoreError::NotFound)?;
         if current.status != ApplicationStatus::Draft {
             return Err(invalid_transition(&current, ApplicationAction::Submit));
         }
@@ -2177,6 +2176,6 @@ pub fn import_submission(
             Some(ApplicationStatus::Submitted),
             Some("imported"),
         )?;
-        find_application(conn, id)?.ok_or(ApiError::NotFound)
+        find_application(conn, id)?.ok_or(StoreError::NotFound)
     })
 }

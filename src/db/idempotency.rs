@@ -15,8 +15,8 @@ use chrono::Duration;
 use diesel::prelude::*;
 
 use super::schema::idempotency_keys as k;
+use super::StoreError;
 use super::{write_transaction, DbConnection};
-use crate::error::ApiError;
 
 /// How long a key is remembered.
 pub const KEEP_FOR_HOURS: i64 = 24;
@@ -54,7 +54,7 @@ pub fn claim(
     key: &str,
     request_hash: &str,
     lease: std::time::Duration,
-) -> Result<Claim, ApiError> {
+) -> Result<Claim, StoreError> {
     let now = crate::domain::now().naive_utc();
     let cutoff = now - Duration::hours(KEEP_FOR_HOURS);
     let lease_cutoff = now - Duration::from_std(lease).unwrap_or(Duration::hours(KEEP_FOR_HOURS));
@@ -114,7 +114,7 @@ pub fn claim(
     });
     match result {
         // Two first uses raced and the other inserted first.
-        Err(ApiError::Conflict { .. }) => Ok(Claim::InProgress),
+        Err(StoreError::Conflict { .. }) => Ok(Claim::InProgress),
         other => other,
     }
 }
@@ -124,7 +124,7 @@ pub fn complete(
     caller: &str,
     key: &str,
     response: &StoredResponse,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     diesel::update(k::table.find((caller, key)))
         .set((
             k::completed.eq(true),
@@ -137,7 +137,7 @@ pub fn complete(
 }
 
 /// Forgets a key whose request failed on our side, so a retry runs again.
-pub fn release(conn: &mut DbConnection, caller: &str, key: &str) -> Result<(), ApiError> {
+pub fn release(conn: &mut DbConnection, caller: &str, key: &str) -> Result<(), StoreError> {
     diesel::delete(k::table.find((caller, key))).execute(conn)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod city_units;
 pub mod dialogue_events;
+pub mod error;
 pub mod grants;
 pub mod idempotency;
 pub mod instrument;
@@ -23,6 +24,7 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::{DatabaseTimeouts, DatabaseUrl};
+pub use error::StoreError;
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -139,7 +141,7 @@ thread_local! {
 }
 
 /// Records that the connection held by this thread is lost (called where a
-/// diesel error is classified, in `error.rs`).
+/// diesel error is classified, in `db/error.rs`).
 pub(crate) fn connection_lost() {
     CONNECTION_LOST.with(|lost| lost.set(true));
 }
@@ -413,6 +415,12 @@ pub fn lock(
     Ok(())
 }
 
+/// `SELECT 1`: does the database answer on this connection?
+pub fn ping(conn: &mut DbConnection) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}
+
 /// A `LIKE` pattern that finds `text` anywhere, with wildcards in `text` escaped.
 pub fn contains_pattern(text: &str) -> String {
     let escaped = text
@@ -424,15 +432,12 @@ pub fn contains_pattern(text: &str) -> String {
 
 /// A stored value that does not parse is a bug or a corrupted row: an
 /// internal error (logged), never a client's fault.
-pub(crate) fn corrupt(what: &str) -> crate::error::ApiError {
-    crate::error::ApiError::Internal(anyhow::anyhow!("stored {what} does not parse"))
+pub(crate) fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("stored {what} does not parse"))
 }
 
 /// Parses a stored text column.
-pub(crate) fn parse<T: std::str::FromStr>(
-    text: &str,
-    what: &str,
-) -> Result<T, crate::error::ApiError> {
+pub(crate) fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
     text.parse().map_err(|_| corrupt(what))
 }
 
@@ -450,7 +455,7 @@ pub(crate) fn list_column<T: std::fmt::Display>(items: &[T]) -> String {
 pub(crate) fn parse_list<T: std::str::FromStr>(
     text: &str,
     what: &str,
-) -> Result<Vec<T>, crate::error::ApiError> {
+) -> Result<Vec<T>, StoreError> {
     text.split(',')
         .filter(|s| !s.is_empty())
         .map(|s| parse(s, what))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::page::{timestamp_key, Cursor, Page};
 use super::schema::organisations;
+use super::StoreError;
 use super::{contains_pattern, list_column, parse, write_transaction, DbConnection};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
@@ -13,7 +14,6 @@ use crate::domain::organisation::{
     OrganisationNumber,
 };
 use crate::domain::{IfMatch, Version};
-use crate::error::ApiError;
 
 crate::text_enum!(
     /// The order of an organisation list; `-` sorts descending.
@@ -94,8 +94,8 @@ pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
-    type Error = ApiError;
-    fn try_from(row: OrganisationRow) -> Result<Self, ApiError> {
+    type Error = StoreError;
+    fn try_from(row: OrganisationRow) -> Result<Self, StoreError> {
         Ok(Organisation {
             id: parse(&row.id, "organisation id")?,
             details: OrganisationDetails {
@@ -104,7 +104,7 @@ impl TryFrom<OrganisationRow> for Organisation {
                     .organisation_number
                     .map(|n| {
                         OrganisationNumber::parse(&n).map_err(|m| {
-                            ApiError::Internal(anyhow::anyhow!("stored organisation number: {m}"))
+                            StoreError::Corrupt(format!("stored organisation number: {m}"))
                         })
                     })
                     .transpose()?,
@@ -128,7 +128,10 @@ impl TryFrom<OrganisationRow> for Organisation {
     }
 }
 
-pub fn find(conn: &mut DbConnection, id: OrganisationId) -> Result<Option<Organisation>, ApiError> {
+pub fn find(
+    conn: &mut DbConnection,
+    id: OrganisationId,
+) -> Result<Option<Organisation>, StoreError> {
     organisations::table
         .find(id.to_string())
         .select(OrganisationRow::as_select())
@@ -139,7 +142,7 @@ pub fn find(conn: &mut DbConnection, id: OrganisationId) -> Result<Option<Organi
 }
 
 /// Whether an organisation exists (for checks made by other aggregates).
-pub fn exists(conn: &mut DbConnection, id: OrganisationId) -> Result<bool, ApiError> {
+pub fn exists(conn: &mut DbConnection, id: OrganisationId) -> Result<bool, StoreError> {
     Ok(diesel::select(diesel::dsl::exists(
         organisations::table.find(id.to_string()),
     ))
@@ -151,7 +154,7 @@ fn check_unique(
     conn: &mut DbConnection,
     d: &OrganisationDetails,
     except: Option<OrganisationId>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let except = except.map(|id| id.to_string()).unwrap_or_default();
     if let Some(number) = &d.organisation_number {
         let taken: bool = diesel::select(diesel::dsl::exists(
@@ -161,7 +164,7 @@ fn check_unique(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "duplicate_organisation_number",
                 detail: format!("another organisation already has organisation number {number}"),
             });
@@ -175,7 +178,7 @@ fn check_unique(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "duplicate_external_id",
                 detail: format!("another organisation already has external_id `{external_id}`"),
             });
@@ -187,7 +190,7 @@ fn check_unique(
 pub fn insert(
     conn: &mut DbConnection,
     details: OrganisationDetails,
-) -> Result<Organisation, ApiError> {
+) -> Result<Organisation, StoreError> {
     let id = OrganisationId::new();
     let now = crate::domain::now();
     write_transaction(conn, |conn| {
@@ -216,12 +219,12 @@ pub fn update(
     id: OrganisationId,
     precondition: Option<IfMatch>,
     change: OrganisationChange,
-) -> Result<Organisation, ApiError> {
+) -> Result<Organisation, StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::Organisation, &id)?;
-        let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = find(conn, id)?.ok_or(StoreError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
@@ -244,7 +247,7 @@ pub fn update(
         ))
         .execute(conn)?;
         if written != 1 {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
@@ -262,12 +265,12 @@ pub fn delete(
     conn: &mut DbConnection,
     id: OrganisationId,
     precondition: Option<IfMatch>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::Organisation, &id)?;
-        let current = find(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = find(conn, id)?.ok_or(StoreError::NotFound)?;
         if !Version(current.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: current.version,
             });
         }
@@ -276,9 +279,9 @@ pub fn delete(
     })
 }
 
-fn parse_timestamp_key(text: &str) -> Result<NaiveDateTime, ApiError> {
+fn parse_timestamp_key(text: &str) -> Result<NaiveDateTime, StoreError> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.6f")
-        .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))
+        .map_err(|_| StoreError::InvalidCursor)
 }
 
 pub fn list(
@@ -287,7 +290,7 @@ pub fn list(
     sort: OrganisationSort,
     limit: usize,
     after: Option<&Cursor>,
-) -> Result<Page<Organisation>, ApiError> {
+) -> Result<Page<Organisation>, StoreError> {
     use organisations::dsl as o;
     let mut query = o::organisations
         .select(OrganisationRow::as_select())
@@ -333,7 +336,7 @@ pub fn list(
             query.order(($column.desc(), o::id.desc()))
         }};
     }
-    let text_key = |k: &str| Ok::<_, ApiError>(k.to_owned());
+    let text_key = |k: &str| Ok::<_, StoreError>(k.to_owned());
     let query = match sort {
         OrganisationSort::CreatedAt => keyset!(o::created_at, parse_timestamp_key, asc),
         OrganisationSort::CreatedAtDesc => keyset!(o::created_at, parse_timestamp_key, desc),

@@ -26,10 +26,9 @@ pub fn timestamp_key(t: chrono::NaiveDateTime) -> String {
 
 impl Cursor {
     /// The key of a cursor made by [`timestamp_key`].
-    pub fn timestamp(&self) -> Result<chrono::NaiveDateTime, crate::error::ApiError> {
-        chrono::NaiveDateTime::parse_from_str(&self.key, "%Y-%m-%dT%H:%M:%S%.6f").map_err(|_| {
-            crate::error::ApiError::bad_query("`cursor` is not a cursor this service gave out")
-        })
+    pub fn timestamp(&self) -> Result<chrono::NaiveDateTime, super::StoreError> {
+        chrono::NaiveDateTime::parse_from_str(&self.key, "%Y-%m-%dT%H:%M:%S%.6f")
+            .map_err(|_| super::StoreError::InvalidCursor)
     }
 
     pub fn encode(&self) -> String {

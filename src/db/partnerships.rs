@@ -14,6 +14,7 @@ use super::schema::{
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
     partnership_parties as pp, partnerships as p,
 };
+use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, Actor, DbConnection,
     Guard,
@@ -28,7 +29,6 @@ use crate::domain::partnership::{
     PartnershipDetails, PartnershipForm, PartnershipStatus, Party, PartyStatus,
 };
 use crate::domain::{now, FieldError, IfMatch, Version};
-use crate::error::ApiError;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = p)]
@@ -56,8 +56,8 @@ struct PartnershipRow {
 }
 
 impl TryFrom<PartnershipRow> for Partnership {
-    type Error = ApiError;
-    fn try_from(r: PartnershipRow) -> Result<Self, ApiError> {
+    type Error = StoreError;
+    fn try_from(r: PartnershipRow) -> Result<Self, StoreError> {
         Ok(Partnership {
             id: parse(&r.id, "partnership id")?,
             details: PartnershipDetails {
@@ -164,7 +164,7 @@ fn record(
     id: PartnershipId,
     actor: &Actor,
     r: Record,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     diesel::insert_into(ph::table)
         .values((
             ph::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -182,7 +182,10 @@ fn record(
     Ok(())
 }
 
-pub fn history(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<HistoryEntry>, ApiError> {
+pub fn history(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+) -> Result<Vec<HistoryEntry>, StoreError> {
     type Row = (
         NaiveDateTime,
         String,
@@ -226,7 +229,7 @@ pub fn history(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<History
         .collect())
 }
 
-pub fn find(conn: &mut DbConnection, id: PartnershipId) -> Result<Option<Partnership>, ApiError> {
+pub fn find(conn: &mut DbConnection, id: PartnershipId) -> Result<Option<Partnership>, StoreError> {
     p::table
         .find(id.to_string())
         .select(PartnershipRow::as_select())
@@ -236,7 +239,7 @@ pub fn find(conn: &mut DbConnection, id: PartnershipId) -> Result<Option<Partner
         .transpose()
 }
 
-pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>, ApiError> {
+pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>, StoreError> {
     let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>, String)> = pp::table
         .filter(pp::partnership_id.eq(id.to_string()))
         .order((pp::joined_on.asc(), pp::organisation_id.asc()))
@@ -266,7 +269,7 @@ pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>,
 pub fn parties_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
-) -> Result<HashMap<PartnershipId, Vec<Party>>, ApiError> {
+) -> Result<HashMap<PartnershipId, Vec<Party>>, StoreError> {
     let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
     if ids.is_empty() {
         return Ok(by_partnership);
@@ -308,7 +311,7 @@ pub fn parties_of(
 pub fn load_many(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
-) -> Result<HashMap<PartnershipId, Loaded>, ApiError> {
+) -> Result<HashMap<PartnershipId, Loaded>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -339,8 +342,8 @@ pub struct Loaded {
     pub parties: Vec<Party>,
 }
 
-fn load(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, ApiError> {
-    let partnership = find(conn, id)?.ok_or(ApiError::NotFound)?;
+fn load(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, StoreError> {
+    let partnership = find(conn, id)?.ok_or(StoreError::NotFound)?;
     let parties = parties(conn, id)?;
     Ok(Loaded {
         partnership,
@@ -353,7 +356,7 @@ fn load(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, ApiError> 
 /// starts here, inside its [`write_transaction`], so the rules it checks
 /// (parties, status, version) read every committed write and hold until
 /// commit, also across replicas of the service.
-fn load_for_write(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, ApiError> {
+fn load_for_write(conn: &mut DbConnection, id: PartnershipId) -> Result<Loaded, StoreError> {
     lock(conn, Guard::Partnership, &id)?;
     load(conn, id)
 }
@@ -363,10 +366,10 @@ pub fn load_visible(
     conn: &mut DbConnection,
     id: PartnershipId,
     principal: &Principal,
-) -> Result<Loaded, ApiError> {
+) -> Result<Loaded, StoreError> {
     let loaded = load(conn, id)?;
     if !crate::domain::partnership::visible_to(principal, &loaded.partnership, &loaded.parties) {
-        return Err(ApiError::NotFound);
+        return Err(StoreError::NotFound);
     }
     Ok(loaded)
 }
@@ -375,7 +378,7 @@ fn check_references(
     conn: &mut DbConnection,
     d: &PartnershipDetails,
     except: Option<PartnershipId>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let mut errors = Vec::new();
     let unit: bool = diesel::select(diesel::dsl::exists(
         city_units::table.find(d.responsible_unit.to_string()),
@@ -393,7 +396,7 @@ fn check_references(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(StoreError::Invalid(errors));
     }
     let except = except.map(|e| e.to_string()).unwrap_or_default();
     if let Some(number) = &d.registry_number {
@@ -404,7 +407,7 @@ fn check_references(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "duplicate_registry_number",
                 detail: format!("another partnership has registry number `{number}`"),
             });
@@ -418,7 +421,7 @@ fn check_references(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "duplicate_external_id",
                 detail: format!("another partnership has external_id `{external_id}`"),
             });
@@ -427,7 +430,11 @@ fn check_references(
     Ok(())
 }
 
-fn insert_party(conn: &mut DbConnection, id: PartnershipId, party: &Party) -> Result<(), ApiError> {
+fn insert_party(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    party: &Party,
+) -> Result<(), StoreError> {
     diesel::insert_into(pp::table)
         .values((
             pp::partnership_id.eq(id.to_string()),
@@ -455,14 +462,14 @@ pub fn insert(
     details: PartnershipDetails,
     first_parties: Vec<Party>,
     actor: &Actor,
-) -> Result<Loaded, ApiError> {
+) -> Result<Loaded, StoreError> {
     let id = PartnershipId::new();
     let now = now();
     write_transaction(conn, |conn| {
         check_references(conn, &details, None)?;
         for (i, party) in first_parties.iter().enumerate() {
             if !super::organisations::exists(conn, party.organisation_id)? {
-                return Err(ApiError::invalid(
+                return Err(StoreError::invalid(
                     format!("parties[{i}].organisation_id"),
                     "no such organisation",
                 ));
@@ -522,7 +529,7 @@ pub fn insert(
     })
 }
 
-fn bump(conn: &mut DbConnection, current: &Partnership) -> Result<DateTime<Utc>, ApiError> {
+fn bump(conn: &mut DbConnection, current: &Partnership) -> Result<DateTime<Utc>, StoreError> {
     let now = now();
     let written = diesel::update(
         p::table
@@ -535,7 +542,7 @@ fn bump(conn: &mut DbConnection, current: &Partnership) -> Result<DateTime<Utc>,
     ))
     .execute(conn)?;
     if written != 1 {
-        return Err(ApiError::PreconditionFailed {
+        return Err(StoreError::VersionMismatch {
             current_version: current.version,
         });
     }
@@ -545,21 +552,21 @@ fn bump(conn: &mut DbConnection, current: &Partnership) -> Result<DateTime<Utc>,
 fn precondition_holds(
     partnership: &Partnership,
     precondition: Option<IfMatch>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     if Version(partnership.version).satisfies(precondition) {
         Ok(())
     } else {
-        Err(ApiError::PreconditionFailed {
+        Err(StoreError::VersionMismatch {
             current_version: partnership.version,
         })
     }
 }
 
-fn still_open(partnership: &Partnership) -> Result<(), ApiError> {
+fn still_open(partnership: &Partnership) -> Result<(), StoreError> {
     if partnership.status.is_open() {
         Ok(())
     } else {
-        Err(ApiError::Conflict {
+        Err(StoreError::Conflict {
             code: "partnership_closed",
             detail: format!(
                 "the partnership is {}; it no longer changes",
@@ -577,16 +584,20 @@ pub fn update(
     id: PartnershipId,
     precondition: Option<IfMatch>,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
-    change: impl FnOnce(PartnershipDetails, PartnershipStatus) -> Result<PartnershipDetails, ApiError>,
-) -> Result<Loaded, ApiError> {
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
+    change: impl FnOnce(
+        PartnershipDetails,
+        PartnershipStatus,
+    ) -> Result<PartnershipDetails, Vec<FieldError>>,
+) -> Result<Loaded, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         precondition_holds(&loaded.partnership, precondition)?;
         still_open(&loaded.partnership)?;
         let before = loaded.partnership.details.clone();
-        let details = change(before.clone(), loaded.partnership.status)?;
+        let details =
+            change(before.clone(), loaded.partnership.status).map_err(StoreError::Invalid)?;
         // A patch that changes nothing writes nothing: no new version.
         if details == before {
             return Ok(loaded);
@@ -641,10 +652,10 @@ pub fn act(
     id: PartnershipId,
     actor: &Actor,
     action: PartnershipAction,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
-    amend: impl FnOnce(PartnershipDetails) -> Result<PartnershipDetails, ApiError>,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
+    amend: impl FnOnce(PartnershipDetails) -> Result<PartnershipDetails, Vec<FieldError>>,
     input: ActionInput,
-) -> Result<Loaded, ApiError> {
+) -> Result<Loaded, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
@@ -652,7 +663,7 @@ pub fn act(
         let current = loaded.partnership.status;
         let next = current
             .after(action)
-            .ok_or_else(|| ApiError::InvalidTransition {
+            .ok_or_else(|| StoreError::InvalidTransition {
                 current_state: current.to_string(),
                 action: action.to_string(),
                 allowed_actions: current
@@ -667,9 +678,9 @@ pub fn act(
             PartnershipAction::Extend => {
                 let new_end = input
                     .new_end_date
-                    .ok_or_else(|| ApiError::invalid("new_end_date", "is required to extend"))?;
+                    .ok_or_else(|| StoreError::invalid("new_end_date", "is required to extend"))?;
                 if new_end <= details.end_date {
-                    return Err(ApiError::invalid(
+                    return Err(StoreError::invalid(
                         "new_end_date",
                         format!("must be after the current end date {}", details.end_date),
                     ));
@@ -681,7 +692,7 @@ pub fn act(
                 details.end_date = new_end;
             }
             PartnershipAction::Amend => {
-                details = amend(details)?;
+                details = amend(details).map_err(StoreError::Invalid)?;
                 check_references(conn, &details, Some(id))?;
                 detail = "amended".into();
                 let before = &loaded.partnership.details;
@@ -734,15 +745,18 @@ pub fn add_party(
     conn: &mut DbConnection,
     id: PartnershipId,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
     party: Party,
-) -> Result<Vec<Party>, ApiError> {
+) -> Result<Vec<Party>, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
         still_open(&loaded.partnership)?;
         if !super::organisations::exists(conn, party.organisation_id)? {
-            return Err(ApiError::invalid("organisation_id", "no such organisation"));
+            return Err(StoreError::invalid(
+                "organisation_id",
+                "no such organisation",
+            ));
         }
         match loaded
             .parties
@@ -750,13 +764,13 @@ pub fn add_party(
             .find(|p| p.organisation_id == party.organisation_id)
         {
             Some(existing) if existing.is_current() => {
-                return Err(ApiError::Conflict {
+                return Err(StoreError::Conflict {
                     code: "already_party",
                     detail: "the organisation is already a party".into(),
                 })
             }
             Some(existing) if existing.is_invited() => {
-                return Err(ApiError::Conflict {
+                return Err(StoreError::Conflict {
                     code: "already_invited",
                     detail: "the organisation is already invited; it accepts or declines itself"
                         .into(),
@@ -808,8 +822,8 @@ pub fn remove_party(
     organisation: OrganisationId,
     left_on: NaiveDate,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
-) -> Result<(), ApiError> {
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
@@ -818,9 +832,9 @@ pub fn remove_party(
             .parties
             .iter()
             .find(|p| p.organisation_id == organisation && p.is_current())
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         if loaded.parties.iter().filter(|p| p.is_current()).count() == 1 {
-            return Err(ApiError::Conflict {
+            return Err(StoreError::Conflict {
                 code: "last_party",
                 detail: "a partnership keeps at least one organisation".into(),
             });
@@ -865,8 +879,8 @@ pub fn answer_invitation(
     answer: Answer,
     reason: Option<&str>,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
-) -> Result<Vec<Party>, ApiError> {
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
+) -> Result<Vec<Party>, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
@@ -904,7 +918,7 @@ pub fn answer_invitation(
 pub fn funding_lines(
     conn: &mut DbConnection,
     id: PartnershipId,
-) -> Result<Vec<FundingLine>, ApiError> {
+) -> Result<Vec<FundingLine>, StoreError> {
     let rows: Vec<(String, Option<String>, String, i32, i64)> = fl::table
         .filter(fl::partnership_id.eq(id.to_string()))
         .order((fl::year.asc(), fl::created_at.asc(), fl::id.asc()))
@@ -935,7 +949,7 @@ pub fn funding_lines(
 pub fn funding_lines_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
-) -> Result<HashMap<PartnershipId, Vec<FundingLine>>, ApiError> {
+) -> Result<HashMap<PartnershipId, Vec<FundingLine>>, StoreError> {
     let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
     if ids.is_empty() {
         return Ok(by_partnership);
@@ -986,9 +1000,9 @@ pub fn add_funding_line(
     conn: &mut DbConnection,
     id: PartnershipId,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
     new: NewFundingLine,
-) -> Result<FundingLine, ApiError> {
+) -> Result<FundingLine, StoreError> {
     let NewFundingLine {
         source_unit,
         source_name,
@@ -1007,12 +1021,12 @@ pub fn add_funding_line(
                     .first(conn)
                     .optional()?;
                 let unit_name = unit_name
-                    .ok_or_else(|| ApiError::invalid("source_unit_id", "no such city unit"))?;
+                    .ok_or_else(|| StoreError::invalid("source_unit_id", "no such city unit"))?;
                 name.unwrap_or(unit_name)
             }
             (None, Some(name)) => name,
             (None, None) => {
-                return Err(ApiError::invalid(
+                return Err(StoreError::invalid(
                     "source_name",
                     "name the source, or give source_unit_id",
                 ))
@@ -1065,7 +1079,7 @@ pub struct InKind {
     pub estimated_value_sek: Option<Sek>,
 }
 
-pub fn in_kind(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<InKind>, ApiError> {
+pub fn in_kind(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<InKind>, StoreError> {
     type Row = (
         String,
         Option<String>,
@@ -1106,9 +1120,9 @@ pub fn add_in_kind(
     conn: &mut DbConnection,
     id: PartnershipId,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
     contribution: InKind,
-) -> Result<InKind, ApiError> {
+) -> Result<InKind, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
@@ -1119,7 +1133,7 @@ pub fn add_in_kind(
                 .iter()
                 .any(|p| p.organisation_id == org && p.is_current())
             {
-                return Err(ApiError::invalid(
+                return Err(StoreError::invalid(
                     "organisation_id",
                     "the organisation is not a party to this partnership",
                 ));
@@ -1131,7 +1145,7 @@ pub fn add_in_kind(
             ))
             .get_result(conn)?;
             if !found {
-                return Err(ApiError::invalid("unit_id", "no such city unit"));
+                return Err(StoreError::invalid("unit_id", "no such city unit"));
             }
         }
         diesel::insert_into(ik::table)
@@ -1184,7 +1198,7 @@ pub struct Commitment {
 pub fn commitments(
     conn: &mut DbConnection,
     id: PartnershipId,
-) -> Result<Vec<Commitment>, ApiError> {
+) -> Result<Vec<Commitment>, StoreError> {
     type Row = (
         String,
         Option<String>,
@@ -1230,9 +1244,9 @@ pub fn commitments(
 pub fn add_commitment(
     conn: &mut DbConnection,
     id: PartnershipId,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
     commitment: Commitment,
-) -> Result<Commitment, ApiError> {
+) -> Result<Commitment, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
@@ -1243,7 +1257,7 @@ pub fn add_commitment(
                 .iter()
                 .any(|p| p.organisation_id == org && p.is_current())
             {
-                return Err(ApiError::invalid(
+                return Err(StoreError::invalid(
                     "owner_organisation_id",
                     "the organisation is not a party to this partnership",
                 ));
@@ -1255,7 +1269,7 @@ pub fn add_commitment(
             ))
             .get_result(conn)?;
             if !found {
-                return Err(ApiError::invalid("owner_unit_id", "no such city unit"));
+                return Err(StoreError::invalid("owner_unit_id", "no such city unit"));
             }
         }
         let now = now().naive_utc();
@@ -1284,18 +1298,18 @@ pub fn set_commitment_status(
     id: PartnershipId,
     commitment_id: uuid::Uuid,
     precondition: Option<IfMatch>,
-    authorize: impl FnOnce(&Loaded, &Commitment) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Loaded, &Commitment) -> Result<(), StoreError>,
     status: CommitmentStatus,
-) -> Result<Commitment, ApiError> {
+) -> Result<Commitment, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         let mut commitment = commitments(conn, id)?
             .into_iter()
             .find(|c| c.id == commitment_id)
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         authorize(&loaded, &commitment)?;
         if !Version(commitment.version).satisfies(precondition) {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: commitment.version,
             });
         }
@@ -1311,7 +1325,7 @@ pub fn set_commitment_status(
         ))
         .execute(conn)?;
         if written != 1 {
-            return Err(ApiError::PreconditionFailed {
+            return Err(StoreError::VersionMismatch {
                 current_version: commitment.version,
             });
         }
@@ -1335,7 +1349,7 @@ pub struct FollowUp {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn follow_ups(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<FollowUp>, ApiError> {
+pub fn follow_ups(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<FollowUp>, StoreError> {
     type Row = (
         String,
         NaiveDate,
@@ -1395,9 +1409,9 @@ pub fn add_follow_up(
     conn: &mut DbConnection,
     id: PartnershipId,
     actor: &Actor,
-    authorize: impl FnOnce(&Loaded) -> Result<(), ApiError>,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
     follow_up: FollowUp,
-) -> Result<FollowUp, ApiError> {
+) -> Result<FollowUp, StoreError> {
     write_transaction(conn, |conn| {
         let loaded = load_for_write(conn, id)?;
         authorize(&loaded)?;
@@ -1449,7 +1463,7 @@ pub fn list(
     scope: ListScope,
     limit: usize,
     after: Option<&Cursor>,
-) -> Result<Page<Partnership>, ApiError> {
+) -> Result<Page<Partnership>, StoreError> {
     let public: Vec<&str> = PartnershipStatus::ALL
         .iter()
         .filter(|s| s.is_public())

@@ -126,11 +126,10 @@ pub async fn contribute_to_minutes(
                     visible(Some(event.clone()), &principal)?;
                     authorize(&principal, Action::ContributeToMinutesAs(organisation))?;
                     if !event.details.co_organisers.contains(&organisation) {
-                        return Err(ApiError::Forbidden {
-                            code: "forbidden",
-                            detail: "only co-organising organisations contribute to the minutes"
-                                .into(),
-                        });
+                        return Err(Refusal::Forbidden(
+                            "only co-organising organisations contribute to the minutes".into(),
+                        )
+                        .into());
                     }
                     Ok(())
                 },

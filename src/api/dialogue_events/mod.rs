@@ -30,12 +30,14 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
-use super::{all_valid, field_errors, merge_patch_field, paging, respond, set};
+use super::{all_valid, field_errors, fields_valid, merge_patch_field, paging, respond, set};
+use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::dialogue_events::{
     self as store, Attendance, EventFilter, NewRegistration, OutcomeValues,
 };
-use crate::domain::access::{authorize, can, Action, Principal};
+use crate::db::StoreError;
+use crate::domain::access::{authorize, can, Action, Principal, Refusal};
 use crate::domain::dialogue::{
     attendance_total, places_taken, AgendaItem, DialogueEvent, DialogueEventKind, EventAction,
     EventDetails, EventFormat, EventStatus, MinutesContribution, Outcome, OutcomeStatus,
@@ -50,23 +52,25 @@ use crate::domain::money;
 use crate::domain::stockholm;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
 
 const TZ: &str = "Europe/Stockholm";
 
 /// Finds an event the caller may see (planned ones only for the city).
-fn visible(event: Option<DialogueEvent>, principal: &Principal) -> Result<DialogueEvent, ApiError> {
+fn visible(
+    event: Option<DialogueEvent>,
+    principal: &Principal,
+) -> Result<DialogueEvent, StoreError> {
     match event {
         Some(e) if e.status.is_public() || can(principal, Action::ReadPlannedDialogueEvents) => {
             Ok(e)
         }
-        _ => Err(ApiError::NotFound),
+        _ => Err(StoreError::NotFound),
     }
 }
 
 /// Authorization for managing an event, hiding planned events from those
 /// who may not see them.
-fn manage(principal: &Principal) -> impl FnOnce(&DialogueEvent) -> Result<(), ApiError> + '_ {
+fn manage(principal: &Principal) -> impl FnOnce(&DialogueEvent) -> Result<(), StoreError> + '_ {
     move |event| {
         let event = visible(Some(event.clone()), principal)?;
         Ok(authorize(

@@ -8,7 +8,7 @@ pub(super) fn link_visible(
     conn: &mut crate::db::DbConnection,
     o: &Outcome,
     principal: &Principal,
-) -> Result<(bool, bool), ApiError> {
+) -> Result<(bool, bool), StoreError> {
     let partnership = match o.partnership_id {
         Some(p) => crate::api::partnerships::partnership_visible(
             conn,
@@ -33,17 +33,17 @@ pub(super) fn check_link_exists(
     conn: &mut crate::db::DbConnection,
     partnership: Option<Uuid>,
     application: Option<Uuid>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     if let Some(p) = partnership {
         if crate::db::partnerships::find(conn, crate::domain::ids::PartnershipId(p))?.is_none() {
-            return Err(ApiError::invalid("partnership_id", "no such partnership"));
+            return Err(StoreError::invalid("partnership_id", "no such partnership"));
         }
     }
     if let Some(a) = application {
         if crate::db::grants::find_application(conn, crate::domain::ids::GrantApplicationId(a))?
             .is_none()
         {
-            return Err(ApiError::invalid(
+            return Err(StoreError::invalid(
                 "grant_application_id",
                 "no such grant application",
             ));

@@ -217,7 +217,7 @@ pub struct UpdateDialogueEvent {
 
 impl UpdateDialogueEvent {
     /// The details after this patch, or every field it gets wrong.
-    pub(super) fn apply(self, mut d: EventDetails) -> Result<EventDetails, ApiError> {
+    pub(super) fn apply(self, mut d: EventDetails) -> Result<EventDetails, Vec<FieldError>> {
         let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
@@ -266,7 +266,7 @@ impl UpdateDialogueEvent {
         if errors.is_empty() {
             errors.extend(d.check());
         }
-        all_valid(errors, d)
+        fields_valid(errors, d)
     }
 }
 

@@ -138,17 +138,17 @@ pub struct DialogueEventList {
 pub(super) fn counts_of(
     conn: &mut crate::db::DbConnection,
     event: &DialogueEvent,
-) -> Result<Counts, ApiError> {
+) -> Result<Counts, StoreError> {
     let registrations = store::registrations(conn, event.id)?;
     let attendance = store::attendance(conn, event)?;
-    counts_from(event, &registrations, &attendance)
+    Ok(counts_from(event, &registrations, &attendance)?)
 }
 
 pub(super) fn counts_from(
     event: &DialogueEvent,
     registrations: &[Registration],
     attendance: &store::Attendance,
-) -> Result<Counts, ApiError> {
+) -> Result<Counts, money::Overflow> {
     let seats: Vec<Seat> = registrations.iter().map(Seat::from).collect();
     let attendees: Vec<i32> = attendance.organisations.iter().map(|(_, n)| *n).collect();
     Ok(Counts {

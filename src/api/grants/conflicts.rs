@@ -83,7 +83,7 @@ pub async fn list_conflict_declarations(
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
-            store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            store::find_application(conn, id)?.ok_or(StoreError::NotFound)?;
             store::conflict_declarations(conn, id)
         })
         .await?;

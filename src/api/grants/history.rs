@@ -28,7 +28,7 @@ pub async fn get_grant_history(
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
-            let a = store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            let a = store::find_application(conn, id)?.ok_or(StoreError::NotFound)?;
             own_or_city(&a, &caller.0)?;
             store::history(conn, id)
         })

@@ -27,15 +27,16 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, paging, respond, set};
+use super::{all_valid, field_errors, fields_valid, paging, respond, set};
+use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{
     self as store, ActionInput, Application, ApplicationDetails, ApplicationFilter,
     ApplicationScope, BudgetLine, DocumentAnswer, Payment, Programme, ProgrammeDetails,
     ProgrammePatch, RequiredDocument, Review, Round,
 };
-use crate::db::Actor;
-use crate::domain::access::{authorize, Action, Principal};
+use crate::db::{Actor, StoreError};
+use crate::domain::access::{authorize, Action, Principal, Refusal};
 use crate::domain::district::District;
 use crate::domain::grant::{
     ApplicationAction, ApplicationStatus, DecisionOutcome, ProgrammeStatus,
@@ -47,16 +48,17 @@ use crate::domain::money::Sek;
 use crate::domain::organisation::LegalForm;
 use crate::domain::{FieldError, IfMatch};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
 
-fn visible_programme(p: Option<Programme>, principal: &Principal) -> Result<Programme, ApiError> {
+fn visible_programme(p: Option<Programme>, principal: &Principal) -> Result<Programme, StoreError> {
     match p {
         Some(p) if p.status.is_public() || principal.is_city() => Ok(p),
-        _ => Err(ApiError::NotFound),
+        _ => Err(StoreError::NotFound),
     }
 }
 
-fn manage_programme(principal: &Principal) -> impl FnOnce(&Programme) -> Result<(), ApiError> + '_ {
+fn manage_programme(
+    principal: &Principal,
+) -> impl FnOnce(&Programme) -> Result<(), StoreError> + '_ {
     move |p| {
         visible_programme(Some(p.clone()), principal)?;
         Ok(authorize(
@@ -80,20 +82,20 @@ fn is_public(a: &Application) -> bool {
 fn visible_application(
     a: Option<Application>,
     principal: &Principal,
-) -> Result<Application, ApiError> {
+) -> Result<Application, StoreError> {
     match a {
         Some(a) if sees_all(principal, &a) || is_public(&a) => Ok(a),
-        _ => Err(ApiError::NotFound),
+        _ => Err(StoreError::NotFound),
     }
 }
 
 /// Like [`visible_application`], but only for those who see all of it: a
 /// public grant's internals stay hidden (404) from others.
-fn own_or_city(a: &Application, principal: &Principal) -> Result<(), ApiError> {
+fn own_or_city(a: &Application, principal: &Principal) -> Result<(), StoreError> {
     if sees_all(principal, a) {
         Ok(())
     } else {
-        Err(ApiError::NotFound)
+        Err(StoreError::NotFound)
     }
 }
 
@@ -102,7 +104,7 @@ pub fn application_visible(
     conn: &mut crate::db::DbConnection,
     id: GrantApplicationId,
     principal: &Principal,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     Ok(store::find_application(conn, id)?.is_some_and(|a| visible_to(principal, &a)))
 }
 

@@ -226,11 +226,10 @@ pub async fn get_grant_programme_history(
             let p = crate::db::grants::find_programme(conn, id)?;
             visible_programme(p, &caller.0)?;
             if !caller.0.is_city() {
-                return Err(ApiError::Forbidden {
-                    code: "forbidden",
-                    detail: "a programme's history is for the city: it names who made each change"
-                        .into(),
-                });
+                return Err(Refusal::Forbidden(
+                    "a programme's history is for the city: it names who made each change".into(),
+                )
+                .into());
             }
             crate::db::grants::programme_history(conn, id)
         })

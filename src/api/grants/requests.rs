@@ -481,7 +481,10 @@ impl UpdateApplication {
     /// The merge patch applied to what the application says, checked as a
     /// whole (dates in order, budget lines and document answers): every bad
     /// field is named in one 422.
-    pub(super) fn apply(self, mut d: ApplicationDetails) -> Result<ApplicationDetails, ApiError> {
+    pub(super) fn apply(
+        self,
+        mut d: ApplicationDetails,
+    ) -> Result<ApplicationDetails, Vec<FieldError>> {
         let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
@@ -496,7 +499,7 @@ impl UpdateApplication {
             errors.push(FieldError::new("end_date", "must not be before start_date"));
         }
         check_lines(&d.budget_lines, &d.document_answers, &mut errors);
-        all_valid(errors, d)
+        fields_valid(errors, d)
     }
 }
 

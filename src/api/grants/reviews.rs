@@ -27,7 +27,7 @@ pub async fn list_grant_reviews(
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
-            store::find_application(conn, id)?.ok_or(ApiError::NotFound)?;
+            store::find_application(conn, id)?.ok_or(StoreError::NotFound)?;
             store::reviews(conn, id)
         })
         .await?;

@@ -94,7 +94,7 @@ pub async fn add_follow_up(
                         follow_up.kind,
                         follow_up.filed_by_organisation,
                     )?;
-                    all_valid(errors, ())
+                    fields_valid(errors, ()).map_err(StoreError::Invalid)
                 },
                 follow_up.clone(),
             )

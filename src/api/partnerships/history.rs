@@ -30,10 +30,10 @@ pub async fn get_history(
         .db(move |conn| {
             let loaded = store::load_visible(conn, id, &caller.0)?;
             if !(caller.0.is_city() || is_party(&caller.0, &loaded.partnership, &loaded.parties)) {
-                return Err(ApiError::Forbidden {
-                    code: "forbidden",
-                    detail: "the history is for the city and the parties".into(),
-                });
+                return Err(Refusal::Forbidden(
+                    "the history is for the city and the parties".into(),
+                )
+                .into());
             }
             store::history(conn, id)
         })

@@ -54,7 +54,7 @@ pub async fn list_partnerships(
                         FundingView::try_from(funding.remove(&p.id).unwrap_or_default())?,
                     ))
                 })
-                .collect::<Result<Vec<_>, ApiError>>()?;
+                .collect::<Result<Vec<_>, StoreError>>()?;
             Ok((page, extras))
         })
         .await?;
@@ -204,7 +204,7 @@ pub async fn update_partnership(
                 let p = &l.partnership;
                 if can(&principal, Action::ManagePartnership(p.details.responsible_unit)) {
                     if touches_period && p.status == PartnershipStatus::Active {
-                        return Err(ApiError::Conflict {
+                        return Err(StoreError::Conflict {
                             code: "use_extend",
                             detail: "the period of an active partnership changes through `extend` or `amend`".into(),
                         });
@@ -215,10 +215,7 @@ pub async fn update_partnership(
                 if proposer && p.status == PartnershipStatus::Proposal && organisation_fields_only {
                     return Ok(());
                 }
-                Err(ApiError::Forbidden {
-                    code: "forbidden",
-                    detail: "the responsible unit changes partnerships; the proposing organisation changes its proposal's description".into(),
-                })
+                Err(Refusal::Forbidden("the responsible unit changes partnerships; the proposing organisation changes its proposal's description".into()).into())
             };
             let loaded = store::update(conn, id, precondition.0, &actor, authorize_patch, |d, _| patch.apply(d))?;
             full(conn, loaded)

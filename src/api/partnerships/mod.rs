@@ -28,15 +28,16 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, merge_patch_field, paging, respond, set};
+use super::{all_valid, field_errors, fields_valid, merge_patch_field, paging, respond, set};
+use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::partnerships::{
     self as store, ActionInput, Answer, Commitment, FollowUp, InKind, ListScope, Loaded,
     NewFundingLine, PartnershipFilter,
 };
 use crate::db::Actor;
-use crate::db::DbConnection;
-use crate::domain::access::{authorize, can, Action, Principal};
+use crate::db::{DbConnection, StoreError};
+use crate::domain::access::{authorize, can, Action, Principal, Refusal};
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
 use crate::domain::money::Sek;
@@ -49,7 +50,6 @@ use crate::domain::partnership::{
 };
 use crate::domain::{FieldError, IfMatch};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
 
 fn scope(principal: &Principal) -> ListScope {
     match principal {
@@ -61,7 +61,7 @@ fn scope(principal: &Principal) -> ListScope {
 
 /// Refuses a caller who may not manage the partnership (after hiding it from
 /// those who may not see it).
-fn manage(principal: &Principal) -> impl Fn(&Loaded) -> Result<(), ApiError> + '_ {
+fn manage(principal: &Principal) -> impl Fn(&Loaded) -> Result<(), StoreError> + '_ {
     move |l| {
         visible(principal, l)?;
         Ok(authorize(
@@ -71,11 +71,11 @@ fn manage(principal: &Principal) -> impl Fn(&Loaded) -> Result<(), ApiError> + '
     }
 }
 
-fn visible(principal: &Principal, l: &Loaded) -> Result<(), ApiError> {
+fn visible(principal: &Principal, l: &Loaded) -> Result<(), StoreError> {
     if crate::domain::partnership::visible_to(principal, &l.partnership, &l.parties) {
         Ok(())
     } else {
-        Err(ApiError::NotFound)
+        Err(StoreError::NotFound)
     }
 }
 
@@ -84,10 +84,10 @@ pub fn partnership_visible(
     conn: &mut DbConnection,
     id: PartnershipId,
     principal: &Principal,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     match store::load_visible(conn, id, principal) {
         Ok(_) => Ok(true),
-        Err(ApiError::NotFound) => Ok(false),
+        Err(StoreError::NotFound) => Ok(false),
         Err(e) => Err(e),
     }
 }

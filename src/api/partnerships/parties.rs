@@ -81,7 +81,7 @@ pub async fn add_party(
                 Ok(may_add_party(&principal, &l.partnership)?)
             };
             let parties = store::add_party(conn, id, &actor, authorize_add, party)?;
-            Ok((store::find(conn, id)?.ok_or(ApiError::NotFound)?, parties))
+            Ok((store::find(conn, id)?.ok_or(StoreError::NotFound)?, parties))
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -117,9 +117,9 @@ pub(super) fn answer(
                 let authorize_answer = |l: &Loaded| {
                     check_invitation_answer(&principal, &l.partnership, &l.parties, organisation)
                         .map_err(|refusal| match refusal {
-                            InvitationRefusal::NotFound => ApiError::NotFound,
+                            InvitationRefusal::NotFound => StoreError::NotFound,
                             InvitationRefusal::Refused(r) => r.into(),
-                            InvitationRefusal::NotInvited => ApiError::Conflict {
+                            InvitationRefusal::NotInvited => StoreError::Conflict {
                                 code: "not_invited",
                                 detail: "the organisation is already a party; there is no invitation to answer".into(),
                             },
@@ -134,7 +134,7 @@ pub(super) fn answer(
                     &actor,
                     authorize_answer,
                 )?;
-                Ok((store::find(conn, id)?.ok_or(ApiError::NotFound)?, parties))
+                Ok((store::find(conn, id)?.ok_or(StoreError::NotFound)?, parties))
             })
             .await
     }

@@ -298,7 +298,10 @@ impl UpdatePartnership {
         self.start_date.is_some() || self.end_date.is_some()
     }
 
-    pub(super) fn apply(self, mut d: PartnershipDetails) -> Result<PartnershipDetails, ApiError> {
+    pub(super) fn apply(
+        self,
+        mut d: PartnershipDetails,
+    ) -> Result<PartnershipDetails, Vec<FieldError>> {
         let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
@@ -322,7 +325,7 @@ impl UpdatePartnership {
         if errors.is_empty() {
             errors.extend(d.check());
         }
-        all_valid(errors, d)
+        fields_valid(errors, d)
     }
 }
 

@@ -108,8 +108,8 @@ pub struct FundingView {
 }
 
 impl TryFrom<Vec<FundingLine>> for FundingView {
-    type Error = ApiError;
-    fn try_from(lines: Vec<FundingLine>) -> Result<Self, ApiError> {
+    type Error = crate::domain::money::Overflow;
+    fn try_from(lines: Vec<FundingLine>) -> Result<Self, Self::Error> {
         let totals = funding_totals(&lines)?;
         Ok(FundingView {
             by_year: totals
@@ -227,7 +227,7 @@ pub(super) struct Full {
     pub(super) funding: FundingView,
 }
 
-pub(super) fn full(conn: &mut DbConnection, loaded: Loaded) -> Result<Full, ApiError> {
+pub(super) fn full(conn: &mut DbConnection, loaded: Loaded) -> Result<Full, StoreError> {
     let funding = store::funding_lines(conn, loaded.partnership.id)?.try_into()?;
     Ok(Full { loaded, funding })
 }
