@@ -43,7 +43,7 @@ SHAPE_MESSAGES = re.compile(
     r"|must not be empty|is required$|unknown (variant|field|value)|must be between"
     r"|must be a whole number|must be an http|must be an absolute http|must be an email"
     r"|must be a date|not a date|must be a year|must be ten digits|must be a phone number"
-    r"|must not contain control characters|invalid type)"
+    r"|must not contain control characters|invalid type|must be (one of|a text|true or false|a list|an object|a UUID|a number))"
 )
 
 

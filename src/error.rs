@@ -196,7 +196,7 @@ impl ApiError {
             ApiError::NotFound => ("Not found", "no such resource, or it is not visible to you".to_owned()),
             ApiError::Validation(errors) => (
                 "The request has invalid fields",
-                match errors.len() {
+                match one_per_field(errors).len() {
                     1 => "1 field is invalid".to_owned(),
                     n => format!("{n} fields are invalid"),
                 },
@@ -289,13 +289,25 @@ impl ApiError {
             code: code.to_owned(),
             request_id: None,
             errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
+                ApiError::Validation(errors) => one_per_field(errors),
                 _ => Vec::new(),
             },
             current_state,
             allowed_actions,
         }
     }
+}
+
+/// Each bad field once, with the first thing found wrong with it (a text
+/// that is both empty and blank is named for its length only), in the order
+/// found.
+fn one_per_field(errors: &[FieldError]) -> Vec<FieldError> {
+    let mut seen = std::collections::HashSet::new();
+    errors
+        .iter()
+        .filter(|e| seen.insert(e.field.as_str()))
+        .cloned()
+        .collect()
 }
 
 impl From<Refusal> for ApiError {

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
+use validator::Validate;
 
 use crate::api::AppState;
 use crate::domain::{FieldError, IfMatch};
@@ -46,7 +47,7 @@ fn is_json(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -100,7 +101,7 @@ fn read_json(
 /// no body at all is `None`; a body must be JSON like any other.
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
-impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalJsonBody<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -127,9 +128,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
 }
 
 /// Parses a JSON object into `T`. Syntax errors are 400; wrong types,
-/// unknown and missing fields are 422, and as many as can be found are
-/// reported at once (each bad field is set aside and the rest tried again).
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// unknown and missing fields are 422, and every bad field is named once, at
+/// once: a field found bad (its syntax, its type, or missing) is set aside
+/// with a stand-in value and the rest parsed again, and when only set-aside
+/// fields were bad the rest still gets its field checks (`Validate`), so one
+/// answer names a mistyped enum, an empty name and a bad date together.
+pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
@@ -150,42 +154,211 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut errors = Vec::new();
     control_characters(&value, "", false, &mut errors);
     super::dates::check_json_dates(&value, "", &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+    let mut set_aside = SetAside::default();
+    for error in &errors {
+        if !set_aside.stand_in(&mut value, &error.field, None) {
+            // A field name with control characters: nothing to parse further.
+            return Err(ApiError::Validation(errors));
+        }
     }
-    for _ in 0..64 {
+    for _ in 0..128 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
-            Ok(_) => break,
+            Ok(parsed) => {
+                if let Err(report) = parsed.validate() {
+                    for error in super::field_errors(report) {
+                        if !set_aside.covers(&error.field) {
+                            errors.push(error);
+                        }
+                    }
+                }
+                break;
+            }
             Err(err) => err,
         };
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
-        let (field, message, top_key) =
-            // For an unknown field the path already ends with the field's name.
-            if quoted_after(&message, "unknown field `").is_some() {
-                (path.clone(), "unknown field".to_owned(), top_level(&path))
-            } else if let Some(name) = quoted_after(&message, "missing field `") {
-                let field = if path == "." {
-                    name
-                } else {
-                    format!("{path}.{name}")
-                };
-                // A field set aside above for a bad value is not missing as well.
-                if !errors.iter().any(|e: &FieldError| e.field == field) {
-                    errors.push(FieldError::new(field, "is required"));
-                }
-                break;
+        let (field, message, stand_in_at) = if quoted_after(&message, "unknown field `").is_some() {
+            // The path already ends with the field's name: drop the field.
+            (path.clone(), "unknown field".to_owned(), None)
+        } else if let Some(name) = quoted_after(&message, "missing field `") {
+            let field = if path == "." {
+                name
             } else {
-                (path.clone(), message, top_level(&path))
+                format!("{path}.{name}")
             };
-        errors.push(FieldError::new(field, message));
-        let removed = value.as_object_mut().and_then(|o| o.remove(&top_key));
-        if removed.is_none() {
+            (field.clone(), "is required".to_owned(), Some(field))
+        } else {
+            (path.clone(), message, Some(path.clone()))
+        };
+        if !errors.iter().any(|e: &FieldError| e.field == field) {
+            errors.push(FieldError::new(field.clone(), in_words(&message)));
+        }
+        let moved_on = match stand_in_at {
+            Some(at) => set_aside.stand_in(&mut value, &at, Some(&message)),
+            None => remove_at(&mut value, &field),
+        };
+        if !moved_on {
             break;
         }
     }
     Err(ApiError::Validation(errors))
+}
+
+/// serde's message in the API's words: what the field must be, without
+/// Rust's type names.
+fn in_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((_, expected)) = rest.split_once("expected one of ") {
+            return format!("must be one of {}", expected.replace('`', ""));
+        }
+    }
+    let Some((_, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|m| m.split_once(", expected "))
+    else {
+        return message.to_owned();
+    };
+    let what = match expected {
+        "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        "a string" | "string or map" => "a text",
+        "a boolean" => "true or false",
+        "a sequence" => "a list",
+        e if e.starts_with("struct ") || e == "a map" => "an object",
+        e if e.contains("UUID") || e.contains("uuid") => "a UUID",
+        e if e.starts_with("one of ") => {
+            return format!("must be {}", e.replace('`', ""));
+        }
+        _ => return message.to_owned(),
+    };
+    format!("must be {what}")
+}
+
+/// The fields set aside while parsing, each with the stand-ins tried so far.
+#[derive(Default)]
+struct SetAside {
+    tried: Vec<(String, usize)>,
+}
+
+impl SetAside {
+    /// Puts the next stand-in value at `path` (creating the last key if it
+    /// is missing); false when every stand-in was tried there or the path
+    /// does not lead into the body.
+    fn stand_in(&mut self, value: &mut Value, path: &str, message: Option<&str>) -> bool {
+        let attempt = match self.tried.iter_mut().find(|(p, _)| p == path) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.tried.push((path.to_owned(), 0));
+                0
+            }
+        };
+        // An enum names what it takes: the first variant fits.
+        let variant = message
+            .and_then(|m| quoted_after(m.split("expected one of ").nth(1)?, "`"))
+            .map(Value::String);
+        let stand_ins = [
+            Value::String("x".into()),
+            Value::from(1),
+            Value::Bool(true),
+            Value::Array(Vec::new()),
+            Value::Object(Default::default()),
+            Value::String("2000-01-01".into()),
+            Value::String("2000-01-01T00:00:00Z".into()),
+            Value::String("00000000-0000-0000-0000-000000000000".into()),
+            Value::Null,
+        ];
+        // An enum's own variant first; otherwise each stand-in in turn.
+        let Some(stand_in) = variant.or_else(|| stand_ins.into_iter().nth(attempt)) else {
+            return false;
+        };
+        match slot_at(value, path) {
+            Some(slot) => {
+                *slot = stand_in;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `field` is a set-aside field or lies inside one.
+    fn covers(&self, field: &str) -> bool {
+        self.tried.iter().any(|(p, _)| {
+            field == p
+                || field.starts_with(&format!("{p}."))
+                || field.starts_with(&format!("{p}["))
+                || p.starts_with(&format!("{field}."))
+                || p.starts_with(&format!("{field}["))
+        })
+    }
+}
+
+/// The steps of a path such as `organisations[0].attendees`.
+fn steps(path: &str) -> Option<Vec<Result<&str, usize>>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(Ok(key));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let close = stripped.find(']')?;
+            out.push(Err(stripped[..close].parse().ok()?));
+            rest = &stripped[close + 1..];
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The place of `path` in `value`; the last key of an object is created.
+fn slot_at<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    let mut here = value;
+    for step in steps(path)? {
+        here = match step {
+            Ok(key) => here
+                .as_object_mut()?
+                .entry(key.to_owned())
+                .or_insert(Value::Null),
+            Err(index) => here.as_array_mut()?.get_mut(index)?,
+        };
+    }
+    Some(here)
+}
+
+/// Removes the field at `path`; false when it is not there.
+fn remove_at(value: &mut Value, path: &str) -> bool {
+    let Some(mut steps) = steps(path) else {
+        return false;
+    };
+    let Some(Ok(last)) = steps.pop() else {
+        return false;
+    };
+    let mut here = value;
+    for step in steps {
+        here = match step {
+            Ok(key) => match here.as_object_mut().and_then(|o| o.get_mut(key)) {
+                Some(v) => v,
+                None => return false,
+            },
+            Err(index) => match here.as_array_mut().and_then(|a| a.get_mut(index)) {
+                Some(v) => v,
+                None => return false,
+            },
+        };
+    }
+    here.as_object_mut().and_then(|o| o.remove(last)).is_some()
 }
 
 /// JSON Schema counts `1000.0` as the integer 1000: a number with no
@@ -288,11 +461,6 @@ fn quoted_after(message: &str, prefix: &str) -> Option<String> {
     Some(rest[..rest.find('`')?].to_owned())
 }
 
-/// The top-level key of a path like `districts[2]` or `budget.lines`.
-fn top_level(path: &str) -> String {
-    path.split(['.', '[']).next().unwrap_or_default().to_owned()
-}
-
 /// Deserializes a required field of a JSON merge patch: absent is `None`
 /// (kept as it is), a value is `Some(v)`, and `null` (which would clear it)
 /// is refused naming the field, so that nothing is silently ignored.
@@ -369,7 +537,7 @@ pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web:
 mod tests {
     use super::*;
 
-    #[derive(serde::Deserialize, Debug)]
+    #[derive(serde::Deserialize, validator::Validate, Debug)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Sample {

@@ -140,6 +140,7 @@ pub struct CreateOrganisation {
     /// Luhn (mod 10) check digit over all ten digits; a wrong check digit is
     /// a 422 (the pattern cannot say it).
     #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[validate(custom(function = "check_organisation_number"))]
     pub organisation_number: Option<String>,
     pub legal_form: LegalForm,
     #[serde(default)]
@@ -170,6 +171,17 @@ pub struct CreateOrganisation {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
+}
+
+/// The organisation number's syntax and check digit, as a field check, so
+/// that it is named with the other bad fields of a request (parse_number
+/// turns it into the domain's value).
+fn check_organisation_number(number: &str) -> Result<(), validator::ValidationError> {
+    OrganisationNumber::parse(number.trim())
+        .map(|_| ())
+        .map_err(|message| {
+            validator::ValidationError::new("organisation_number").with_message(message.into())
+        })
 }
 
 fn parse_number(
@@ -238,6 +250,7 @@ pub struct UpdateOrganisation {
     /// Luhn (mod 10) check digit over all ten digits; a wrong check digit is
     /// a 422 (the pattern cannot say it).
     #[schema(value_type = Option<String>, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[validate(custom(function = "check_organisation_number"))]
     pub organisation_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "required_in_patch")]
     #[schema(nullable = false)]

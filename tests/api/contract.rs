@@ -137,3 +137,85 @@ fn headers_are_never_null_and_checked_headers_document_their_400() {
     }
     assert!(checked > 40, "only {checked} checked headers");
 }
+
+#[test]
+fn web_addresses_and_target_groups_are_what_the_spec_patterns_say() {
+    let app = spawn_app();
+    let spec = served_spec(&app);
+    let schemas = &spec["components"]["schemas"];
+    let website = regex_lite::Regex::new(
+        schemas["CreateOrganisation"]["properties"]["website"]["pattern"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    for (i, (url, taken)) in [
+        ("https://reningsborg.se", true),
+        ("http://www.example.org:8080/a/b?c=d#e", true),
+        ("", false),
+        ("https://", false),
+        ("https://999.1", false),
+        ("ftp://example.org", false),
+        ("https://exa mple.org", false),
+        ("https://example..org", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(website.is_match(url), taken, "the spec on {url:?}");
+        let res = app.post(
+            "/api/v1/organisations",
+            Some(&admin()),
+            &json!({"name": format!("Förening {i}"), "legal_form": "non_profit_association",
+                    "website": url}),
+        );
+        assert_eq!(
+            res.status,
+            if taken { 201 } else { 422 },
+            "{url:?}: {}",
+            res.text
+        );
+        if !taken {
+            assert_eq!(
+                res.json()["errors"],
+                json!([{"field": "website", "message": "must be an http or https URL"}])
+            );
+        }
+    }
+
+    let group = &schemas["TargetGroup"];
+    assert_eq!(group["minLength"], 1);
+    assert_eq!(group["maxLength"], 200);
+    let group = regex_lite::Regex::new(group["pattern"].as_str().unwrap()).unwrap();
+    assert!(group.is_match("unemployed young people 16–24"));
+    assert!(!group.is_match("   "));
+    assert!(!group.is_match("\u{a0}\u{3000}"));
+    let org =
+        app.create_organisation(json!({"name": "Reningsborg", "legal_form": "social_enterprise"}));
+    let res = app.post(
+        "/api/v1/partnerships",
+        Some(&admin()),
+        &json!({"title": "IOP", "purpose": "Work training", "form": "iop",
+                "responsible_unit_id": some_unit(), "parties": [{"organisation_id": org}],
+                "start_date": "2027-01-01", "end_date": "2027-12-31",
+                "target_groups": ["young people", "   "]}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    let errors = res.json()["errors"].clone();
+    assert!(
+        errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "target_groups[1]"),
+        "{errors}"
+    );
+    assert!(
+        !errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "target_groups[0]"),
+        "{errors}"
+    );
+}

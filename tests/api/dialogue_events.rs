@@ -779,3 +779,49 @@ fn staff_invite_organisations() {
         .all_items(&format!("{EVENTS}?organisation_id={}", w.org_b), None);
     assert_eq!(invited.len(), 1);
 }
+
+#[test]
+fn event_times_follow_the_spec_pattern_and_the_one_syntax_of_the_api() {
+    let w = world();
+    let spec = w.app.get("/openapi.json", None).json();
+    let pattern = spec["components"]["schemas"]["CreateDialogueEvent"]["properties"]["starts_at"]
+        ["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pattern = regex_lite::Regex::new(&pattern).unwrap();
+    let create = |starts: &str, ends: &str| {
+        let mut body = idesluss(&w, 30);
+        body["starts_at"] = json!(starts);
+        body["ends_at"] = json!(ends);
+        w.app.post(EVENTS, Some(&staff(&w.unit)), &body)
+    };
+    for (starts, taken) in [
+        // RFC 3339 allows a lower-case `t` and `z`.
+        ("2031-05-12t16:00:00z", true),
+        ("2031-05-12T18:00:00.5+02:00", true),
+        ("2031-05-12T18:00", true),
+        ("2032-02-29T10:00", true),
+        // An offset needs the seconds; a day must be in its month.
+        ("2031-05-12T16:00Z", false),
+        ("2031-02-29T10:00", false),
+        ("2031-06-31T10:00", false),
+    ] {
+        assert_eq!(pattern.is_match(starts), taken, "the spec on {starts}");
+        let res = create(starts, "2033-01-01T10:00:00Z");
+        assert_eq!(
+            res.status,
+            if taken { 201 } else { 422 },
+            "{starts}: {}",
+            res.text
+        );
+        if !taken {
+            assert_eq!(
+                res.json()["errors"][0]["field"],
+                "starts_at",
+                "{}",
+                res.text
+            );
+        }
+    }
+}

@@ -308,7 +308,7 @@ pub struct CancelDialogueEvent {
 }
 
 /// Organisations invited to an event.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_ids": ["0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e"]}))]
 pub struct Invitations {
@@ -345,7 +345,7 @@ pub struct OrganisationAttendance {
 }
 
 /// Who came: per organisation, plus walk-ins who did not register.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisations": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "attendees": 3}], "walk_ins": 4}))]
 pub struct AttendanceRecord {

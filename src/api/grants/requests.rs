@@ -14,7 +14,7 @@ pub struct YearBudget {
 }
 
 /// A new round.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}))]
 pub struct CreateRound {
@@ -505,7 +505,7 @@ impl UpdateApplication {
 
 /// What an action carries: `request_completion` a `message`; `decide` an
 /// `outcome`, `granted_sek` and `motivation`; `report` the `report`.
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema, Default, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "partly_granted", "granted_sek": 30000, "motivation": "A good idea; the budget for premises is high."}))]
 pub struct ApplicationActionRequest {
@@ -616,7 +616,7 @@ mod action_name_tests {
 }
 
 /// A new review note.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Solid plan; premises cost high.", "recommendation": "partly_granted"}))]
 pub struct CreateReview {
@@ -626,7 +626,7 @@ pub struct CreateReview {
 }
 
 /// A decider's declaration about conflict of interest (jäv).
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"has_conflict": false}))]
 pub struct ConflictDeclaration {
@@ -637,7 +637,7 @@ pub struct ConflictDeclaration {
 }
 
 /// Why a declared conflict no longer applies.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "The board member resigned on 2015-06-01 (board minutes §4)."}))]
 pub struct ConflictRelease {

@@ -289,7 +289,7 @@ pub struct ApplicationList {
 }
 
 /// A payment.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount_sek": 37500, "paid_on": "2015-06-15"}))]
 pub struct PaymentView {

@@ -390,7 +390,7 @@ impl Amendment {
 /// What an action carries. `extend` needs `new_end_date` and `reason`;
 /// `terminate` and `amend` need `reason` (and `amend` its `changes`); the
 /// others take an optional reason or no body at all.
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema, Default, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"new_end_date": "2016-12-31", "reason": "Extended through 2016 by decision of Social resursnämnden"}))]
 pub struct PartnershipActionRequest {
@@ -453,7 +453,7 @@ impl PartnershipActionRequest {
 }
 
 /// Adds an organisation to a partnership.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "role": "member", "joined_on": "2015-09-01"}))]
 pub struct AddParty {
@@ -465,7 +465,7 @@ pub struct AddParty {
 }
 
 /// An answer to an invitation; the reason is optional and kept in the history.
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema, Default, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "We have no capacity this year"}))]
 pub struct InvitationAnswer {
@@ -484,7 +484,7 @@ pub struct LeaveQuery {
 }
 
 /// Money for the partnership.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"source_name": "State PRIO grant", "year": 2015, "amount_sek": 300000}))]
 pub struct CreateFundingLine {
@@ -541,7 +541,7 @@ impl CreateFundingLine {
 }
 
 /// A contribution in kind.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "kind": "volunteer_hours", "description": "Members lead the weekly walks", "estimated_value_sek": 40000}))]
 pub struct CreateInKind {
@@ -596,7 +596,7 @@ impl CreateInKind {
 }
 
 /// A new commitment.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"owner_organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "description": "Two activities a week at the Väster activity house", "recurrence": "weekly during terms"}))]
 pub struct CreateCommitment {
@@ -655,7 +655,7 @@ impl CreateCommitment {
 }
 
 /// A commitment's new status.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "met"}))]
 pub struct UpdateCommitment {
@@ -663,7 +663,7 @@ pub struct UpdateCommitment {
 }
 
 /// Files a follow-up.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"held_on": "2015-12-10", "kind": "report", "summary": "Activities ran every week at five activity houses.", "perceived_reception": 4, "effects": "More members take part in physical activity; two new groups formed."}))]
 pub struct CreateFollowUp {
