@@ -61,13 +61,66 @@ pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 /// Completes the collected document: every operation under `/api/`
 /// documents the problems every handler can answer (`common_problems`), and
 /// every `POST` the `Idempotency-Key` header the service honours on all of
-/// them, and the edge's rules as patterns (`document_edge_rules`).
+/// them, and the edge's rules as patterns (`document_edge_rules`); each
+/// page of items shows its item's example (`page_examples`).
 pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
     common_problems(spec);
     idempotency_keys(spec);
     document_dates(spec);
     document_edge_rules(spec);
     response_links(spec);
+    page_examples(spec);
+}
+
+/// Gives each page schema (`items` and `next_cursor`, the shape of every
+/// list) an example composed from its item schema's example, unless it has
+/// one of its own: one item and no next page. The lists then show the same
+/// demo records as the resources they list, written once.
+fn page_examples(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::ArrayItems;
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let example_of = |schema: Option<&RefOr<Schema>>| match schema {
+        Some(RefOr::T(Schema::Object(o))) => o.example.clone().or(o.examples.first().cloned()),
+        _ => None,
+    };
+    let mut composed = Vec::new();
+    for (name, schema) in &components.schemas {
+        let RefOr::T(Schema::Object(page)) = schema else {
+            continue;
+        };
+        let mut fields: Vec<&str> = page.properties.keys().map(String::as_str).collect();
+        fields.sort_unstable();
+        if page.example.is_some() || !page.examples.is_empty() || fields != ["items", "next_cursor"]
+        {
+            continue;
+        }
+        let Some(RefOr::T(Schema::Array(items))) = page.properties.get("items") else {
+            continue;
+        };
+        let ArrayItems::RefOrSchema(item) = &items.items else {
+            continue;
+        };
+        let RefOr::Ref(item) = item.as_ref() else {
+            continue;
+        };
+        let Some(item) = item.ref_location.strip_prefix("#/components/schemas/") else {
+            continue;
+        };
+        if let Some(example) = example_of(components.schemas.get(item)) {
+            composed.push((
+                name.clone(),
+                serde_json::json!({"items": [example], "next_cursor": null}),
+            ));
+        }
+    }
+    for (name, example) in composed {
+        if let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&name) {
+            page.example = Some(example);
+        }
+    }
 }
 
 /// The problems that come from the edge rather than from a handler's own

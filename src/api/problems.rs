@@ -12,17 +12,20 @@ use crate::error::{ApiError, PROBLEM_DOCS};
     security(()),
     params(("code" = String, Path, description = "A problem code", example = "validation_failed")),
     responses(
-        (status = 200, description = "The problem's documentation", content_type = "text/plain", body = String),
+        (status = 200, description = "The problem's documentation", content_type = "text/plain", body = String, example = json!(documentation("validation_failed"))),
         (status = 404, description = "No such problem code", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/problems/{code}")]
 pub async fn describe_problem(code: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (code, status, text) = PROBLEM_DOCS
-        .iter()
-        .find(|(c, _, _)| *c == code.as_str())
-        .ok_or(ApiError::NotFound)?;
+    let text = documentation(&code).ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(format!("{code} (HTTP {status})\n\n{text}\n")))
+        .body(text))
+}
+
+/// The text served for a problem code (also the spec's example).
+fn documentation(code: &str) -> Option<String> {
+    let (code, status, text) = PROBLEM_DOCS.iter().find(|(c, _, _)| *c == code)?;
+    Some(format!("{code} (HTTP {status})\n\n{text}\n"))
 }

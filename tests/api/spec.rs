@@ -180,6 +180,77 @@ fn every_example_in_the_served_spec_validates_against_its_schema() {
     );
 }
 
+/// Every request body and every body of a 2xx response shows an example,
+/// on its media type or on the component schema it refers to (directly or
+/// as the one option beside `null`); each iCalendar example parses as a
+/// calendar with an event. The examples' validity against their schemas is
+/// `every_example_in_the_served_spec_validates_against_its_schema`'s.
+#[test]
+fn every_request_and_response_body_has_an_example() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json", None).json();
+    let has_example =
+        |holder: &Value| holder.get("example").is_some() || holder.get("examples").is_some();
+    // The component schema a body's schema names: `$ref`, or
+    // `oneOf: [null, $ref]` for an optional body.
+    let named = |schema: &Value| -> Option<Value> {
+        let reference = schema["$ref"].as_str().or_else(|| {
+            let options = schema["oneOf"].as_array()?;
+            let refs: Vec<&str> = options.iter().filter_map(|o| o["$ref"].as_str()).collect();
+            let nulls = options.iter().filter(|o| o["type"] == "null").count();
+            (refs.len() == 1 && refs.len() + nulls == options.len()).then(|| refs[0])
+        })?;
+        schema_check::resolve(&spec, reference).cloned()
+    };
+    let mut bodies = 0;
+    let mut missing = Vec::new();
+    let mut calendars = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let mut contents = Vec::new();
+            if let Some(content) = op["requestBody"]["content"].as_object() {
+                contents.extend(content.iter().map(|(t, m)| ("request".to_owned(), t, m)));
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                for (t, m) in response["content"].as_object().into_iter().flatten() {
+                    contents.push((status.clone(), t, m));
+                }
+            }
+            for (at, media_type, holder) in contents {
+                bodies += 1;
+                let shown = has_example(holder)
+                    || named(&holder["schema"]).is_some_and(|s| has_example(&s));
+                if !shown {
+                    missing.push(format!("{method} {path} {at} {media_type}"));
+                }
+                if media_type == "text/calendar" {
+                    let example = holder["example"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{method} {path}: a text example"));
+                    let parsed: Vec<_> =
+                        ical::IcalParser::new(std::io::BufReader::new(example.as_bytes()))
+                            .collect::<Result<_, _>>()
+                            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+                    assert_eq!(parsed.len(), 1, "{method} {path}: one calendar");
+                    assert!(!parsed[0].events.is_empty(), "{method} {path}: an event");
+                    calendars += 1;
+                }
+            }
+        }
+    }
+    assert!(bodies >= 100, "only {bodies} bodies found");
+    assert_eq!(calendars, 2, "the two iCalendar responses");
+    assert!(
+        missing.is_empty(),
+        "{} of {bodies} bodies have no example:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
 /// Objects with a `schema` key: parameters, headers, media types.
 fn schema_holders<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
     match value {

@@ -20,7 +20,7 @@ pub(super) fn ics(body: String) -> HttpResponse {
     security(()),
     params(CalendarQuery),
     responses(
-        (status = 200, description = "An iCalendar feed", content_type = "text/calendar", body = String),
+        (status = 200, description = "An iCalendar feed", content_type = "text/calendar", body = String, example = json!(crate::api::ical::EXAMPLE_FEED)),
         (status = 400, description = "Unknown query parameter or bad value", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,7 +53,7 @@ pub async fn dialogue_events_calendar(
     security(()),
     params(("id" = DialogueEventId, Path, description = "The event's id")),
     responses(
-        (status = 200, description = "The event as an iCalendar file", content_type = "text/calendar", body = String),
+        (status = 200, description = "The event as an iCalendar file", content_type = "text/calendar", body = String, example = json!(crate::api::ical::EXAMPLE_EVENT)),
         (status = 404, description = "No such public event", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -4,6 +4,7 @@ use super::*;
 
 /// One invited organisation.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e"}))]
 pub struct InvitationView {
     pub organisation_id: OrganisationId,
 }

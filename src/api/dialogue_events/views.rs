@@ -216,6 +216,7 @@ pub struct RegistrationList {
 
 /// The attendance record with its total.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"organisations": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "attendees": 3}], "walk_ins": 4, "total": 7}))]
 pub struct AttendanceView {
     pub organisations: Vec<OrganisationAttendance>,
     pub walk_ins: i32,
@@ -243,7 +244,9 @@ impl TryFrom<Attendance> for AttendanceView {
     }
 }
 
+/// A co-organiser's contribution to the minutes.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing.", "created_at": "2016-04-27T08:00:00Z"}))]
 pub struct ContributionView {
     pub organisation_id: Option<OrganisationId>,
     pub text: String,
@@ -262,6 +265,7 @@ impl From<MinutesContribution> for ContributionView {
 
 /// The minutes and the co-organisers' contributions.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"text": "Four returning and three new actors. Two collaborations were formed.", "contributions": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing.", "created_at": "2016-04-27T08:00:00Z"}]}))]
 pub struct MinutesView {
     pub text: Option<String>,
     pub contributions: Vec<ContributionView>,

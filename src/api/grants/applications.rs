@@ -196,7 +196,14 @@ pub async fn update_grant_application(
         ("action" = ApplicationActionName, Path, description = "The action (a payment is recorded at `.../payments`)"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
-    request_body(content = Option<ApplicationActionRequest>, content_type = "application/json"),
+    request_body(content = Option<ApplicationActionRequest>, content_type = "application/json", examples(
+        ("submit" = (summary = "submit, start_review, close: no body is needed", value = json!({}))),
+        ("request_completion" = (summary = "request_completion: what to complete", value = json!({"message": "Please add how many children take part and the budget for transport."}))),
+        ("complete" = (summary = "complete (or withdraw): an optional message", value = json!({"message": "About 25 children take part; transport is 6 000 SEK of the budget."}))),
+        ("decide" = (summary = "decide: outcome, amount granted and motivation", value = json!({"outcome": "partly_granted", "granted_sek": 20000, "motivation": "A good, user-driven idea; premises are available free of charge."}))),
+        ("reject" = (summary = "decide: a rejection grants 0", value = json!({"outcome": "rejected", "granted_sek": 0, "motivation": "Equipment for a regular activity falls outside the development pot; apply for an association grant."}))),
+        ("report" = (summary = "report: the follow-up report", value = json!({"report": "Garaget gave 3 young people summer jobs and 10 an internship in Tynnered; two went on to further work."}))),
+    )),
     responses(
         (status = 200, description = "Done", body = ApplicationView),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),

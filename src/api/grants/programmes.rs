@@ -179,6 +179,7 @@ pub struct ProgrammeChangeView {
 
 /// One change of a programme: who made it, when, and what it changed.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"at": "2015-06-01T09:00:00Z", "actor": "chef@vastra.goteborg.se", "actor_role": "city_staff", "action": "update", "changes": [{"field": "budgets.2015", "from": 1200000, "to": 1500000}]}))]
 pub struct ProgrammeHistoryView {
     pub at: DateTime<Utc>,
     /// The token subject of who made the change.

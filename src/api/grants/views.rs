@@ -307,6 +307,7 @@ pub struct PaymentList {
 
 /// An internal review note: never shown to the organisation.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"author": "handlaggare@vastra.goteborg.se", "note": "Solid plan; premises cost high.", "recommendation": "partly_granted", "created_at": "2015-05-14T09:00:00Z"}))]
 pub struct ReviewView {
     pub author: String,
     pub note: String,
@@ -375,6 +376,7 @@ pub struct ConflictDeclarationList {
 
 /// One step of an application's handling.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"at": "2015-05-20T09:00:00Z", "actor": "chef@vastra.goteborg.se", "actor_role": "city_staff", "action": "decide", "from_status": "under_review", "to_status": "decided", "note": "granted: 75000 SEK"}))]
 pub struct ApplicationHistoryView {
     pub at: DateTime<Utc>,
     pub actor: String,

@@ -245,7 +245,13 @@ pub async fn update_partnership(
         ("action" = PartnershipAction, Path, description = "The action"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
-    request_body(content = Option<PartnershipActionRequest>, content_type = "application/json"),
+    request_body(content = Option<PartnershipActionRequest>, content_type = "application/json", examples(
+        ("start_dialogue" = (summary = "start_dialogue, agree, activate, conclude: no body is needed", value = json!({}))),
+        ("extend" = (summary = "extend: the new end date and a reason", value = json!({"new_end_date": "2016-12-31", "reason": "Extended through 2016 by decision of Social resursnämnden"}))),
+        ("amend" = (summary = "amend: the changes and a reason", value = json!({"changes": {"target_groups": ["people with mental illness", "their relatives"]}, "reason": "Social resursnämnden opened the activities to relatives"}))),
+        ("terminate" = (summary = "terminate: a reason", value = json!({"reason": "The association has dissolved; the activity houses run the walks themselves."}))),
+        ("withdraw" = (summary = "withdraw or decline: an optional reason", value = json!({"reason": "We apply for a grant from the development pot instead."}))),
+    )),
     responses(
         (status = 200, description = "Done", body = PartnershipView, headers(("ETag" = String, description = "The new version"))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),

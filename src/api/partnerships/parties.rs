@@ -154,7 +154,10 @@ pub(super) fn answer(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
         ("organisation_id" = OrganisationId, Path, description = "The invited organisation (the caller's own)"),
     ),
-    request_body(content = Option<InvitationAnswer>, content_type = "application/json"),
+    request_body(content = Option<InvitationAnswer>, content_type = "application/json", examples(
+        ("plain" = (summary = "Accept; no body is needed", value = json!({}))),
+        ("with_reason" = (summary = "Accept with a note for the history", value = json!({"reason": "Our board agreed on 2015-08-20 to join the partnership"}))),
+    )),
     responses(
         (status = 200, description = "A party now; every party after the change", body = PartyList),
         (status = 403, description = "A city role: only the invited organisation answers", body = Problem, content_type = "application/problem+json"),
@@ -198,7 +201,10 @@ pub async fn accept_partnership_invitation(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
         ("organisation_id" = OrganisationId, Path, description = "The invited organisation (the caller's own)"),
     ),
-    request_body(content = Option<InvitationAnswer>, content_type = "application/json"),
+    request_body(content = Option<InvitationAnswer>, content_type = "application/json", examples(
+        ("with_reason" = (summary = "Decline with a reason for the history", value = json!({"reason": "We have no capacity this year"}))),
+        ("plain" = (summary = "Decline; no body is needed", value = json!({}))),
+    )),
     responses(
         (status = 204, description = "Declined"),
         (status = 403, description = "A city role: only the invited organisation answers", body = Problem, content_type = "application/problem+json"),

@@ -8,6 +8,7 @@ use super::*;
 /// Invitations are shown to the city, the parties and the invited
 /// organisation only; others see the organisations that are (or were) parties.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "role": "lead", "joined_on": "2015-01-01", "left_on": null, "status": "active"}))]
 pub struct PartyView {
     pub organisation_id: OrganisationId,
     pub role: PartyRole,
@@ -46,6 +47,7 @@ pub(super) fn parties_for(
 
 /// A funding line.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c3002", "source_unit_id": null, "source_name": "State PRIO grant", "year": 2015, "amount_sek": 300000}))]
 pub struct FundingLineView {
     pub id: Uuid,
     /// The city unit paying, when the source is the city.
@@ -133,6 +135,7 @@ impl TryFrom<Vec<FundingLine>> for FundingView {
 
 /// A contribution in kind.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c3101", "organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "unit_id": null, "kind": "volunteer_hours", "description": "Members lead the weekly walks", "estimated_value_sek": 40000}))]
 pub struct InKindView {
     pub id: Uuid,
     /// The contributing organisation, or null when a city unit contributes.
@@ -293,6 +296,25 @@ pub struct PartyList {
 
 /// Everything the parties contribute.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "funding": {
+        "lines": [
+            {"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c3001", "source_unit_id": "0193516a-0000-7000-8000-00000000000c", "source_name": "Social resursförvaltning (activity houses)", "year": 2015, "amount_sek": 100000},
+            {"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c3002", "source_unit_id": null, "source_name": "State PRIO grant", "year": 2015, "amount_sek": 300000}
+        ],
+        "by_year": [{"year": 2015, "amount_sek": 400000}],
+        "by_source": [
+            {"source_name": "Social resursförvaltning (activity houses)", "amount_sek": 100000},
+            {"source_name": "State PRIO grant", "amount_sek": 300000}
+        ],
+        "total_sek": 400000
+    },
+    "in_kind": [
+        {"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c3101", "organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "unit_id": null, "kind": "volunteer_hours", "description": "Members lead the weekly walks", "estimated_value_sek": 40000},
+        {"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c3102", "organisation_id": null, "unit_id": "0193516a-0000-7000-8000-00000000000c", "kind": "premises", "description": "The activity house in Gunnared, two evenings a week", "estimated_value_sek": null}
+    ],
+    "in_kind_estimated_sek": 40000
+}))]
 pub struct ContributionsView {
     pub funding: FundingView,
     pub in_kind: Vec<InKindView>,
@@ -340,6 +362,7 @@ pub struct CommitmentList {
 /// A follow-up: a meeting, a report or an evaluation, with the action plan's
 /// indicators (perceived reception, effects).
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c4101", "held_on": "2015-12-10", "kind": "report", "summary": "Activities ran every week at five activity houses.", "participants": "The association's board and the activity houses' coordinator", "perceived_reception": 4, "effects": "More members take part in physical activity; two new groups formed.", "filed_by_organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "created_at": "2015-12-10T13:30:00Z"}))]
 pub struct FollowUpView {
     pub id: Uuid,
     pub held_on: NaiveDate,
