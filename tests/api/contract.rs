@@ -219,3 +219,99 @@ fn web_addresses_and_target_groups_are_what_the_spec_patterns_say() {
         "{errors}"
     );
 }
+
+#[test]
+fn every_bad_field_is_named_once_at_once_and_nothing_is_written() {
+    let app = spawn_app();
+    let fields = |res: &Res| -> Vec<String> {
+        res.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A type error does not hide the other fields' errors.
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "", "organisation_number": "802000-0001", "legal_form": "nope"}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    let mut named = fields(&res);
+    named.sort();
+    assert_eq!(
+        named,
+        ["legal_form", "name", "organisation_number"],
+        "{}",
+        res.text
+    );
+    assert_eq!(res.json()["detail"], "3 fields are invalid");
+    let legal_form = &res.json()["errors"][0]["message"];
+    assert!(
+        legal_form
+            .as_str()
+            .unwrap()
+            .starts_with("must be one of non_profit_association"),
+        "{legal_form}"
+    );
+    // A field wrong in two ways is named once.
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "", "legal_form": "cooperative"}),
+    );
+    assert_eq!(fields(&res), ["name"], "{}", res.text);
+    // Syntax, type, enum, unknown field and field checks together.
+    let res = app.post(
+        "/api/v1/organisations",
+        Some(&admin()),
+        &json!({"name": "  ", "website": "ftp://x", "founded": "2020-02-30", "legal_form": 5,
+                "districts": ["nowhere", "lundby"], "contact_email": "no"}),
+    );
+    let mut named = fields(&res);
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            "contact_email",
+            "districts[0]",
+            "founded",
+            "legal_form",
+            "name",
+            "website"
+        ],
+        "{}",
+        res.text
+    );
+    // A nested type error names the nested field, not its parent as missing.
+    let res = app.post(
+        "/api/v1/partnerships",
+        Some(&admin()),
+        &json!({"title": "", "purpose": "Work training", "form": "iop",
+                "parties": [{"organisation_id": 5}],
+                "start_date": "2027-01-01", "end_date": "2027-02-30"}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+    let named = fields(&res);
+    assert!(
+        named.contains(&"parties[0].organisation_id".to_owned()),
+        "{named:?}"
+    );
+    assert!(named.contains(&"end_date".to_owned()), "{named:?}");
+    assert!(named.contains(&"title".to_owned()), "{named:?}");
+    assert!(!named.contains(&"parties".to_owned()), "{named:?}");
+    let mut unique = named.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), named.len(), "{named:?}");
+    // Nothing was written.
+    assert_eq!(
+        app.all_items("/api/v1/organisations", Some(&admin())).len(),
+        0
+    );
+    assert_eq!(
+        app.all_items("/api/v1/partnerships", Some(&admin())).len(),
+        0
+    );
+}

@@ -604,7 +604,8 @@ fn only_the_organisation_records_its_own_rating() {
         );
         assert_eq!(res.status, 422);
         assert_eq!(fields(&res), ["organisation_id"]);
-        // Every bad field at once.
+        // Every bad field at once, each once (perceived_reception is both
+        // out of range and not the city's to give: named once).
         let res = w.app.post(
             &follow_ups,
             Some(&token),
@@ -618,7 +619,6 @@ fn only_the_organisation_records_its_own_rating() {
             [
                 "effects",
                 "organisation_id",
-                "perceived_reception",
                 "perceived_reception",
                 "summary"
             ]
