@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-3}"
+MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-5}"
 SEED="${FUZZ_SEED:-20261129}"
 BACKENDS="${FUZZ_BACKENDS:-sqlite postgres}"
 # anonymous, then the demo's token variables (src/demo.rs): city_admin,
