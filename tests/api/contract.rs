@@ -223,14 +223,7 @@ fn web_addresses_and_target_groups_are_what_the_spec_patterns_say() {
 #[test]
 fn every_bad_field_is_named_once_at_once_and_nothing_is_written() {
     let app = spawn_app();
-    let fields = |res: &Res| -> Vec<String> {
-        res.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let fields = |res: &Res| res.error_fields();
     // A type error does not hide the other fields' errors.
     let res = app.post(
         "/api/v1/organisations",

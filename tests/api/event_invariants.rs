@@ -119,12 +119,7 @@ fn event(app: &TestApp, id: &str) -> Value {
 }
 
 fn fields(res: &Res) -> Vec<String> {
-    res.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
+    res.error_fields()
 }
 
 fn s(items: &[(usize, &str)]) -> Vec<(usize, String)> {

@@ -561,14 +561,7 @@ fn only_the_organisation_records_its_own_rating() {
         }
         body
     };
-    let fields = |res: &Res| -> Vec<String> {
-        res.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let fields = |res: &Res| res.error_fields();
     let count = || {
         w.app.get(&follow_ups, Some(&admin())).json()["items"]
             .as_array()
