@@ -44,14 +44,18 @@ struct PartnershipRow {
     initiating_organisation_id: Option<String>,
     target_groups: String,
     districts: String,
+    #[diesel(deserialize_as = super::stamp::Day)]
     start_date: NaiveDate,
+    #[diesel(deserialize_as = super::stamp::Day)]
     end_date: NaiveDate,
     registry_number: Option<String>,
     status: String,
     internal_notes: Option<String>,
     external_id: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
 }
 
@@ -306,30 +310,40 @@ pub fn parties_of(
     Ok(by_partnership)
 }
 
-/// Partnerships with their parties, two statements for any number; those
-/// that do not exist are absent.
-pub fn load_many(
+/// What deciding who may see a partnership looks at
+/// (`domain::partnership::visible_by`).
+pub struct Visibility {
+    pub status: PartnershipStatus,
+    pub initiating_organisation: Option<OrganisationId>,
+    pub parties: Vec<Party>,
+}
+
+/// The [`Visibility`] of partnerships, two statements for any number (for
+/// the links of a list); those that do not exist are absent.
+pub fn visibility_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
-) -> Result<HashMap<PartnershipId, Loaded>, StoreError> {
+) -> Result<HashMap<PartnershipId, Visibility>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<PartnershipRow> = p::table
+    let rows: Vec<(String, String, Option<String>)> = p::table
         .filter(p::id.eq_any(&keys))
-        .select(PartnershipRow::as_select())
+        .select((p::id, p::status, p::initiating_organisation_id))
         .load(conn)?;
     let mut parties = parties_of(conn, ids)?;
     rows.into_iter()
-        .map(|row| {
-            let partnership = Partnership::try_from(row)?;
-            let parties = parties.remove(&partnership.id).unwrap_or_default();
+        .map(|(id, status, initiating)| {
+            let id: PartnershipId = parse(&id, "partnership id")?;
             Ok((
-                partnership.id,
-                Loaded {
-                    partnership,
-                    parties,
+                id,
+                Visibility {
+                    status: parse(&status, "partnership status")?,
+                    initiating_organisation: initiating
+                        .map(|o| parse(&o, "organisation id"))
+                        .transpose()?,
+                    parties: parties.remove(&id).unwrap_or_default(),
                 },
             ))
         })
