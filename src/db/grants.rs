@@ -14,6 +14,7 @@ use super::schema::{
     grant_programme_history as ph, grant_programmes as pr, grant_reviews as rv, grant_rounds as gr,
     organisations,
 };
+use super::stamp::Stamp;
 use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction, Actor,
@@ -105,8 +106,8 @@ type ProgrammeRow = (
     String,
     Option<String>,
     i64,
-    NaiveDateTime,
-    NaiveDateTime,
+    Stamp,
+    Stamp,
 );
 
 /// The programme columns, in the order of [`ProgrammeRow`].
@@ -148,7 +149,7 @@ fn programme_columns() -> ProgrammeColumns {
     )
 }
 
-type RoundRow = (String, String, NaiveDateTime, NaiveDateTime, bool);
+type RoundRow = (String, String, Stamp, Stamp, bool);
 
 /// What a programme carries beside its row.
 #[derive(Default)]
@@ -338,16 +339,16 @@ fn complete_programme(
                 Ok(Round {
                     id: parse(&rid, "round id")?,
                     name,
-                    opens_at: utc(opens_at),
-                    deadline: utc(deadline),
+                    opens_at: utc(opens_at.0),
+                    deadline: utc(deadline.0),
                     accepts_late,
                 })
             })
             .collect::<Result<_, StoreError>>()?,
         figures,
         version,
-        created_at: utc(created),
-        updated_at: utc(updated),
+        created_at: utc(created.0),
+        updated_at: utc(updated.0),
     })
 }
 
@@ -858,7 +859,7 @@ pub fn list_programmes(
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
-        key: timestamp_key(r.13),
+        key: timestamp_key(r.13.into()),
         id: r.0.clone(),
     });
     Ok(Page {

@@ -14,6 +14,7 @@ use super::schema::{
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
     partnership_parties as pp, partnerships as p,
 };
+use super::stamp::Day;
 use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, Actor, DbConnection,
@@ -279,7 +280,7 @@ pub fn parties_of(
         return Ok(by_partnership);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<(String, String, String, NaiveDate, Option<NaiveDate>, String)> = pp::table
+    let rows: Vec<(String, String, String, Day, Option<Day>, String)> = pp::table
         .filter(pp::partnership_id.eq_any(&ids))
         .order((
             pp::partnership_id.asc(),
@@ -302,8 +303,8 @@ pub fn parties_of(
             .push(Party {
                 organisation_id: parse(&o, "organisation id")?,
                 role: parse(&role, "party role")?,
-                joined_on,
-                left_on,
+                joined_on: joined_on.0,
+                left_on: left_on.map(|d| d.0),
                 status: parse(&status, "party status")?,
             });
     }
