@@ -154,13 +154,10 @@ pub struct SubListQuery {
 /// The sort name in a sub-collection's cursor: the list's own order.
 const SUB_LIST_SORT: &str = "position";
 
-/// One page of a sub-collection, in the list's own order, as every list
-/// answers: `{items, next_cursor}` and `Link: rel="next"`.
-pub fn sub_list<V: serde::Serialize>(
-    req: &actix_web::HttpRequest,
-    query: &SubListQuery,
-    items: Vec<V>,
-) -> Result<actix_web::HttpResponse, ApiError> {
+/// The window a sub-collection's query asks for: the page size and the
+/// position of the first item (after the cursor's), checked as [`sub_list`]
+/// checks them. For a list that pages in the store ([`sub_list_page`]).
+pub fn sub_list_window(query: &SubListQuery) -> Result<(usize, usize), ApiError> {
     let (limit, cursor) = paging(query.limit, query.cursor.as_deref(), SUB_LIST_SORT)?;
     let start = match cursor {
         None => 0,
@@ -169,19 +166,44 @@ pub fn sub_list<V: serde::Serialize>(
             .parse::<usize>()
             .map_err(|_| ApiError::bad_query("`cursor` is not a cursor this service gave out"))?,
     };
+    Ok((limit, start))
+}
+
+/// One page of a sub-collection, in the list's own order, as every list
+/// answers: `{items, next_cursor}` and `Link: rel="next"`.
+pub fn sub_list<V: serde::Serialize>(
+    req: &actix_web::HttpRequest,
+    query: &SubListQuery,
+    items: Vec<V>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let (limit, start) = sub_list_window(query)?;
     let total = items.len();
+    let items: Vec<V> = items.into_iter().skip(start).take(limit + 1).collect();
+    Ok(sub_list_page(req, limit, start, total, items))
+}
+
+/// The page of a sub-collection that the store paged: `items` are those
+/// from position `start` on (at most `limit + 1`, the extra one saying that
+/// more follow) of `total`. The same body and `Link` as [`sub_list`] gives
+/// for the whole list.
+pub fn sub_list_page<V: serde::Serialize>(
+    req: &actix_web::HttpRequest,
+    limit: usize,
+    start: usize,
+    total: usize,
+    items: Vec<V>,
+) -> actix_web::HttpResponse {
     let rows: Vec<(usize, V)> = items
         .into_iter()
         .enumerate()
-        .skip(start)
-        .take(limit + 1)
+        .map(|(i, item)| (start + i, item))
         .collect();
     let page = crate::db::page::Page::from_rows(rows, limit, |(position, _)| Cursor {
         sort: SUB_LIST_SORT.into(),
         key: (position + 1).to_string(),
         id: total.to_string(),
     });
-    Ok(respond::page(req, page, |(_, item)| item))
+    respond::page(req, page, |(_, item)| item)
 }
 
 /// Reads answer by caller (contact details, internal notes, participants'

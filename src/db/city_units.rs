@@ -21,7 +21,9 @@ struct CityUnitRow {
     kind: String,
     district: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
 }
 

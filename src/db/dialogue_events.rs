@@ -39,7 +39,9 @@ struct EventRow {
     topic: Option<String>,
     organiser_unit_id: Option<String>,
     co_organisers: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     starts_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     ends_at: NaiveDateTime,
     format: String,
     place: Option<String>,
@@ -55,7 +57,9 @@ struct EventRow {
     walk_ins: Option<i32>,
     external_id: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
 }
 
@@ -613,6 +617,7 @@ struct RegistrationRow {
     names: String,
     needs: Option<String>,
     status: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     registered_at: NaiveDateTime,
 }
 
@@ -1047,7 +1052,9 @@ struct OutcomeRow {
     partnership_id: Option<String>,
     grant_application_id: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
 }
 
@@ -1080,6 +1087,39 @@ pub fn outcomes(conn: &mut DbConnection, id: DialogueEventId) -> Result<Vec<Outc
         .filter(oc::event_id.eq(id.to_string()))
         .order((oc::created_at.asc(), oc::id.asc()))
         .select(OutcomeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Outcome::try_from)
+        .collect()
+}
+
+/// How many outcomes an event has.
+pub fn count_outcomes(conn: &mut DbConnection, id: DialogueEventId) -> Result<usize, StoreError> {
+    let n: i64 = oc::table
+        .filter(oc::event_id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// At most `take` of an event's outcomes from position `skip` on, in the
+/// order of [`outcomes`]: a page, paged by the database.
+pub fn outcomes_window(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+    skip: usize,
+    take: usize,
+) -> Result<Vec<Outcome>, StoreError> {
+    // A position past what SQL can count starts past every outcome.
+    let Ok(skip) = i64::try_from(skip) else {
+        return Ok(Vec::new());
+    };
+    oc::table
+        .filter(oc::event_id.eq(id.to_string()))
+        .order((oc::created_at.asc(), oc::id.asc()))
+        .select(OutcomeRow::as_select())
+        .limit(i64::try_from(take).unwrap_or(i64::MAX))
+        .offset(skip)
         .load(conn)?
         .into_iter()
         .map(Outcome::try_from)

@@ -14,6 +14,7 @@ use super::schema::{
     grant_programme_history as ph, grant_programmes as pr, grant_reviews as rv, grant_rounds as gr,
     organisations,
 };
+use super::stamp::Stamp;
 use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, parse_list, write_transaction, Actor,
@@ -22,9 +23,9 @@ use super::{
 use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
-    allocate, check_budget, check_granted, check_payment, may_decide, paid_per_year,
-    unanswered_documents, ApplicationAction, ApplicationStatus, ConflictRecord, Decision,
-    DecisionOutcome, ProgrammeStatus,
+    allocate, check_budget, check_granted, check_payment, may_decide, unanswered_documents,
+    ApplicationAction, ApplicationStatus, ConflictRecord, Decision, DecisionOutcome,
+    ProgrammeStatus,
 };
 use crate::domain::ids::{
     CityUnitId, GrantApplicationId, GrantProgrammeId, GrantRoundId, OrganisationId,
@@ -105,8 +106,8 @@ type ProgrammeRow = (
     String,
     Option<String>,
     i64,
-    NaiveDateTime,
-    NaiveDateTime,
+    Stamp,
+    Stamp,
 );
 
 /// The programme columns, in the order of [`ProgrammeRow`].
@@ -148,17 +149,83 @@ fn programme_columns() -> ProgrammeColumns {
     )
 }
 
-type RoundRow = (String, String, NaiveDateTime, NaiveDateTime, bool);
+type RoundRow = (String, String, Stamp, Stamp, bool);
 
 /// What a programme carries beside its row.
 #[derive(Default)]
 struct ProgrammeChildren {
     budgets: Vec<(i32, i64)>,
     rounds: Vec<RoundRow>,
-    /// (application, year, amount), by application and year.
-    allocations: Vec<(String, i32, i64)>,
-    /// Paid so far, per application.
-    paid: std::collections::HashMap<String, i64>,
+    /// Granted and paid per year, summed by the database ([`year_figures`]).
+    figures: std::collections::HashMap<i32, (i64, i64)>,
+}
+
+/// Granted and paid per programme and year, summed in the database.
+#[derive(QueryableByName)]
+struct YearFiguresRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    programme_id: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    year: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    granted_sek: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    paid_sek: i64,
+}
+
+/// The statement of [`year_figures`] for `n` programme ids, each written
+/// by `placeholder` (its position from 0).
+///
+/// Granted per year is the sum of the allocations. Paid per year is
+/// `domain::grant::paid_per_year` summed over the programme's grants: the
+/// payments of a grant fill its years in order, so the part of year `y` is
+/// `min(amount_y, max(0, paid - allocated before y))` (the closed form the
+/// domain's table test checks against the rule), summed per year.
+/// `CAST(... AS BIGINT)`: PostgreSQL sums BIGINT as NUMERIC.
+fn year_figures_sql(n: usize, placeholder: impl Fn(usize) -> String) -> String {
+    let ids = (0..n).map(placeholder).collect::<Vec<_>>().join(", ");
+    format!(
+        "SELECT programme_id, year, \
+                CAST(SUM(amount_sek) AS BIGINT) AS granted_sek, \
+                CAST(SUM(CASE WHEN paid - earlier <= 0 THEN 0 \
+                              WHEN paid - earlier >= amount_sek THEN amount_sek \
+                              ELSE paid - earlier END) AS BIGINT) AS paid_sek \
+         FROM (SELECT a.programme_id, a.year, a.amount_sek, \
+                      SUM(a.amount_sek) OVER (PARTITION BY a.application_id ORDER BY a.year \
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount_sek AS earlier, \
+                      COALESCE((SELECT SUM(p.amount_sek) FROM grant_payments p \
+                                WHERE p.application_id = a.application_id), 0) AS paid \
+               FROM grant_allocations a \
+               WHERE a.programme_id IN ({ids})) per_grant_year \
+         GROUP BY programme_id, year"
+    )
+}
+
+/// Granted and paid per year of a page of programmes, in one statement.
+fn year_figures(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<YearFiguresRow>, StoreError> {
+    // The query has no form in diesel's DSL (a window in a derived table),
+    // so it is written per backend: only the placeholders differ.
+    Ok(match conn {
+        DbConnection::Postgres(conn) => {
+            let mut q = diesel::sql_query(year_figures_sql(ids.len(), |i| format!("${}", i + 1)))
+                .into_boxed::<diesel::pg::Pg>();
+            for id in ids {
+                q = q.bind::<diesel::sql_types::Text, _>(id);
+            }
+            q.load(conn)?
+        }
+        DbConnection::Sqlite(conn) => {
+            let mut q = diesel::sql_query(year_figures_sql(ids.len(), |_| "?".to_owned()))
+                .into_boxed::<diesel::sqlite::Sqlite>();
+            for id in ids {
+                q = q.bind::<diesel::sql_types::Text, _>(id);
+            }
+            q.load(conn)?
+        }
+    })
 }
 
 /// The children of a page of programmes: one statement per table, whatever
@@ -201,36 +268,12 @@ fn load_programme_children(
     for (programme, round) in rounds {
         children.entry(programme).or_default().rounds.push(round);
     }
-    let allocations: Vec<(String, String, i32, i64)> = gal::table
-        .filter(gal::programme_id.eq_any(ids))
-        .order((gal::application_id.asc(), gal::year.asc()))
-        .select((
-            gal::programme_id,
-            gal::application_id,
-            gal::year,
-            gal::amount_sek,
-        ))
-        .load(conn)?;
-    for (programme, application, year, amount) in allocations {
+    for row in year_figures(conn, ids)? {
         children
-            .entry(programme)
+            .entry(row.programme_id)
             .or_default()
-            .allocations
-            .push((application, year, amount));
-    }
-    let paid: Vec<(String, String, i64)> = gp::table
-        .inner_join(ga::table.on(ga::id.eq(gp::application_id)))
-        .filter(ga::programme_id.eq_any(ids))
-        .select((ga::programme_id, ga::id, gp::amount_sek))
-        .load(conn)?;
-    for (programme, application, amount) in paid {
-        let sum = children
-            .entry(programme)
-            .or_default()
-            .paid
-            .entry(application)
-            .or_default();
-        *sum = total([*sum, amount])?;
+            .figures
+            .insert(row.year, (row.granted_sek, row.paid_sek));
     }
     Ok(children)
 }
@@ -259,43 +302,20 @@ fn complete_programme(
     let ProgrammeChildren {
         budgets,
         rounds,
-        allocations,
-        paid,
+        figures,
     } = children;
-    // Granted per year from the allocations; paid per year as payments fill
-    // each grant's years in order (domain::grant::paid_per_year).
-    let mut per_application: std::collections::BTreeMap<&str, Vec<(i32, i64)>> =
-        std::collections::BTreeMap::new();
-    for (application, year, amount) in &allocations {
-        per_application
-            .entry(application.as_str())
-            .or_default()
-            .push((*year, *amount));
-    }
-    let mut paid_in_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
-    for (application, allocation) in &per_application {
-        let paid_here = paid.get(*application).copied().unwrap_or(0);
-        for (year, part) in paid_per_year(allocation, paid_here) {
-            let sum = paid_in_year.entry(year).or_default();
-            *sum = total([*sum, part])?;
-        }
-    }
     let figures = budgets
         .iter()
         .map(|(year, budget_sek)| {
-            Ok(YearFigures {
+            let (granted_sek, paid_sek) = figures.get(year).copied().unwrap_or((0, 0));
+            YearFigures {
                 year: *year,
                 budget_sek: *budget_sek,
-                granted_sek: total(
-                    allocations
-                        .iter()
-                        .filter(|(_, y, _)| y == year)
-                        .map(|(_, _, amount)| *amount),
-                )?,
-                paid_sek: paid_in_year.get(year).copied().unwrap_or(0),
-            })
+                granted_sek,
+                paid_sek,
+            }
         })
-        .collect::<Result<_, StoreError>>()?;
+        .collect();
     Ok(Programme {
         id: parse(&id, "programme id")?,
         details: ProgrammeDetails {
@@ -319,16 +339,16 @@ fn complete_programme(
                 Ok(Round {
                     id: parse(&rid, "round id")?,
                     name,
-                    opens_at: utc(opens_at),
-                    deadline: utc(deadline),
+                    opens_at: utc(opens_at.0),
+                    deadline: utc(deadline.0),
                     accepts_late,
                 })
             })
             .collect::<Result<_, StoreError>>()?,
         figures,
         version,
-        created_at: utc(created),
-        updated_at: utc(updated),
+        created_at: utc(created.0),
+        updated_at: utc(updated.0),
     })
 }
 
@@ -839,7 +859,7 @@ pub fn list_programmes(
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
-        key: timestamp_key(r.13),
+        key: timestamp_key(r.13.into()),
         id: r.0.clone(),
     });
     Ok(Page {
@@ -930,7 +950,9 @@ struct ApplicationRow {
     target_group: Option<String>,
     districts: String,
     requested_sek: i64,
+    #[diesel(deserialize_as = super::stamp::Day)]
     start_date: NaiveDate,
+    #[diesel(deserialize_as = super::stamp::Day)]
     end_date: NaiveDate,
     budget_lines: String,
     document_answers: String,
@@ -948,7 +970,9 @@ struct ApplicationRow {
     report: Option<String>,
     external_id: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
     decided_by_role: Option<String>,
     decided_by_unit_id: Option<String>,
@@ -1073,31 +1097,6 @@ pub fn find_application(
             to_application(r, mine).map(Some)
         }
     }
-}
-
-/// Applications by id with their payments and allocations: three statements
-/// for any number of them. Those that do not exist are absent.
-pub fn find_applications(
-    conn: &mut DbConnection,
-    ids: &[GrantApplicationId],
-) -> Result<std::collections::HashMap<GrantApplicationId, Application>, StoreError> {
-    if ids.is_empty() {
-        return Ok(std::collections::HashMap::new());
-    }
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<ApplicationRow> = ga::table
-        .filter(ga::id.eq_any(&keys))
-        .select(ApplicationRow::as_select())
-        .load(conn)?;
-    let found: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut children = load_children(conn, &found)?;
-    rows.into_iter()
-        .map(|row| {
-            let mine = children.remove(&row.id).unwrap_or_default();
-            let application = to_application(row, mine)?;
-            Ok((application.id, application))
-        })
-        .collect()
 }
 
 fn record(
@@ -1408,7 +1407,10 @@ pub fn owning_units(
     conn: &mut DbConnection,
     programmes: &[GrantProgrammeId],
 ) -> Result<std::collections::HashMap<GrantProgrammeId, CityUnitId>, StoreError> {
-    let ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
+    // A page of applications names few programmes, each many times.
+    let mut ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
+    ids.sort_unstable();
+    ids.dedup();
     let rows: Vec<(String, String)> = pr::table
         .filter(pr::id.eq_any(&ids))
         .select((pr::id, pr::owning_unit_id))
@@ -2143,6 +2145,60 @@ pub fn list_applications(
         items,
         next: page.next,
     })
+}
+
+/// What deciding who may see an application looks at
+/// (`domain::grant::sees_whole_application`, `is_public_grant`).
+pub struct ApplicationVisibility {
+    pub organisation: OrganisationId,
+    pub status: ApplicationStatus,
+    /// The decision's outcome, as [`Application::decision`] has it.
+    pub outcome: Option<DecisionOutcome>,
+}
+
+/// The [`ApplicationVisibility`] of applications, one statement for any
+/// number (for the links of a list); those that do not exist are absent.
+pub fn visibility_of(
+    conn: &mut DbConnection,
+    ids: &[GrantApplicationId],
+) -> Result<std::collections::HashMap<GrantApplicationId, ApplicationVisibility>, StoreError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    type Row = (String, String, String, Option<String>, bool);
+    let rows: Vec<Row> = ga::table
+        .filter(ga::id.eq_any(&keys))
+        .select((
+            ga::id,
+            ga::organisation_id,
+            ga::status,
+            ga::outcome,
+            // A decision is whole only with all of these (`to_application`).
+            ga::granted_sek
+                .is_not_null()
+                .and(ga::motivation.is_not_null())
+                .and(ga::decided_by.is_not_null())
+                .and(ga::decided_on.is_not_null()),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, organisation, status, outcome, decided)| {
+            let id: GrantApplicationId = parse(&id, "application id")?;
+            let outcome = match outcome {
+                Some(o) if decided => Some(parse(&o, "outcome")?),
+                _ => None,
+            };
+            Ok((
+                id,
+                ApplicationVisibility {
+                    organisation: parse(&organisation, "organisation id")?,
+                    status: parse(&status, "application status")?,
+                    outcome,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Records a submission made in the past (imports of historical records and

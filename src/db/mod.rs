@@ -11,6 +11,7 @@ pub mod organisations;
 pub mod page;
 pub mod partnerships;
 pub mod schema;
+pub mod stamp;
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

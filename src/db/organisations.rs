@@ -50,7 +50,9 @@ struct OrganisationRow {
     contact_phone: Option<String>,
     external_id: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
 }
 

@@ -14,6 +14,7 @@ use super::schema::{
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
     partnership_parties as pp, partnerships as p,
 };
+use super::stamp::Day;
 use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, Actor, DbConnection,
@@ -44,14 +45,18 @@ struct PartnershipRow {
     initiating_organisation_id: Option<String>,
     target_groups: String,
     districts: String,
+    #[diesel(deserialize_as = super::stamp::Day)]
     start_date: NaiveDate,
+    #[diesel(deserialize_as = super::stamp::Day)]
     end_date: NaiveDate,
     registry_number: Option<String>,
     status: String,
     internal_notes: Option<String>,
     external_id: Option<String>,
     version: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
 }
 
@@ -275,7 +280,7 @@ pub fn parties_of(
         return Ok(by_partnership);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<(String, String, String, NaiveDate, Option<NaiveDate>, String)> = pp::table
+    let rows: Vec<(String, String, String, Day, Option<Day>, String)> = pp::table
         .filter(pp::partnership_id.eq_any(&ids))
         .order((
             pp::partnership_id.asc(),
@@ -298,38 +303,48 @@ pub fn parties_of(
             .push(Party {
                 organisation_id: parse(&o, "organisation id")?,
                 role: parse(&role, "party role")?,
-                joined_on,
-                left_on,
+                joined_on: joined_on.0,
+                left_on: left_on.map(|d| d.0),
                 status: parse(&status, "party status")?,
             });
     }
     Ok(by_partnership)
 }
 
-/// Partnerships with their parties, two statements for any number; those
-/// that do not exist are absent.
-pub fn load_many(
+/// What deciding who may see a partnership looks at
+/// (`domain::partnership::visible_by`).
+pub struct Visibility {
+    pub status: PartnershipStatus,
+    pub initiating_organisation: Option<OrganisationId>,
+    pub parties: Vec<Party>,
+}
+
+/// The [`Visibility`] of partnerships, two statements for any number (for
+/// the links of a list); those that do not exist are absent.
+pub fn visibility_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
-) -> Result<HashMap<PartnershipId, Loaded>, StoreError> {
+) -> Result<HashMap<PartnershipId, Visibility>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<PartnershipRow> = p::table
+    let rows: Vec<(String, String, Option<String>)> = p::table
         .filter(p::id.eq_any(&keys))
-        .select(PartnershipRow::as_select())
+        .select((p::id, p::status, p::initiating_organisation_id))
         .load(conn)?;
     let mut parties = parties_of(conn, ids)?;
     rows.into_iter()
-        .map(|row| {
-            let partnership = Partnership::try_from(row)?;
-            let parties = parties.remove(&partnership.id).unwrap_or_default();
+        .map(|(id, status, initiating)| {
+            let id: PartnershipId = parse(&id, "partnership id")?;
             Ok((
-                partnership.id,
-                Loaded {
-                    partnership,
-                    parties,
+                id,
+                Visibility {
+                    status: parse(&status, "partnership status")?,
+                    initiating_organisation: initiating
+                        .map(|o| parse(&o, "organisation id"))
+                        .transpose()?,
+                    parties: parties.remove(&id).unwrap_or_default(),
                 },
             ))
         })

@@ -316,7 +316,10 @@ pub fn allocate(granted_sek: i64, start: NaiveDate, end: NaiveDate) -> Vec<(i32,
 
 /// The part of `paid_sek` that falls on each year of a grant's allocation:
 /// payments fill the years in order (a payment is for the earliest year not
-/// yet paid in full).
+/// yet paid in full). In closed form, a year's part is
+/// `min(amount, max(0, paid - allocated in earlier years))`: the store sums
+/// a programme's figures that way in SQL (`db::grants::year_figures`), and
+/// the table test below holds the two to the same numbers.
 pub fn paid_per_year(allocation: &[(i32, i64)], paid_sek: i64) -> Vec<(i32, i64)> {
     let mut left = paid_sek.max(0);
     allocation
@@ -730,6 +733,50 @@ mod tests {
             paid_per_year(&[(2027, 7_541), (2028, 7_459)], 10_000),
             vec![(2027, 7_541), (2028, 2_459)]
         );
+    }
+
+    #[test]
+    fn paid_per_year_is_its_closed_form() {
+        let closed = |allocation: &[(i32, i64)], paid: i64| -> Vec<(i32, i64)> {
+            let mut earlier = 0;
+            allocation
+                .iter()
+                .map(|(year, amount)| {
+                    let part = (*amount).min((paid - earlier).max(0));
+                    earlier += amount;
+                    (*year, part)
+                })
+                .collect()
+        };
+        let allocations: [&[(i32, i64)]; 5] = [
+            &[],
+            &[(2027, 10_000)],
+            &[(2027, 7_541), (2028, 7_459)],
+            &[(2026, 1), (2027, 0), (2028, 99)],
+            &[(2026, 300), (2027, 400), (2028, 300)],
+        ];
+        for allocation in allocations {
+            let granted: i64 = allocation.iter().map(|(_, a)| a).sum();
+            for paid in [
+                -5,
+                0,
+                1,
+                299,
+                300,
+                301,
+                700,
+                701,
+                granted - 1,
+                granted,
+                granted + 1,
+            ] {
+                assert_eq!(
+                    paid_per_year(allocation, paid),
+                    closed(allocation, paid),
+                    "{allocation:?}, paid {paid}"
+                );
+            }
+        }
     }
 
     #[test]

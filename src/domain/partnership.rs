@@ -324,9 +324,26 @@ pub fn in_kind_total(values: impl IntoIterator<Item = Option<Sek>>) -> Result<i6
 /// it), and an organisation invited to it (which sees it as an invitation:
 /// see [`party_shown_to`] and [`is_party`] for what it does not get).
 pub fn visible_to(principal: &Principal, p: &Partnership, parties: &[Party]) -> bool {
-    p.status.is_public()
+    visible_by(
+        principal,
+        p.status,
+        p.details.initiating_organisation,
+        parties,
+    )
+}
+
+/// [`visible_to`] from the parts it looks at: the status, the initiating
+/// organisation and the parties (what a list of links loads, rather than
+/// whole partnerships).
+pub fn visible_by(
+    principal: &Principal,
+    status: PartnershipStatus,
+    initiating_organisation: Option<OrganisationId>,
+    parties: &[Party],
+) -> bool {
+    status.is_public()
         || principal.is_city()
-        || is_party(principal, p, parties)
+        || is_party_by(principal, initiating_organisation, parties)
         || is_invited(principal, parties)
 }
 
@@ -334,9 +351,15 @@ pub fn visible_to(principal: &Principal, p: &Partnership, parties: &[Party]) -> 
 /// that proposed it). An invited organisation is not a party: it gets no
 /// contact details, no history, and takes no part until it accepts.
 pub fn is_party(principal: &Principal, p: &Partnership, parties: &[Party]) -> bool {
-    p.details
-        .initiating_organisation
-        .is_some_and(|o| principal.is_member_of(o))
+    is_party_by(principal, p.details.initiating_organisation, parties)
+}
+
+fn is_party_by(
+    principal: &Principal,
+    initiating_organisation: Option<OrganisationId>,
+    parties: &[Party],
+) -> bool {
+    initiating_organisation.is_some_and(|o| principal.is_member_of(o))
         || parties
             .iter()
             .any(|party| party.is_current() && principal.is_member_of(party.organisation_id))

@@ -73,48 +73,61 @@ pub async fn list_outcomes(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
-    let items = state
+    // The window is checked after the event is found, so an unknown event
+    // is a 404 whatever the query says.
+    let window = crate::api::sub_list_window(&query);
+    let (limit, start, total, items) = state
         .db(move |conn| {
             visible(store::find(conn, id)?, &principal)?;
-            let outcomes = store::outcomes(conn, id)?;
-            // The linked cases of every outcome, one statement per table.
-            let partnerships = crate::db::partnerships::load_many(
+            let (limit, start) = match window {
+                Ok(window) => window,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            // The page alone (one more, to know whether more follow), paged
+            // by the database.
+            let total = store::count_outcomes(conn, id)?;
+            let outcomes = store::outcomes_window(conn, id, start, limit + 1)?;
+            // What the visibility of the page's linked cases looks at, one
+            // statement per table.
+            let partnerships = crate::db::partnerships::visibility_of(
                 conn,
                 &outcomes
                     .iter()
                     .filter_map(|o| o.partnership_id.map(PartnershipId))
                     .collect::<Vec<_>>(),
             )?;
-            let applications = crate::db::grants::find_applications(
+            let applications = crate::db::grants::visibility_of(
                 conn,
                 &outcomes
                     .iter()
                     .filter_map(|o| o.grant_application_id.map(GrantApplicationId))
                     .collect::<Vec<_>>(),
             )?;
-            Ok(outcomes
+            let items = outcomes
                 .into_iter()
                 .map(|o| {
                     let partnership = o
                         .partnership_id
                         .and_then(|p| partnerships.get(&PartnershipId(p)))
-                        .is_some_and(|l| {
-                            crate::domain::partnership::visible_to(
+                        .is_some_and(|v| {
+                            crate::domain::partnership::visible_by(
                                 &principal,
-                                &l.partnership,
-                                &l.parties,
+                                v.status,
+                                v.initiating_organisation,
+                                &v.parties,
                             )
                         });
                     let application = o
                         .grant_application_id
                         .and_then(|a| applications.get(&GrantApplicationId(a)))
-                        .is_some_and(|a| crate::api::grants::visible_to(&principal, a));
+                        .is_some_and(|v| crate::api::grants::visible_by(&principal, v));
                     OutcomeView::for_caller(o, (partnership, application))
                 })
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>();
+            Ok(Ok((limit, start, total, items)))
         })
-        .await?;
-    crate::api::sub_list(&req, &query, items)
+        .await??;
+    Ok(crate::api::sub_list_page(&req, limit, start, total, items))
 }
 
 /// Record an outcome

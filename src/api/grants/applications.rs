@@ -43,10 +43,16 @@ pub async fn list_grant_applications(
         Principal::Partner { organisation, .. } => ApplicationScope::PublicAnd(Some(*organisation)),
         _ => ApplicationScope::PublicAnd(None),
     };
-    let page = state
-        .db(move |conn| store::list_applications(conn, &filter, scope, limit, cursor.as_ref()))
+    let (page, units) = state
+        .db(move |conn| {
+            let page = store::list_applications(conn, &filter, scope, limit, cursor.as_ref())?;
+            // Who handles them (for `allowed_actions`), on the same connection.
+            let programmes: Vec<GrantProgrammeId> =
+                page.items.iter().map(|a| a.details.programme).collect();
+            let units = store::owning_units(conn, &programmes)?;
+            Ok((page, units))
+        })
         .await?;
-    let units = application_units(&state, &page.items.iter().collect::<Vec<_>>()).await?;
     Ok(respond::page(&req, page, |a| {
         ApplicationView::for_caller(a, &caller.0, &units)
     }))

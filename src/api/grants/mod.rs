@@ -113,3 +113,9 @@ pub fn application_visible(
 pub fn visible_to(principal: &Principal, a: &Application) -> bool {
     sees_all(principal, a) || is_public(a)
 }
+
+/// [`visible_to`] from what the store reads for a list's links.
+pub fn visible_by(principal: &Principal, v: &store::ApplicationVisibility) -> bool {
+    crate::domain::grant::sees_whole_application(principal, v.organisation)
+        || crate::domain::grant::is_public_grant(v.status, v.outcome)
+}
