@@ -2,10 +2,14 @@
 # Throughput benchmark of the release build on SQLite and PostgreSQL, side by
 # side with PocketBase (the embedded-SQLite backend a team might pick instead).
 #
-#   benches/run.sh
+#   benches/run.sh                 # PocketBase side by side, then benches/lists.sh
+#   BENCH_LISTS=0 benches/run.sh   # the side-by-side part alone
 #
-# (benches/lists.sh and benches/national.sh write their own sections of
-# results.md, "## Lists" and "## National scale"; run.sh keeps them.)
+# One command for the whole city-scale comparison: after the side-by-side
+# runs it calls benches/lists.sh (every list at 50 and 500 items with its
+# statement count, same wrk), which writes the "## Lists" section.
+# benches/national.sh writes "## National scale" (it needs the national data
+# set loaded, so it is run on its own); run.sh keeps both sections.
 #
 # For each backend: start `samverkan serve` on a free loopback port, load
 # 10,000 organisations through the API (benches/load_organisations.py), then
@@ -362,3 +366,8 @@ found = [i for i in (t.find("\n## National scale"), t.find("\n## Lists\n")) if i
 print(t[min(found):] if found else "", end="")' "$BENCH_DIR/results.md")"
 printf '%s\n%s' "$REPORT" "$LISTS_SECTION" >"$BENCH_DIR/results.md"
 log "wrote $BENCH_DIR/results.md"
+
+if [[ "${BENCH_LISTS:-1}" == 1 ]]; then
+    log "every list at 50 and 500 items (benches/lists.sh)"
+    "$BENCH_DIR/lists.sh"
+fi
