@@ -149,6 +149,11 @@ bench_backend() {
         'import json, sys; d = json.loads(sys.argv[1]); print(d["seconds"], d["requests"], d["held_event"], d["partnership"], d["application"], d["application_org"], d["unit"])' \
         "$seed")
     log "$BACKEND: seeded with $requests requests in $seconds s"
+    if [[ "$BACKEND" == postgres ]]; then
+        # Statistics for the planner, as autovacuum gathers them on a live
+        # database; without them it plans the freshly seeded tables blind.
+        timeout 120 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qAt -c "ANALYZE" >/dev/null
+    fi
     SEEDS+=("| $BACKEND | $COUNT | $requests | $seconds s |")
     local staff
     staff="$(env "${SERVER_ENV[@]}" "$BIN" token --role city_staff --unit "$unit" --ttl 2h)"
@@ -212,7 +217,7 @@ SECTION="$(
     echo "- commit: $COMMIT, release build"
     echo "- command: \`$COMMAND\` (from the repository root)"
     echo "- wrk: \`wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency -H 'Authorization: Bearer <city_staff token>' <url>\` after a $WARMUP warm-up"
-    echo "- data: $COUNT each of city units, organisations, partnerships (2 parties, 2 funding lines), grant programmes (budget, round), grant applications (granted, 2 payments), dialogue events (half open with 2 registrations, half held with attendance), and $COUNT outcomes on one held event linked to a partnership and an application; seeded through the API (benches/seed_lists.py)"
+    echo "- data: $COUNT each of city units, organisations, partnerships (2 parties, 2 funding lines), grant programmes (budget, round), grant applications (granted, 2 payments), dialogue events (half open with 2 registrations, half held with attendance), and $COUNT outcomes on one held event linked to a partnership and an application; seeded through the API (benches/seed_lists.py); on PostgreSQL \`ANALYZE\` after seeding"
     echo "- statements: \`X-Statement-Count\` of one request (\`SAMVERKAN_COUNT_STATEMENTS=true\`, on for the whole run)"
     echo "- load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- server: default settings (one HTTP worker per core, pool of 16), \`RUST_LOG=warn\`; wrk, the server and (for PostgreSQL) the database share the same cores"
