@@ -58,6 +58,22 @@ pub fn base() -> utoipa::openapi::OpenApi {
 /// The syntax of `Idempotency-Key` the service accepts (1 to 255 visible ASCII characters).
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 
+/// The operations of a path item (GET, POST, PUT, PATCH, DELETE; HEAD is
+/// added last, from the GET), each with whether it writes.
+pub fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (bool, &mut utoipa::openapi::path::Operation)> {
+    [
+        (false, &mut item.get),
+        (true, &mut item.post),
+        (true, &mut item.put),
+        (true, &mut item.patch),
+        (true, &mut item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(writes, op)| op.as_mut().map(|op| (writes, op)))
+}
+
 /// Completes the collected document: every operation under `/api/`
 /// documents the problems every handler can answer (`common_problems`), and
 /// every `POST` the `Idempotency-Key` header the service honours on all of
@@ -147,16 +163,7 @@ fn common_problems(spec: &mut utoipa::openapi::OpenApi) {
         if !path.starts_with("/api/") {
             continue;
         }
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for (_, op) in operations_mut(item) {
             let security = op.security.as_deref().unwrap_or_default();
             let anonymous = security.iter().any(|s| s == &Default::default());
             let token = security.iter().any(|s| s != &Default::default());
@@ -248,16 +255,7 @@ fn document_edge_rules(spec: &mut utoipa::openapi::OpenApi) {
         }
     }
     for item in spec.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for (_, op) in operations_mut(item) {
             let mut checked_header = false;
             for parameter in op.parameters.iter_mut().flatten() {
                 let Some(RefOr::T(schema)) = parameter.schema.as_mut() else {
@@ -417,16 +415,7 @@ fn document_dates(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, Schema};
     let mut roots = Vec::new();
     for item in spec.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for (_, op) in operations_mut(item) {
             for parameter in op.parameters.iter_mut().flatten() {
                 if parameter.parameter_in != ParameterIn::Query {
                     continue;

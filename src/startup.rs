@@ -146,14 +146,7 @@ fn document_bounds(spec: &mut OpenApi) {
     const UNAVAILABLE: &str = "`database_unavailable`: the database is away, read-only or busy, or no pooled connection was free within `SAMVERKAN_POOL_TIMEOUT_MS` (5 s by default; 250 ms while the database is known to be away); or `request_deadline_exceeded`: no answer within `SAMVERKAN_REQUEST_TIMEOUT_MS` (by default a second above the pool and statement timeouts, 6 s). Nothing was changed (after a deadline, read before retrying a write, or retry a POST with the same `Idempotency-Key`). `Retry-After: 1`.";
     for (path, item) in spec.paths.paths.iter_mut() {
         let api = path.starts_with("/api/");
-        for (write, op) in [
-            (false, &mut item.get),
-            (true, &mut item.post),
-            (true, &mut item.put),
-            (true, &mut item.patch),
-            (true, &mut item.delete),
-        ] {
-            let Some(op) = op else { continue };
+        for (write, op) in crate::openapi::operations_mut(item) {
             let responses = &mut op.responses.responses;
             let mut add = |status: &str, description: &str| {
                 responses

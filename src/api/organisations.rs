@@ -18,7 +18,6 @@ use crate::domain::organisation::{
     normalise_districts, LegalForm, Organisation, OrganisationChange, OrganisationDetails,
     OrganisationNumber,
 };
-use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 
 /// An organisation as clients see it. Contact details are present only for
@@ -174,8 +173,7 @@ pub struct CreateOrganisation {
 }
 
 /// The organisation number's syntax and check digit, as a field check, so
-/// that it is named with the other bad fields of a request (parse_number
-/// turns it into the domain's value).
+/// that it is named with the other bad fields of a request.
 fn check_organisation_number(number: &str) -> Result<(), validator::ValidationError> {
     OrganisationNumber::parse(number.trim())
         .map(|_| ())
@@ -184,43 +182,29 @@ fn check_organisation_number(number: &str) -> Result<(), validator::ValidationEr
         })
 }
 
-fn parse_number(
-    errors: &mut Vec<FieldError>,
-    number: Option<String>,
-) -> Option<OrganisationNumber> {
-    number.and_then(|n| match OrganisationNumber::parse(n.trim()) {
-        Ok(n) => Some(n),
-        Err(message) => {
-            errors.push(FieldError::new("organisation_number", message));
-            None
-        }
-    })
+/// A request's field checks (`Validate`) as one 422 listing every bad field.
+fn validated(req: &impl Validate) -> Result<(), ApiError> {
+    req.validate()
+        .map_err(|report| ApiError::Validation(field_errors(report)))
 }
 
-/// Collects validator's findings and the domain's in one list, sorted by field.
-fn all_errors(
-    validated: Result<(), validator::ValidationErrors>,
-    mut domain: Vec<FieldError>,
-) -> Vec<FieldError> {
-    let mut errors = validated.err().map(field_errors).unwrap_or_default();
-    errors.append(&mut domain);
-    errors.sort_by(|a, b| a.field.cmp(&b.field));
-    errors
+/// The domain's organisation number, once `check_organisation_number`
+/// has passed.
+fn organisation_number(number: String) -> Result<OrganisationNumber, ApiError> {
+    OrganisationNumber::parse(number.trim())
+        .map_err(|message| ApiError::invalid("organisation_number", message))
 }
 
 impl TryFrom<CreateOrganisation> for OrganisationDetails {
     type Error = ApiError;
     fn try_from(req: CreateOrganisation) -> Result<Self, ApiError> {
-        let validated = req.validate();
-        let mut domain = Vec::new();
-        let organisation_number = parse_number(&mut domain, req.organisation_number);
-        let errors = all_errors(validated, domain);
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
+        validated(&req)?;
         Ok(OrganisationDetails {
             name: req.name.trim().to_owned(),
-            organisation_number,
+            organisation_number: req
+                .organisation_number
+                .map(organisation_number)
+                .transpose()?,
             legal_form: req.legal_form,
             districts: normalise_districts(req.districts),
             description: req.description,
@@ -287,18 +271,13 @@ pub struct UpdateOrganisation {
 impl TryFrom<UpdateOrganisation> for OrganisationChange {
     type Error = ApiError;
     fn try_from(req: UpdateOrganisation) -> Result<Self, ApiError> {
-        let validated = req.validate();
-        let mut domain = Vec::new();
-        let organisation_number = req
-            .organisation_number
-            .map(|n| parse_number(&mut domain, n));
-        let errors = all_errors(validated, domain);
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
+        validated(&req)?;
         Ok(OrganisationChange {
             name: req.name.map(|n| n.trim().to_owned()),
-            organisation_number,
+            organisation_number: req
+                .organisation_number
+                .map(|n| n.map(organisation_number).transpose())
+                .transpose()?,
             legal_form: req.legal_form,
             districts: req.districts.map(normalise_districts),
             description: req.description,

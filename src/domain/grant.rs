@@ -97,6 +97,17 @@ pub fn is_public_grant(status: ApplicationStatus, outcome: Option<DecisionOutcom
     status.is_decided() && outcome.is_some_and(|o| o != DecisionOutcome::Rejected)
 }
 
+/// Whether a caller may know an application exists: the city and its own
+/// organisation see it whole, anyone sees a public grant.
+pub fn application_visible_to(
+    principal: &Principal,
+    organisation: super::ids::OrganisationId,
+    status: ApplicationStatus,
+    outcome: Option<DecisionOutcome>,
+) -> bool {
+    sees_whole_application(principal, organisation) || is_public_grant(status, outcome)
+}
+
 impl ProgrammeStatus {
     /// Drafts are the city's; open and closed programmes are public.
     pub fn is_public(self) -> bool {

@@ -111,11 +111,15 @@ pub fn application_visible(
 /// Whether the caller may see the application at all: its own
 /// organisation's and the city's cases, and public grants.
 pub fn visible_to(principal: &Principal, a: &Application) -> bool {
-    sees_all(principal, a) || is_public(a)
+    crate::domain::grant::application_visible_to(
+        principal,
+        a.details.organisation,
+        a.status,
+        a.decision.as_ref().map(|d| d.outcome),
+    )
 }
 
 /// [`visible_to`] from what the store reads for a list's links.
 pub fn visible_by(principal: &Principal, v: &store::ApplicationVisibility) -> bool {
-    crate::domain::grant::sees_whole_application(principal, v.organisation)
-        || crate::domain::grant::is_public_grant(v.status, v.outcome)
+    crate::domain::grant::application_visible_to(principal, v.organisation, v.status, v.outcome)
 }
