@@ -326,6 +326,26 @@ SELECT pr.id, y, (coalesce(a.granted, 0) * 1.15)::bigint + 500000
 FROM grant_programmes pr CROSS JOIN generate_series(2017, 2026) y
 LEFT JOIN (SELECT programme_id, year, sum(amount_sek) AS granted FROM grant_allocations GROUP BY 1, 2) a
        ON a.programme_id = pr.id AND a.year = y;
+-- What is granted and paid of each year, as decide and pay keep it (the
+-- closed form of domain::grant::paid_per_year, as migration 000012 has it).
+UPDATE grant_budgets b
+SET granted_sek = f.granted_sek, paid_sek = f.paid_sek
+FROM (
+    SELECT programme_id, year,
+           CAST(SUM(amount_sek) AS BIGINT) AS granted_sek,
+           CAST(SUM(LEAST(amount_sek, GREATEST(0, paid - earlier))) AS BIGINT) AS paid_sek
+    FROM (
+        SELECT a.programme_id, a.year, a.amount_sek,
+               SUM(a.amount_sek) OVER (PARTITION BY a.application_id ORDER BY a.year) - a.amount_sek AS earlier,
+               COALESCE(p.paid, 0) AS paid
+        FROM grant_allocations a
+        LEFT JOIN (SELECT application_id, SUM(amount_sek) AS paid
+                   FROM grant_payments GROUP BY application_id) p
+               ON p.application_id = a.application_id
+    ) per_grant_year
+    GROUP BY programme_id, year
+) f
+WHERE b.programme_id = f.programme_id AND b.year = f.year;
 COMMIT;
 
 -- --- partnerships ----------------------------------------------------------------

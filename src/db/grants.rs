@@ -23,9 +23,9 @@ use super::{
 use crate::domain::access::{authorize, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
-    allocate, check_budget, check_granted, check_payment, may_decide, unanswered_documents,
-    ApplicationAction, ApplicationStatus, ConflictRecord, Decision, DecisionOutcome,
-    ProgrammeStatus,
+    allocate, check_budget, check_granted, check_payment, may_decide, paid_per_year,
+    unanswered_documents, ApplicationAction, ApplicationStatus, ConflictRecord, Decision,
+    DecisionOutcome, ProgrammeStatus,
 };
 use crate::domain::ids::{
     CityUnitId, GrantApplicationId, GrantProgrammeId, GrantRoundId, OrganisationId,
@@ -154,78 +154,10 @@ type RoundRow = (String, String, Stamp, Stamp, bool);
 /// What a programme carries beside its row.
 #[derive(Default)]
 struct ProgrammeChildren {
-    budgets: Vec<(i32, i64)>,
+    /// Each year's budget with what is granted and paid of it (kept by
+    /// decide and pay: [`add_granted`], [`add_paid`]).
+    years: Vec<YearFigures>,
     rounds: Vec<RoundRow>,
-    /// Granted and paid per year, summed by the database ([`year_figures`]).
-    figures: std::collections::HashMap<i32, (i64, i64)>,
-}
-
-/// Granted and paid per programme and year, summed in the database.
-#[derive(QueryableByName)]
-struct YearFiguresRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    programme_id: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    year: i32,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    granted_sek: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    paid_sek: i64,
-}
-
-/// The statement of [`year_figures`] for `n` programme ids, each written
-/// by `placeholder` (its position from 0).
-///
-/// Granted per year is the sum of the allocations. Paid per year is
-/// `domain::grant::paid_per_year` summed over the programme's grants: the
-/// payments of a grant fill its years in order, so the part of year `y` is
-/// `min(amount_y, max(0, paid - allocated before y))` (the closed form the
-/// domain's table test checks against the rule), summed per year.
-/// `CAST(... AS BIGINT)`: PostgreSQL sums BIGINT as NUMERIC.
-fn year_figures_sql(n: usize, placeholder: impl Fn(usize) -> String) -> String {
-    let ids = (0..n).map(placeholder).collect::<Vec<_>>().join(", ");
-    format!(
-        "SELECT programme_id, year, \
-                CAST(SUM(amount_sek) AS BIGINT) AS granted_sek, \
-                CAST(SUM(CASE WHEN paid - earlier <= 0 THEN 0 \
-                              WHEN paid - earlier >= amount_sek THEN amount_sek \
-                              ELSE paid - earlier END) AS BIGINT) AS paid_sek \
-         FROM (SELECT a.programme_id, a.year, a.amount_sek, \
-                      SUM(a.amount_sek) OVER (PARTITION BY a.application_id ORDER BY a.year \
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount_sek AS earlier, \
-                      COALESCE((SELECT SUM(p.amount_sek) FROM grant_payments p \
-                                WHERE p.application_id = a.application_id), 0) AS paid \
-               FROM grant_allocations a \
-               WHERE a.programme_id IN ({ids})) per_grant_year \
-         GROUP BY programme_id, year"
-    )
-}
-
-/// Granted and paid per year of a page of programmes, in one statement.
-fn year_figures(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> Result<Vec<YearFiguresRow>, StoreError> {
-    // The query has no form in diesel's DSL (a window in a derived table),
-    // so it is written per backend: only the placeholders differ.
-    Ok(match conn {
-        DbConnection::Postgres(conn) => {
-            let mut q = diesel::sql_query(year_figures_sql(ids.len(), |i| format!("${}", i + 1)))
-                .into_boxed::<diesel::pg::Pg>();
-            for id in ids {
-                q = q.bind::<diesel::sql_types::Text, _>(id);
-            }
-            q.load(conn)?
-        }
-        DbConnection::Sqlite(conn) => {
-            let mut q = diesel::sql_query(year_figures_sql(ids.len(), |_| "?".to_owned()))
-                .into_boxed::<diesel::sqlite::Sqlite>();
-            for id in ids {
-                q = q.bind::<diesel::sql_types::Text, _>(id);
-            }
-            q.load(conn)?
-        }
-    })
 }
 
 /// The children of a page of programmes: one statement per table, whatever
@@ -239,17 +171,28 @@ fn load_programme_children(
     if ids.is_empty() {
         return Ok(children);
     }
-    let budgets: Vec<(String, i32, i64)> = gb::table
+    let years: Vec<(String, i32, i64, i64, i64)> = gb::table
         .filter(gb::programme_id.eq_any(ids))
         .order((gb::programme_id.asc(), gb::year.asc()))
-        .select((gb::programme_id, gb::year, gb::budget_sek))
+        .select((
+            gb::programme_id,
+            gb::year,
+            gb::budget_sek,
+            gb::granted_sek,
+            gb::paid_sek,
+        ))
         .load(conn)?;
-    for (programme, year, budget) in budgets {
+    for (programme, year, budget_sek, granted_sek, paid_sek) in years {
         children
             .entry(programme)
             .or_default()
-            .budgets
-            .push((year, budget));
+            .years
+            .push(YearFigures {
+                year,
+                budget_sek,
+                granted_sek,
+                paid_sek,
+            });
     }
     let rounds: Vec<(String, RoundRow)> = gr::table
         .filter(gr::programme_id.eq_any(ids))
@@ -267,13 +210,6 @@ fn load_programme_children(
         .load(conn)?;
     for (programme, round) in rounds {
         children.entry(programme).or_default().rounds.push(round);
-    }
-    for row in year_figures(conn, ids)? {
-        children
-            .entry(row.programme_id)
-            .or_default()
-            .figures
-            .insert(row.year, (row.granted_sek, row.paid_sek));
     }
     Ok(children)
 }
@@ -300,21 +236,12 @@ fn complete_programme(
         updated,
     ) = row;
     let ProgrammeChildren {
-        budgets,
+        years: figures,
         rounds,
-        figures,
     } = children;
-    let figures = budgets
+    let budgets = figures
         .iter()
-        .map(|(year, budget_sek)| {
-            let (granted_sek, paid_sek) = figures.get(year).copied().unwrap_or((0, 0));
-            YearFigures {
-                year: *year,
-                budget_sek: *budget_sek,
-                granted_sek,
-                paid_sek,
-            }
-        })
+        .map(|f: &YearFigures| (f.year, f.budget_sek))
         .collect();
     Ok(Programme {
         id: parse(&id, "programme id")?,
@@ -797,19 +724,23 @@ pub fn update_programme(
             ))
             .execute(conn)?;
         for (year, budget_sek) in &budgets {
-            diesel::delete(
+            // An existing year keeps its granted and paid figures.
+            let updated = diesel::update(
                 gb::table
                     .filter(gb::programme_id.eq(id.to_string()))
                     .filter(gb::year.eq(year)),
             )
+            .set(gb::budget_sek.eq(budget_sek))
             .execute(conn)?;
-            diesel::insert_into(gb::table)
-                .values((
-                    gb::programme_id.eq(id.to_string()),
-                    gb::year.eq(year),
-                    gb::budget_sek.eq(budget_sek),
-                ))
-                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(gb::table)
+                    .values((
+                        gb::programme_id.eq(id.to_string()),
+                        gb::year.eq(year),
+                        gb::budget_sek.eq(budget_sek),
+                    ))
+                    .execute(conn)?;
+            }
         }
         for (_, round) in &rounds {
             diesel::update(gr::table.find(round.id.to_string()))
@@ -1588,23 +1519,17 @@ pub fn act(
                     current.details.end_date,
                 );
                 for (year, amount) in &allocation {
-                    let budget = programme
-                        .details
-                        .budgets
-                        .iter()
-                        .find(|(y, _)| y == year)
-                        .map(|(_, b)| *b);
-                    // Summed here: SUM(BIGINT) is NUMERIC on PostgreSQL, which the two backends do not share.
-                    let granted: Vec<i64> = gal::table
-                        .filter(gal::programme_id.eq(programme.id.to_string()))
-                        .filter(gal::year.eq(year))
-                        .select(gal::amount_sek)
-                        .load(conn)?;
-                    check_budget(budget, total(granted)?, *amount).map_err(|detail| {
-                        StoreError::Conflict {
-                            code: "over_budget",
-                            detail: format!("{year}: {detail}"),
-                        }
+                    // Read after the programme's lock: every decision
+                    // before this one has added its allocation.
+                    let year_figures = programme.figures.iter().find(|f| f.year == *year);
+                    check_budget(
+                        year_figures.map(|f| f.budget_sek),
+                        year_figures.map_or(0, |f| f.granted_sek),
+                        *amount,
+                    )
+                    .map_err(|detail| StoreError::Conflict {
+                        code: "over_budget",
+                        detail: format!("{year}: {detail}"),
                     })?;
                 }
                 for (year, amount) in &allocation {
@@ -1617,6 +1542,7 @@ pub fn act(
                         ))
                         .execute(conn)?;
                 }
+                add_granted(conn, programme.id, &allocation)?;
                 diesel::update(ga::table.find(id.to_string()))
                     .set((
                         ga::outcome.eq(Some(outcome.as_str())),
@@ -1704,6 +1630,67 @@ pub fn update_application(
     })
 }
 
+/// Adds a decision's allocation to its programme's granted figures, year by
+/// year. Called under the programme's lock, after `check_budget`; the
+/// table's CHECK (granted within the budget) is the last line.
+fn add_granted(
+    conn: &mut DbConnection,
+    programme: GrantProgrammeId,
+    allocation: &[(i32, i64)],
+) -> Result<(), StoreError> {
+    for (year, amount) in allocation {
+        add_to_year(conn, programme, *year, *amount, 0)?;
+    }
+    Ok(())
+}
+
+/// Adds a payment to its programme's paid figures: the part of each year
+/// that `paid_per_year` moves when `paid_before` becomes `paid_before +
+/// amount`. Called under the programme's lock.
+fn add_paid(
+    conn: &mut DbConnection,
+    programme: GrantProgrammeId,
+    allocation: &[(i32, i64)],
+    paid_before: i64,
+    amount: i64,
+) -> Result<(), StoreError> {
+    let before = paid_per_year(allocation, paid_before);
+    let after = paid_per_year(allocation, paid_before.saturating_add(amount));
+    for ((year, was), (_, is)) in before.into_iter().zip(after) {
+        if is != was {
+            add_to_year(conn, programme, year, 0, is - was)?;
+        }
+    }
+    Ok(())
+}
+
+fn add_to_year(
+    conn: &mut DbConnection,
+    programme: GrantProgrammeId,
+    year: i32,
+    granted_sek: i64,
+    paid_sek: i64,
+) -> Result<(), StoreError> {
+    let updated = diesel::update(
+        gb::table
+            .filter(gb::programme_id.eq(programme.to_string()))
+            .filter(gb::year.eq(year)),
+    )
+    .set((
+        gb::granted_sek.eq(gb::granted_sek + granted_sek),
+        gb::paid_sek.eq(gb::paid_sek + paid_sek),
+    ))
+    .execute(conn)?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        // A grant is only decided within a budgeted year (`check_budget`).
+        Err(StoreError::Internal(anyhow::anyhow!(
+            "programme {programme} has no budget row for {year}"
+        )))
+    }
+}
+
 /// A payment of a granted application.
 pub struct Payment {
     pub amount_sek: crate::domain::money::Sek,
@@ -1749,6 +1736,18 @@ pub fn pay(
                 detail,
             },
         )?;
+        if let Some(decision) = &current.decision {
+            // Lock order: application (above), programme; the programme's
+            // figures are written under its lock, as a decision writes them.
+            lock(conn, Guard::GrantProgramme, &current.details.programme)?;
+            add_paid(
+                conn,
+                current.details.programme,
+                &decision.allocation,
+                current.paid_sek,
+                payment.amount_sek.kronor(),
+            )?;
+        }
         diesel::insert_into(gp::table)
             .values((
                 gp::id.eq(uuid::Uuid::now_v7().to_string()),

@@ -289,6 +289,8 @@ diesel::table! {
         programme_id -> Text,
         year -> Integer,
         budget_sek -> BigInt,
+        granted_sek -> BigInt,
+        paid_sek -> BigInt,
     }
 }
 

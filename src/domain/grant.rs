@@ -328,9 +328,10 @@ pub fn allocate(granted_sek: i64, start: NaiveDate, end: NaiveDate) -> Vec<(i32,
 /// The part of `paid_sek` that falls on each year of a grant's allocation:
 /// payments fill the years in order (a payment is for the earliest year not
 /// yet paid in full). In closed form, a year's part is
-/// `min(amount, max(0, paid - allocated in earlier years))`: the store sums
-/// a programme's figures that way in SQL (`db::grants::year_figures`), and
-/// the table test below holds the two to the same numbers.
+/// `min(amount, max(0, paid - allocated in earlier years))`: migration
+/// 000012 (and `benches/national.sql`) sum the stored grants' figures that
+/// way in SQL, and the table test below holds the two to the same numbers.
+/// A payment adds to each year the difference this makes (`db::grants::add_paid`).
 pub fn paid_per_year(allocation: &[(i32, i64)], paid_sek: i64) -> Vec<(i32, i64)> {
     let mut left = paid_sek.max(0);
     allocation

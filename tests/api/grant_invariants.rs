@@ -83,6 +83,58 @@ fn parallel_payments_on_two_servers_pay_exactly_what_fits_and_never_412() {
     drop(replica);
 }
 
+/// A programme's figures are stored and kept by each decision and payment
+/// (not summed at read time): payments on many of its applications at once,
+/// from two servers, all land in its paid figure, and a budget edit keeps
+/// what is granted and paid.
+#[test]
+fn parallel_payments_on_many_applications_all_land_in_the_programmes_figures() {
+    let w = Arc::new(world());
+    let replica = Arc::new(w.app.replica());
+    let p = programme(&w, 1_000_000, 30, false);
+    let chef = decider(&w.unit, 50_000, "chef");
+    let mut paid = 0;
+    for round in 0..ROUNDS {
+        let ids: Arc<Vec<String>> =
+            Arc::new((0..4).map(|_| granted(&w, &p, 10_000, &chef)).collect());
+        let (w2, r2, ids2) = (w.clone(), replica.clone(), ids.clone());
+        // Two payments of 5 000 on each of four applications, all at once.
+        let results = race(8, move |i| {
+            let server = if i % 2 == 0 { &w2.app } else { &*r2 };
+            server.post(
+                &format!("{APPS}/{}/payments", ids2[i / 2]),
+                Some(&staff(&w2.unit)),
+                &json!({"amount_sek": 5000, "paid_on": "2027-01-06"}),
+            )
+        });
+        for res in &results {
+            assert_eq!(res.status, 201, "round {round}: {}", res.text);
+        }
+        paid += 40_000;
+        let figures =
+            w.app.get(&format!("{PROGRAMMES}/{}", p.0), None).json()["figures"][0].clone();
+        assert_eq!(
+            figures["granted_sek"],
+            40_000 * (round as i64 + 1),
+            "round {round}"
+        );
+        assert_eq!(figures["paid_sek"], paid, "round {round}");
+    }
+    let res = w.app.patch(
+        &format!("{PROGRAMMES}/{}", p.0),
+        Some(&staff(&w.unit)),
+        &json!({"budgets": [{"year": 2027, "budget_sek": 900_000}]}),
+        None,
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    let figures = res.json()["figures"][0].clone();
+    assert_eq!(figures["budget_sek"], 900_000);
+    assert_eq!(figures["granted_sek"], paid);
+    assert_eq!(figures["paid_sek"], paid);
+    assert_eq!(figures["remaining_sek"], 900_000 - paid);
+    drop(replica);
+}
+
 #[test]
 fn parallel_decisions_on_two_servers_never_overspend_a_year() {
     let w = Arc::new(world());
