@@ -82,6 +82,20 @@ impl From<Refusal> for StoreError {
     }
 }
 
+impl From<crate::domain::partnership::ChangeRefusal> for StoreError {
+    fn from(refusal: crate::domain::partnership::ChangeRefusal) -> Self {
+        use crate::domain::partnership::ChangeRefusal;
+        match refusal {
+            ChangeRefusal::UseExtend => StoreError::Conflict {
+                code: "use_extend",
+                detail: "the period of an active partnership changes through `extend` or `amend`"
+                    .into(),
+            },
+            ChangeRefusal::Refused(refusal) => StoreError::Refused(refusal),
+        }
+    }
+}
+
 impl From<DecisionRefusal> for StoreError {
     fn from(refusal: DecisionRefusal) -> Self {
         StoreError::DecisionRefused(refusal)

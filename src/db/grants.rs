@@ -358,13 +358,7 @@ pub fn insert_programme(
             ))
             .execute(conn)?;
         for (year, budget_sek) in &d.budgets {
-            diesel::insert_into(gb::table)
-                .values((
-                    gb::programme_id.eq(id.to_string()),
-                    gb::year.eq(year),
-                    gb::budget_sek.eq(budget_sek),
-                ))
-                .execute(conn)?;
+            set_budget(conn, id, *year, *budget_sek)?;
         }
         find_programme(conn, id)?.ok_or(StoreError::NotFound)
     })
@@ -724,23 +718,7 @@ pub fn update_programme(
             ))
             .execute(conn)?;
         for (year, budget_sek) in &budgets {
-            // An existing year keeps its granted and paid figures.
-            let updated = diesel::update(
-                gb::table
-                    .filter(gb::programme_id.eq(id.to_string()))
-                    .filter(gb::year.eq(year)),
-            )
-            .set(gb::budget_sek.eq(budget_sek))
-            .execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(gb::table)
-                    .values((
-                        gb::programme_id.eq(id.to_string()),
-                        gb::year.eq(year),
-                        gb::budget_sek.eq(budget_sek),
-                    ))
-                    .execute(conn)?;
-            }
+            set_budget(conn, id, *year, *budget_sek)?;
         }
         for (_, round) in &rounds {
             diesel::update(gr::table.find(round.id.to_string()))
@@ -1628,6 +1606,33 @@ pub fn update_application(
         record(conn, id, actor, "edit", None, None, None)?;
         find_application(conn, id)?.ok_or(StoreError::NotFound)
     })
+}
+
+/// Sets a year's budget: a new year starts with nothing granted or paid, an
+/// existing one keeps its figures.
+fn set_budget(
+    conn: &mut DbConnection,
+    programme: GrantProgrammeId,
+    year: i32,
+    budget_sek: i64,
+) -> Result<(), StoreError> {
+    let updated = diesel::update(
+        gb::table
+            .filter(gb::programme_id.eq(programme.to_string()))
+            .filter(gb::year.eq(year)),
+    )
+    .set(gb::budget_sek.eq(budget_sek))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(gb::table)
+            .values((
+                gb::programme_id.eq(programme.to_string()),
+                gb::year.eq(year),
+                gb::budget_sek.eq(budget_sek),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Adds a decision's allocation to its programme's granted figures, year by

@@ -409,6 +409,52 @@ pub fn may_add_party(principal: &Principal, p: &Partnership) -> Result<(), Refus
     ))
 }
 
+/// Why a change to a partnership's fields is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeRefusal {
+    /// The period of an active partnership changes through `extend` or
+    /// `amend`, which keep its history (409 `use_extend`).
+    UseExtend,
+    /// Not the caller's to change (role matrix, 401/403).
+    Refused(Refusal),
+}
+
+/// Who changes a partnership's fields (field ownership): the responsible
+/// unit (and admins) any, except an active partnership's period; the
+/// proposing organisation the fields an organisation may send
+/// (`organisation_fields_only`) of its own proposal while it is a proposal.
+pub fn may_change(
+    principal: &Principal,
+    p: &Partnership,
+    organisation_fields_only: bool,
+    touches_period: bool,
+) -> Result<(), ChangeRefusal> {
+    if can(
+        principal,
+        Action::ManagePartnership(p.details.responsible_unit),
+    ) {
+        if touches_period && p.status == PartnershipStatus::Active {
+            return Err(ChangeRefusal::UseExtend);
+        }
+        return Ok(());
+    }
+    let proposer = p
+        .details
+        .initiating_organisation
+        .is_some_and(|o| principal.is_member_of(o));
+    if proposer && p.status == PartnershipStatus::Proposal && organisation_fields_only {
+        return Ok(());
+    }
+    authorize(
+        principal,
+        Action::ManagePartnership(p.details.responsible_unit),
+    )
+    .map_err(ChangeRefusal::Refused)?;
+    Err(ChangeRefusal::Refused(Refusal::Forbidden(
+        "the responsible unit changes partnerships; the proposing organisation changes its proposal's description".into(),
+    )))
+}
+
 /// Why an answer to an invitation is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvitationRefusal {
@@ -967,6 +1013,36 @@ mod tests {
         assert_eq!(
             fields(&partner(a), voice(None, true, false)),
             ["organisation_id"]
+        );
+    }
+
+    #[test]
+    fn who_changes_which_fields_of_a_partnership() {
+        let unit = CityUnitId(uuid::Uuid::now_v7());
+        let a = OrganisationId(uuid::Uuid::now_v7());
+        let b = OrganisationId(uuid::Uuid::now_v7());
+        let other_staff = staff(CityUnitId(uuid::Uuid::now_v7()));
+        let forbidden = |r: Result<(), ChangeRefusal>| {
+            matches!(r, Err(ChangeRefusal::Refused(Refusal::Forbidden(_))))
+        };
+        let proposal = proposal(a, unit);
+        let mut active = proposal.clone();
+        active.status = PartnershipStatus::Active;
+        // (who, partnership, organisation fields only, touches period) -> outcome
+        assert_eq!(may_change(&staff(unit), &proposal, false, true), Ok(()));
+        assert_eq!(may_change(&staff(unit), &active, false, false), Ok(()));
+        assert_eq!(
+            may_change(&staff(unit), &active, false, true),
+            Err(ChangeRefusal::UseExtend)
+        );
+        assert_eq!(may_change(&partner(a), &proposal, true, true), Ok(()));
+        assert!(forbidden(may_change(&partner(a), &proposal, false, false)));
+        assert!(forbidden(may_change(&partner(a), &active, true, false)));
+        assert!(forbidden(may_change(&partner(b), &proposal, true, false)));
+        assert!(forbidden(may_change(&other_staff, &proposal, false, false)));
+        assert_eq!(
+            may_change(&Principal::Anonymous, &proposal, true, false),
+            Err(ChangeRefusal::Refused(Refusal::Unauthenticated))
         );
     }
 }

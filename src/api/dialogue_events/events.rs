@@ -41,32 +41,11 @@ pub async fn list_dialogue_events(
     let page = state
         .db(move |conn| {
             let page = store::list(conn, &filter, limit, cursor.as_ref())?;
-            // One statement per table for the whole page.
-            let ids: Vec<DialogueEventId> = page.items.iter().map(|e| e.id).collect();
-            let mut registrations = store::registrations_of(conn, &ids)?;
-            let attendance = store::attendance_of(conn, &page.items)?;
-            let counts = page
-                .items
-                .iter()
-                .map(|e| {
-                    let none = store::Attendance {
-                        organisations: Vec::new(),
-                        walk_ins: e.walk_ins.unwrap_or(0),
-                    };
-                    counts_from(
-                        e,
-                        &registrations.remove(&e.id).unwrap_or_default(),
-                        attendance.get(&e.id).unwrap_or(&none),
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((page, counts))
+            counted_page(conn, page)
         })
         .await?;
-    let (page, counts) = page;
-    let mut counts = counts.into_iter();
-    Ok(respond::page(&req, page, |e| {
-        DialogueEventView::new(e, counts.next().unwrap_or_default())
+    Ok(respond::page(&req, page, |(e, counts)| {
+        DialogueEventView::new(e, counts)
     }))
 }
 

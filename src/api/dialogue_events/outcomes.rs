@@ -87,47 +87,56 @@ pub async fn list_outcomes(
             // by the database.
             let total = store::count_outcomes(conn, id)?;
             let outcomes = store::outcomes_window(conn, id, start, limit + 1)?;
-            // What the visibility of the page's linked cases looks at, one
-            // statement per table.
-            let partnerships = crate::db::partnerships::visibility_of(
-                conn,
-                &outcomes
-                    .iter()
-                    .filter_map(|o| o.partnership_id.map(PartnershipId))
-                    .collect::<Vec<_>>(),
-            )?;
-            let applications = crate::db::grants::visibility_of(
-                conn,
-                &outcomes
-                    .iter()
-                    .filter_map(|o| o.grant_application_id.map(GrantApplicationId))
-                    .collect::<Vec<_>>(),
-            )?;
-            let items = outcomes
-                .into_iter()
-                .map(|o| {
-                    let partnership = o
-                        .partnership_id
-                        .and_then(|p| partnerships.get(&PartnershipId(p)))
-                        .is_some_and(|v| {
-                            crate::domain::partnership::visible_by(
-                                &principal,
-                                v.status,
-                                v.initiating_organisation,
-                                &v.parties,
-                            )
-                        });
-                    let application = o
-                        .grant_application_id
-                        .and_then(|a| applications.get(&GrantApplicationId(a)))
-                        .is_some_and(|v| crate::api::grants::visible_by(&principal, v));
-                    OutcomeView::for_caller(o, (partnership, application))
-                })
-                .collect::<Vec<_>>();
+            let items = outcome_views(conn, &principal, outcomes)?;
             Ok(Ok((limit, start, total, items)))
         })
         .await??;
     Ok(crate::api::sub_list_page(&req, limit, start, total, items))
+}
+
+/// The views of a page of outcomes for `principal`: a linked case is named
+/// only to whoever may see it. What its visibility looks at is read once per
+/// table for the page.
+fn outcome_views(
+    conn: &mut crate::db::DbConnection,
+    principal: &Principal,
+    outcomes: Vec<crate::domain::dialogue::Outcome>,
+) -> Result<Vec<OutcomeView>, StoreError> {
+    let partnerships = crate::db::partnerships::visibility_of(
+        conn,
+        &outcomes
+            .iter()
+            .filter_map(|o| o.partnership_id.map(PartnershipId))
+            .collect::<Vec<_>>(),
+    )?;
+    let applications = crate::db::grants::visibility_of(
+        conn,
+        &outcomes
+            .iter()
+            .filter_map(|o| o.grant_application_id.map(GrantApplicationId))
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| {
+            let partnership = o
+                .partnership_id
+                .and_then(|p| partnerships.get(&PartnershipId(p)))
+                .is_some_and(|v| {
+                    crate::domain::partnership::visible_by(
+                        principal,
+                        v.status,
+                        v.initiating_organisation,
+                        &v.parties,
+                    )
+                });
+            let application = o
+                .grant_application_id
+                .and_then(|a| applications.get(&GrantApplicationId(a)))
+                .is_some_and(|v| crate::api::grants::visible_by(principal, v));
+            OutcomeView::for_caller(o, (partnership, application))
+        })
+        .collect())
 }
 
 /// Record an outcome

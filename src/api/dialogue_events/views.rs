@@ -144,6 +144,37 @@ pub(super) fn counts_of(
     Ok(counts_from(event, &registrations, &attendance)?)
 }
 
+/// A page of events with each one's counts: one statement per child table
+/// (registrations, attendance) for the whole page, whatever its size.
+pub(super) fn counted_page(
+    conn: &mut crate::db::DbConnection,
+    page: crate::db::page::Page<DialogueEvent>,
+) -> Result<crate::db::page::Page<(DialogueEvent, Counts)>, StoreError> {
+    let ids: Vec<DialogueEventId> = page.items.iter().map(|e| e.id).collect();
+    let mut registrations = store::registrations_of(conn, &ids)?;
+    let attendance = store::attendance_of(conn, &page.items)?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|e| {
+            let none = store::Attendance {
+                organisations: Vec::new(),
+                walk_ins: e.walk_ins.unwrap_or(0),
+            };
+            let counts = counts_from(
+                &e,
+                &registrations.remove(&e.id).unwrap_or_default(),
+                attendance.get(&e.id).unwrap_or(&none),
+            )?;
+            Ok((e, counts))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(crate::db::page::Page {
+        items,
+        next: page.next,
+    })
+}
+
 pub(super) fn counts_from(
     event: &DialogueEvent,
     registrations: &[Registration],

@@ -38,49 +38,14 @@ pub async fn list_partnerships(
         q: q.q.filter(|t| !t.trim().is_empty()),
     };
     let list_scope = scope(&caller.0);
-    let (page, extras) = state
+    let page = state
         .db(move |conn| {
             let page = store::list(conn, &filter, list_scope, limit, cursor.as_ref())?;
-            // One statement per table for the whole page.
-            let ids: Vec<PartnershipId> = page.items.iter().map(|p| p.id).collect();
-            let mut parties = store::parties_of(conn, &ids)?;
-            let mut funding = store::funding_lines_of(conn, &ids)?;
-            let extras = page
-                .items
-                .iter()
-                .map(|p| {
-                    Ok((
-                        parties.remove(&p.id).unwrap_or_default(),
-                        FundingView::try_from(funding.remove(&p.id).unwrap_or_default())?,
-                    ))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            Ok((page, extras))
+            full_page(conn, page)
         })
         .await?;
-    let mut extras = extras.into_iter();
-    Ok(respond::page(&req, page, |partnership| {
-        let (parties, funding) = extras.next().unwrap_or_else(|| {
-            (
-                Vec::new(),
-                FundingView {
-                    lines: Vec::new(),
-                    by_year: Vec::new(),
-                    by_source: Vec::new(),
-                    total_sek: 0,
-                },
-            )
-        });
-        PartnershipView::for_caller(
-            Full {
-                loaded: Loaded {
-                    partnership,
-                    parties,
-                },
-                funding,
-            },
-            &caller.0,
-        )
+    Ok(respond::page(&req, page, |full| {
+        PartnershipView::for_caller(full, &caller.0)
     }))
 }
 
@@ -201,23 +166,17 @@ pub async fn update_partnership(
             let touches_period = patch.touches_period();
             let authorize_patch = |l: &Loaded| {
                 visible(&principal, l)?;
-                let p = &l.partnership;
-                if can(&principal, Action::ManagePartnership(p.details.responsible_unit)) {
-                    if touches_period && p.status == PartnershipStatus::Active {
-                        return Err(StoreError::Conflict {
-                            code: "use_extend",
-                            detail: "the period of an active partnership changes through `extend` or `amend`".into(),
-                        });
-                    }
-                    return Ok(());
-                }
-                let proposer = p.details.initiating_organisation.is_some_and(|o| principal.is_member_of(o));
-                if proposer && p.status == PartnershipStatus::Proposal && organisation_fields_only {
-                    return Ok(());
-                }
-                Err(Refusal::Forbidden("the responsible unit changes partnerships; the proposing organisation changes its proposal's description".into()).into())
+                Ok(may_change(
+                    &principal,
+                    &l.partnership,
+                    organisation_fields_only,
+                    touches_period,
+                )?)
             };
-            let loaded = store::update(conn, id, precondition.0, &actor, authorize_patch, |d, _| patch.apply(d))?;
+            let loaded =
+                store::update(conn, id, precondition.0, &actor, authorize_patch, |d, _| {
+                    patch.apply(d)
+                })?;
             full(conn, loaded)
         })
         .await?;

@@ -31,6 +31,7 @@ use super::extract::{JsonBody, OptionalJsonBody, Precondition};
 use super::{all_valid, field_errors, fields_valid, merge_patch_field, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
+use crate::db::page::Page;
 use crate::db::partnerships::{
     self as store, ActionInput, Answer, Commitment, FollowUp, InKind, ListScope, Loaded,
     NewFundingLine, PartnershipFilter,
@@ -43,10 +44,10 @@ use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
 use crate::domain::money::Sek;
 use crate::domain::partnership::{
     check_follow_up_voice, check_invitation_answer, funding_totals, in_kind_total, is_party,
-    may_add_party, may_file_follow_up, may_record_in_kind, party_shown_to, status_when_named,
-    CommitmentStatus, FollowUpKind, FollowUpVoice, FundingLine, InKindKind, Initiator,
-    InvitationRefusal, Partnership, PartnershipAction, PartnershipDetails, PartnershipForm,
-    PartnershipStatus, Party, PartyRole, PartyStatus,
+    may_add_party, may_change, may_file_follow_up, may_record_in_kind, party_shown_to,
+    status_when_named, CommitmentStatus, FollowUpKind, FollowUpVoice, FundingLine, InKindKind,
+    Initiator, InvitationRefusal, Partnership, PartnershipAction, PartnershipDetails,
+    PartnershipForm, PartnershipStatus, Party, PartyRole, PartyStatus,
 };
 use crate::domain::{FieldError, IfMatch};
 use crate::error::{ApiError, Problem};

@@ -235,6 +235,37 @@ pub(super) fn full(conn: &mut DbConnection, loaded: Loaded) -> Result<Full, Stor
     Ok(Full { loaded, funding })
 }
 
+/// A page of partnerships with their parties and funding: one statement per
+/// child table for the whole page, whatever its size.
+pub(super) fn full_page(
+    conn: &mut DbConnection,
+    page: Page<Partnership>,
+) -> Result<Page<Full>, StoreError> {
+    let ids: Vec<PartnershipId> = page.items.iter().map(|p| p.id).collect();
+    let mut parties = store::parties_of(conn, &ids)?;
+    let mut funding = store::funding_lines_of(conn, &ids)?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|partnership| {
+            Ok(Full {
+                funding: funding
+                    .remove(&partnership.id)
+                    .unwrap_or_default()
+                    .try_into()?,
+                loaded: Loaded {
+                    parties: parties.remove(&partnership.id).unwrap_or_default(),
+                    partnership,
+                },
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}
+
 impl PartnershipView {
     pub(super) fn for_caller(f: Full, principal: &Principal) -> Self {
         let Full {
