@@ -607,7 +607,7 @@ pub fn invitations(
     rows.iter().map(|r| parse(r, "organisation id")).collect()
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = reg)]
 struct RegistrationRow {
     id: String,
@@ -663,11 +663,14 @@ pub fn registrations_of(
         return Ok(by_event);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<RegistrationRow> = reg::table
-        .filter(reg::event_id.eq_any(&ids))
-        .order((reg::event_id.asc(), reg::registered_at.asc(), reg::id.asc()))
-        .select(RegistrationRow::as_select())
-        .load(conn)?;
+    let rows: Vec<RegistrationRow> = super::children_of(
+        conn,
+        "SELECT id, event_id, organisation_id, participants, names, needs, status, registered_at \
+         FROM dialogue_registrations",
+        "event_id",
+        "event_id, registered_at, id",
+        &ids,
+    )?;
     for row in rows {
         let event = parse(&row.event_id, "event id")?;
         by_event
@@ -881,18 +884,27 @@ pub fn attendance_of(
     if events.is_empty() {
         return Ok(by_event);
     }
+    #[derive(QueryableByName)]
+    #[diesel(table_name = att)]
+    struct Row {
+        event_id: String,
+        organisation_id: String,
+        attendees: i32,
+    }
     let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
-    let rows: Vec<(String, String, i32)> = att::table
-        .filter(att::event_id.eq_any(&ids))
-        .order((att::event_id.asc(), att::organisation_id.asc()))
-        .select((att::event_id, att::organisation_id, att::attendees))
-        .load(conn)?;
-    for (event, organisation, attendees) in rows {
-        let event: DialogueEventId = parse(&event, "event id")?;
+    let rows: Vec<Row> = super::children_of(
+        conn,
+        "SELECT event_id, organisation_id, attendees FROM dialogue_attendance",
+        "event_id",
+        "event_id, organisation_id",
+        &ids,
+    )?;
+    for r in rows {
+        let event: DialogueEventId = parse(&r.event_id, "event id")?;
         if let Some(attendance) = by_event.get_mut(&event) {
             attendance
                 .organisations
-                .push((parse(&organisation, "organisation id")?, attendees));
+                .push((parse(&r.organisation_id, "organisation id")?, r.attendees));
         }
     }
     Ok(by_event)

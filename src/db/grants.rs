@@ -904,24 +904,46 @@ fn load_children(
     if ids.is_empty() {
         return Ok(children);
     }
-    let paid: Vec<(String, i64)> = gp::table
-        .filter(gp::application_id.eq_any(ids))
-        .select((gp::application_id, gp::amount_sek))
-        .load(conn)?;
-    for (id, amount) in paid {
-        children.entry(id).or_default().paid.push(amount);
+    #[derive(QueryableByName)]
+    #[diesel(table_name = gp)]
+    struct Paid {
+        application_id: String,
+        amount_sek: i64,
     }
-    let allocations: Vec<(String, i32, i64)> = gal::table
-        .filter(gal::application_id.eq_any(ids))
-        .order((gal::application_id.asc(), gal::year.asc()))
-        .select((gal::application_id, gal::year, gal::amount_sek))
-        .load(conn)?;
-    for (id, year, amount) in allocations {
+    #[derive(QueryableByName)]
+    #[diesel(table_name = gal)]
+    struct Allocated {
+        application_id: String,
+        year: i32,
+        amount_sek: i64,
+    }
+    let paid: Vec<Paid> = super::children_of(
+        conn,
+        "SELECT application_id, amount_sek FROM grant_payments",
+        "application_id",
+        "application_id, paid_on",
+        ids,
+    )?;
+    for p in paid {
         children
-            .entry(id)
+            .entry(p.application_id)
+            .or_default()
+            .paid
+            .push(p.amount_sek);
+    }
+    let allocations: Vec<Allocated> = super::children_of(
+        conn,
+        "SELECT application_id, year, amount_sek FROM grant_allocations",
+        "application_id",
+        "application_id, year",
+        ids,
+    )?;
+    for a in allocations {
+        children
+            .entry(a.application_id)
             .or_default()
             .allocation
-            .push((year, amount));
+            .push((a.year, a.amount_sek));
     }
     Ok(children)
 }
@@ -1320,12 +1342,26 @@ pub fn owning_units(
     let mut ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
     ids.sort_unstable();
     ids.dedup();
-    let rows: Vec<(String, String)> = pr::table
-        .filter(pr::id.eq_any(&ids))
-        .select((pr::id, pr::owning_unit_id))
-        .load(conn)?;
+    #[derive(QueryableByName)]
+    #[diesel(table_name = pr)]
+    struct Row {
+        id: String,
+        owning_unit_id: String,
+    }
+    let rows: Vec<Row> = super::children_of(
+        conn,
+        "SELECT id, owning_unit_id FROM grant_programmes",
+        "id",
+        "id",
+        &ids,
+    )?;
     rows.iter()
-        .map(|(p, u)| Ok((parse(p, "programme id")?, parse(u, "unit id")?)))
+        .map(|r| {
+            Ok((
+                parse(&r.id, "programme id")?,
+                parse(&r.owning_unit_id, "unit id")?,
+            ))
+        })
         .collect()
 }
 

@@ -275,37 +275,36 @@ pub fn parties_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Vec<Party>>, StoreError> {
-    let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(by_partnership);
+    #[derive(QueryableByName)]
+    #[diesel(table_name = pp)]
+    struct Row {
+        partnership_id: String,
+        organisation_id: String,
+        role: String,
+        joined_on: Day,
+        left_on: Option<Day>,
+        status: String,
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<(String, String, String, Day, Option<Day>, String)> = pp::table
-        .filter(pp::partnership_id.eq_any(&ids))
-        .order((
-            pp::partnership_id.asc(),
-            pp::joined_on.asc(),
-            pp::organisation_id.asc(),
-        ))
-        .select((
-            pp::partnership_id,
-            pp::organisation_id,
-            pp::role,
-            pp::joined_on,
-            pp::left_on,
-            pp::status,
-        ))
-        .load(conn)?;
-    for (partnership, o, role, joined_on, left_on, status) in rows {
+    let rows: Vec<Row> = super::children_of(
+        conn,
+        "SELECT partnership_id, organisation_id, role, joined_on, left_on, status \
+         FROM partnership_parties",
+        "partnership_id",
+        "partnership_id, joined_on, organisation_id",
+        &ids,
+    )?;
+    let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
+    for r in rows {
         by_partnership
-            .entry(parse(&partnership, "partnership id")?)
+            .entry(parse(&r.partnership_id, "partnership id")?)
             .or_default()
             .push(Party {
-                organisation_id: parse(&o, "organisation id")?,
-                role: parse(&role, "party role")?,
-                joined_on: joined_on.0,
-                left_on: left_on.map(|d| d.0),
-                status: parse(&status, "party status")?,
+                organisation_id: parse(&r.organisation_id, "organisation id")?,
+                role: parse(&r.role, "party role")?,
+                joined_on: r.joined_on.0,
+                left_on: r.left_on.map(|d| d.0),
+                status: parse(&r.status, "party status")?,
             });
     }
     Ok(by_partnership)
@@ -965,38 +964,36 @@ pub fn funding_lines_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Vec<FundingLine>>, StoreError> {
-    let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(by_partnership);
+    #[derive(QueryableByName)]
+    #[diesel(table_name = fl)]
+    struct Row {
+        partnership_id: String,
+        id: String,
+        source_unit_id: Option<String>,
+        source_name: String,
+        year: i32,
+        amount_sek: i64,
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<(String, String, Option<String>, String, i32, i64)> = fl::table
-        .filter(fl::partnership_id.eq_any(&ids))
-        .order((
-            fl::partnership_id.asc(),
-            fl::year.asc(),
-            fl::created_at.asc(),
-            fl::id.asc(),
-        ))
-        .select((
-            fl::partnership_id,
-            fl::id,
-            fl::source_unit_id,
-            fl::source_name,
-            fl::year,
-            fl::amount_sek,
-        ))
-        .load(conn)?;
-    for (partnership, lid, unit, source_name, year, amount_sek) in rows {
+    let rows: Vec<Row> = super::children_of(
+        conn,
+        "SELECT partnership_id, id, source_unit_id, source_name, year, amount_sek \
+         FROM partnership_funding_lines",
+        "partnership_id",
+        "partnership_id, year, created_at, id",
+        &ids,
+    )?;
+    let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
+    for r in rows {
         by_partnership
-            .entry(parse(&partnership, "partnership id")?)
+            .entry(parse(&r.partnership_id, "partnership id")?)
             .or_default()
             .push(FundingLine {
-                id: parse(&lid, "funding line id")?,
-                source_unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
-                source_name,
-                year,
-                amount_sek: Sek::positive(amount_sek).map_err(|_| corrupt("funding amount"))?,
+                id: parse(&r.id, "funding line id")?,
+                source_unit: r.source_unit_id.map(|u| parse(&u, "unit id")).transpose()?,
+                source_name: r.source_name,
+                year: r.year,
+                amount_sek: Sek::positive(r.amount_sek).map_err(|_| corrupt("funding amount"))?,
             });
     }
     Ok(by_partnership)
