@@ -662,14 +662,13 @@ pub fn registrations_of(
     if ids.is_empty() {
         return Ok(by_event);
     }
-    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<RegistrationRow> = super::children_of(
         conn,
         "SELECT id, event_id, organisation_id, participants, names, needs, status, registered_at \
          FROM dialogue_registrations",
         "event_id",
         "event_id, registered_at, id",
-        &ids,
+        ids,
     )?;
     for row in rows {
         let event = parse(&row.event_id, "event id")?;
@@ -891,7 +890,7 @@ pub fn attendance_of(
         organisation_id: String,
         attendees: i32,
     }
-    let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
+    let ids: Vec<DialogueEventId> = events.iter().map(|e| e.id).collect();
     let rows: Vec<Row> = super::children_of(
         conn,
         "SELECT event_id, organisation_id, attendees FROM dialogue_attendance",

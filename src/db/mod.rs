@@ -277,12 +277,12 @@ fn with_connect_timeout(url: &str, pool_checkout_ms: u64) -> String {
 /// (`EXPLAIN ANALYZE`, README "Lists"). On SQLite, `json_each(?)` does the
 /// same with one bound text. The rows are decoded by each backend's own
 /// types, not through the multi-backend value.
-pub fn children_of<R>(
+pub fn children_of<R, Id: ToString>(
     conn: &mut DbConnection,
     select: &str,
     parent: &str,
     order: &str,
-    ids: &[String],
+    ids: &[Id],
 ) -> Result<Vec<R>, StoreError>
 where
     R: diesel::QueryableByName<diesel::pg::Pg>
@@ -293,14 +293,15 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     Ok(match conn {
         DbConnection::Postgres(conn) => diesel::sql_query(format!(
             "{select} WHERE {parent} IN (SELECT unnest($1::text[])) ORDER BY {order}"
         ))
-        .bind::<Array<Text>, _>(ids)
+        .bind::<Array<Text>, _>(&ids)
         .load(conn)?,
         DbConnection::Sqlite(conn) => {
-            let ids = serde_json::to_string(ids)
+            let ids = serde_json::to_string(&ids)
                 .map_err(|e| StoreError::Internal(anyhow::Error::new(e)))?;
             diesel::sql_query(format!(
                 "{select} WHERE {parent} IN (SELECT value FROM json_each(?)) ORDER BY {order}"

@@ -285,14 +285,13 @@ pub fn parties_of(
         left_on: Option<Day>,
         status: String,
     }
-    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<Row> = super::children_of(
         conn,
         "SELECT partnership_id, organisation_id, role, joined_on, left_on, status \
          FROM partnership_parties",
         "partnership_id",
         "partnership_id, joined_on, organisation_id",
-        &ids,
+        ids,
     )?;
     let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
     for r in rows {
@@ -974,14 +973,13 @@ pub fn funding_lines_of(
         year: i32,
         amount_sek: i64,
     }
-    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<Row> = super::children_of(
         conn,
         "SELECT partnership_id, id, source_unit_id, source_name, year, amount_sek \
          FROM partnership_funding_lines",
         "partnership_id",
         "partnership_id, year, created_at, id",
-        &ids,
+        ids,
     )?;
     let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
     for r in rows {
