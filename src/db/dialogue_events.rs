@@ -659,9 +659,6 @@ pub fn registrations_of(
     ids: &[DialogueEventId],
 ) -> Result<HashMap<DialogueEventId, Vec<Registration>>, StoreError> {
     let mut by_event: HashMap<DialogueEventId, Vec<Registration>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(by_event);
-    }
     let rows: Vec<RegistrationRow> = super::children_of(
         conn,
         "SELECT id, event_id, organisation_id, participants, names, needs, status, registered_at \
@@ -880,9 +877,6 @@ pub fn attendance_of(
             )
         })
         .collect();
-    if events.is_empty() {
-        return Ok(by_event);
-    }
     #[derive(QueryableByName)]
     #[diesel(table_name = att)]
     struct Row {

@@ -901,9 +901,6 @@ fn load_children(
 ) -> Result<std::collections::HashMap<String, Children>, StoreError> {
     let mut children: std::collections::HashMap<String, Children> =
         std::collections::HashMap::new();
-    if ids.is_empty() {
-        return Ok(children);
-    }
     #[derive(QueryableByName)]
     #[diesel(table_name = gp)]
     struct Paid {

@@ -264,7 +264,6 @@ fn with_connect_timeout(url: &str, pool_checkout_ms: u64) -> String {
     format!("{url}{sep}connect_timeout={seconds}")
 }
 
-/// Builds the pool and applies pending migrations.
 /// The children of a page: the rows of `select` (`SELECT <columns> FROM
 /// <table>`) whose `parent` column is one of `ids`, in `order`; one
 /// statement whatever the number of ids.
@@ -350,6 +349,7 @@ fn configure_sqlite() {
     });
 }
 
+/// Builds the pool and applies pending migrations.
 pub fn connect(
     url: &DatabaseUrl,
     pool_size: u32,

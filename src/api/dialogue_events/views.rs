@@ -153,25 +153,17 @@ pub(super) fn counted_page(
     let ids: Vec<DialogueEventId> = page.items.iter().map(|e| e.id).collect();
     let mut registrations = store::registrations_of(conn, &ids)?;
     let attendance = store::attendance_of(conn, &page.items)?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|e| {
-            let none = store::Attendance {
-                organisations: Vec::new(),
-                walk_ins: e.walk_ins.unwrap_or(0),
-            };
-            let counts = counts_from(
-                &e,
-                &registrations.remove(&e.id).unwrap_or_default(),
-                attendance.get(&e.id).unwrap_or(&none),
-            )?;
-            Ok((e, counts))
-        })
-        .collect::<Result<_, StoreError>>()?;
-    Ok(crate::db::page::Page {
-        items,
-        next: page.next,
+    page.try_map(|e| {
+        let none = store::Attendance {
+            organisations: Vec::new(),
+            walk_ins: e.walk_ins.unwrap_or(0),
+        };
+        let counts = counts_from(
+            &e,
+            &registrations.remove(&e.id).unwrap_or_default(),
+            attendance.get(&e.id).unwrap_or(&none),
+        )?;
+        Ok::<_, StoreError>((e, counts))
     })
 }
 

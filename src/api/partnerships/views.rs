@@ -244,25 +244,17 @@ pub(super) fn full_page(
     let ids: Vec<PartnershipId> = page.items.iter().map(|p| p.id).collect();
     let mut parties = store::parties_of(conn, &ids)?;
     let mut funding = store::funding_lines_of(conn, &ids)?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|partnership| {
-            Ok(Full {
-                funding: funding
-                    .remove(&partnership.id)
-                    .unwrap_or_default()
-                    .try_into()?,
-                loaded: Loaded {
-                    parties: parties.remove(&partnership.id).unwrap_or_default(),
-                    partnership,
-                },
-            })
+    page.try_map(|partnership| {
+        Ok(Full {
+            funding: funding
+                .remove(&partnership.id)
+                .unwrap_or_default()
+                .try_into()?,
+            loaded: Loaded {
+                parties: parties.remove(&partnership.id).unwrap_or_default(),
+                partnership,
+            },
         })
-        .collect::<Result<_, StoreError>>()?;
-    Ok(Page {
-        items,
-        next: page.next,
     })
 }
 
