@@ -607,7 +607,7 @@ pub fn invitations(
     rows.iter().map(|r| parse(r, "organisation id")).collect()
 }
 
-#[derive(Queryable, QueryableByName, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = reg)]
 struct RegistrationRow {
     id: String,
@@ -659,14 +659,23 @@ pub fn registrations_of(
     ids: &[DialogueEventId],
 ) -> Result<HashMap<DialogueEventId, Vec<Registration>>, StoreError> {
     let mut by_event: HashMap<DialogueEventId, Vec<Registration>> = HashMap::new();
-    let rows: Vec<RegistrationRow> = super::children_of(
-        conn,
-        "SELECT id, event_id, organisation_id, participants, names, needs, status, registered_at \
-         FROM dialogue_registrations",
-        "event_id",
-        "event_id, registered_at, id",
-        ids,
-    )?;
+    let rows: Vec<RegistrationRow> = super::children_of(conn, ids, |ids| {
+        reg::table
+            .filter(super::parent_in(reg::event_id, ids))
+            .order((reg::event_id, reg::registered_at, reg::id))
+            // Positional, in the order of the row's fields: `as_select`
+            // would tie the query to one backend.
+            .select((
+                reg::id,
+                reg::event_id,
+                reg::organisation_id,
+                reg::participants,
+                reg::names,
+                reg::needs,
+                reg::status,
+                reg::registered_at,
+            ))
+    })?;
     for row in rows {
         let event = parse(&row.event_id, "event id")?;
         by_event
@@ -877,27 +886,19 @@ pub fn attendance_of(
             )
         })
         .collect();
-    #[derive(QueryableByName)]
-    #[diesel(table_name = att)]
-    struct Row {
-        event_id: String,
-        organisation_id: String,
-        attendees: i32,
-    }
     let ids: Vec<DialogueEventId> = events.iter().map(|e| e.id).collect();
-    let rows: Vec<Row> = super::children_of(
-        conn,
-        "SELECT event_id, organisation_id, attendees FROM dialogue_attendance",
-        "event_id",
-        "event_id, organisation_id",
-        &ids,
-    )?;
-    for r in rows {
-        let event: DialogueEventId = parse(&r.event_id, "event id")?;
+    let rows: Vec<(String, String, i32)> = super::children_of(conn, &ids, |ids| {
+        att::table
+            .filter(super::parent_in(att::event_id, ids))
+            .order((att::event_id, att::organisation_id))
+            .select((att::event_id, att::organisation_id, att::attendees))
+    })?;
+    for (event, organisation, attendees) in rows {
+        let event: DialogueEventId = parse(&event, "event id")?;
         if let Some(attendance) = by_event.get_mut(&event) {
             attendance
                 .organisations
-                .push((parse(&r.organisation_id, "organisation id")?, r.attendees));
+                .push((parse(&organisation, "organisation id")?, attendees));
         }
     }
     Ok(by_event)

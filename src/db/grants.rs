@@ -168,20 +168,18 @@ fn load_programme_children(
 ) -> Result<std::collections::HashMap<String, ProgrammeChildren>, StoreError> {
     let mut children: std::collections::HashMap<String, ProgrammeChildren> =
         std::collections::HashMap::new();
-    if ids.is_empty() {
-        return Ok(children);
-    }
-    let years: Vec<(String, i32, i64, i64, i64)> = gb::table
-        .filter(gb::programme_id.eq_any(ids))
-        .order((gb::programme_id.asc(), gb::year.asc()))
-        .select((
-            gb::programme_id,
-            gb::year,
-            gb::budget_sek,
-            gb::granted_sek,
-            gb::paid_sek,
-        ))
-        .load(conn)?;
+    let years: Vec<(String, i32, i64, i64, i64)> = super::children_of(conn, ids, |ids| {
+        gb::table
+            .filter(super::parent_in(gb::programme_id, ids))
+            .order((gb::programme_id.asc(), gb::year.asc()))
+            .select((
+                gb::programme_id,
+                gb::year,
+                gb::budget_sek,
+                gb::granted_sek,
+                gb::paid_sek,
+            ))
+    })?;
     for (programme, year, budget_sek, granted_sek, paid_sek) in years {
         children
             .entry(programme)
@@ -194,20 +192,21 @@ fn load_programme_children(
                 paid_sek,
             });
     }
-    let rounds: Vec<(String, RoundRow)> = gr::table
-        .filter(gr::programme_id.eq_any(ids))
-        .order((gr::opens_at.asc(), gr::id.asc()))
-        .select((
-            gr::programme_id,
-            (
-                gr::id,
-                gr::name,
-                gr::opens_at,
-                gr::deadline,
-                gr::accepts_late_applications,
-            ),
-        ))
-        .load(conn)?;
+    let rounds: Vec<(String, RoundRow)> = super::children_of(conn, ids, |ids| {
+        gr::table
+            .filter(super::parent_in(gr::programme_id, ids))
+            .order((gr::opens_at.asc(), gr::id.asc()))
+            .select((
+                gr::programme_id,
+                (
+                    gr::id,
+                    gr::name,
+                    gr::opens_at,
+                    gr::deadline,
+                    gr::accepts_late_applications,
+                ),
+            ))
+    })?;
     for (programme, round) in rounds {
         children.entry(programme).or_default().rounds.push(round);
     }
@@ -901,46 +900,31 @@ fn load_children(
 ) -> Result<std::collections::HashMap<String, Children>, StoreError> {
     let mut children: std::collections::HashMap<String, Children> =
         std::collections::HashMap::new();
-    #[derive(QueryableByName)]
-    #[diesel(table_name = gp)]
-    struct Paid {
-        application_id: String,
-        amount_sek: i64,
-    }
-    #[derive(QueryableByName)]
-    #[diesel(table_name = gal)]
-    struct Allocated {
-        application_id: String,
-        year: i32,
-        amount_sek: i64,
-    }
-    let paid: Vec<Paid> = super::children_of(
-        conn,
-        "SELECT application_id, amount_sek FROM grant_payments",
-        "application_id",
-        "application_id, paid_on",
-        ids,
-    )?;
-    for p in paid {
+    let paid: Vec<(String, i64)> = super::children_of(conn, ids, |ids| {
+        gp::table
+            .filter(super::parent_in(gp::application_id, ids))
+            .order((gp::application_id, gp::paid_on))
+            .select((gp::application_id, gp::amount_sek))
+    })?;
+    for (application, amount_sek) in paid {
         children
-            .entry(p.application_id)
+            .entry(application)
             .or_default()
             .paid
-            .push(p.amount_sek);
+            .push(amount_sek);
     }
-    let allocations: Vec<Allocated> = super::children_of(
-        conn,
-        "SELECT application_id, year, amount_sek FROM grant_allocations",
-        "application_id",
-        "application_id, year",
-        ids,
-    )?;
-    for a in allocations {
+    let allocations: Vec<(String, i32, i64)> = super::children_of(conn, ids, |ids| {
+        gal::table
+            .filter(super::parent_in(gal::application_id, ids))
+            .order((gal::application_id, gal::year))
+            .select((gal::application_id, gal::year, gal::amount_sek))
+    })?;
+    for (application, year, amount_sek) in allocations {
         children
-            .entry(a.application_id)
+            .entry(application)
             .or_default()
             .allocation
-            .push((a.year, a.amount_sek));
+            .push((year, amount_sek));
     }
     Ok(children)
 }
@@ -1339,26 +1323,14 @@ pub fn owning_units(
     let mut ids: Vec<String> = programmes.iter().map(ToString::to_string).collect();
     ids.sort_unstable();
     ids.dedup();
-    #[derive(QueryableByName)]
-    #[diesel(table_name = pr)]
-    struct Row {
-        id: String,
-        owning_unit_id: String,
-    }
-    let rows: Vec<Row> = super::children_of(
-        conn,
-        "SELECT id, owning_unit_id FROM grant_programmes",
-        "id",
-        "id",
-        &ids,
-    )?;
+    let rows: Vec<(String, String)> = super::children_of(conn, &ids, |ids| {
+        pr::table
+            .filter(super::parent_in(pr::id, ids))
+            .order(pr::id)
+            .select((pr::id, pr::owning_unit_id))
+    })?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                parse(&r.id, "programme id")?,
-                parse(&r.owning_unit_id, "unit id")?,
-            ))
-        })
+        .map(|(id, unit)| Ok((parse(id, "programme id")?, parse(unit, "unit id")?)))
         .collect()
 }
 
@@ -2199,14 +2171,9 @@ pub fn visibility_of(
     conn: &mut DbConnection,
     ids: &[GrantApplicationId],
 ) -> Result<std::collections::HashMap<GrantApplicationId, ApplicationVisibility>, StoreError> {
-    if ids.is_empty() {
-        return Ok(std::collections::HashMap::new());
-    }
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     type Row = (String, String, String, Option<String>, bool);
-    let rows: Vec<Row> = ga::table
-        .filter(ga::id.eq_any(&keys))
-        .select((
+    let rows: Vec<Row> = super::children_of(conn, ids, |ids| {
+        ga::table.filter(super::parent_in(ga::id, ids)).select((
             ga::id,
             ga::organisation_id,
             ga::status,
@@ -2218,7 +2185,7 @@ pub fn visibility_of(
                 .and(ga::decided_by.is_not_null())
                 .and(ga::decided_on.is_not_null()),
         ))
-        .load(conn)?;
+    })?;
     rows.into_iter()
         .map(|(id, organisation, status, outcome, decided)| {
             let id: GrantApplicationId = parse(&id, "application id")?;

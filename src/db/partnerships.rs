@@ -275,35 +275,31 @@ pub fn parties_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Vec<Party>>, StoreError> {
-    #[derive(QueryableByName)]
-    #[diesel(table_name = pp)]
-    struct Row {
-        partnership_id: String,
-        organisation_id: String,
-        role: String,
-        joined_on: Day,
-        left_on: Option<Day>,
-        status: String,
-    }
-    let rows: Vec<Row> = super::children_of(
-        conn,
-        "SELECT partnership_id, organisation_id, role, joined_on, left_on, status \
-         FROM partnership_parties",
-        "partnership_id",
-        "partnership_id, joined_on, organisation_id",
-        ids,
-    )?;
+    let rows: Vec<(String, String, String, Day, Option<Day>, String)> =
+        super::children_of(conn, ids, |ids| {
+            pp::table
+                .filter(super::parent_in(pp::partnership_id, ids))
+                .order((pp::partnership_id, pp::joined_on, pp::organisation_id))
+                .select((
+                    pp::partnership_id,
+                    pp::organisation_id,
+                    pp::role,
+                    pp::joined_on,
+                    pp::left_on,
+                    pp::status,
+                ))
+        })?;
     let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
-    for r in rows {
+    for (partnership, organisation, role, joined_on, left_on, status) in rows {
         by_partnership
-            .entry(parse(&r.partnership_id, "partnership id")?)
+            .entry(parse(&partnership, "partnership id")?)
             .or_default()
             .push(Party {
-                organisation_id: parse(&r.organisation_id, "organisation id")?,
-                role: parse(&r.role, "party role")?,
-                joined_on: r.joined_on.0,
-                left_on: r.left_on.map(|d| d.0),
-                status: parse(&r.status, "party status")?,
+                organisation_id: parse(&organisation, "organisation id")?,
+                role: parse(&role, "party role")?,
+                joined_on: joined_on.0,
+                left_on: left_on.map(|d| d.0),
+                status: parse(&status, "party status")?,
             });
     }
     Ok(by_partnership)
@@ -323,14 +319,13 @@ pub fn visibility_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Visibility>, StoreError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<(String, String, Option<String>)> = p::table
-        .filter(p::id.eq_any(&keys))
-        .select((p::id, p::status, p::initiating_organisation_id))
-        .load(conn)?;
+    let rows: Vec<(String, String, Option<String>)> = super::children_of(conn, ids, |ids| {
+        p::table.filter(super::parent_in(p::id, ids)).select((
+            p::id,
+            p::status,
+            p::initiating_organisation_id,
+        ))
+    })?;
     let mut parties = parties_of(conn, ids)?;
     rows.into_iter()
         .map(|(id, status, initiating)| {
@@ -963,35 +958,31 @@ pub fn funding_lines_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Vec<FundingLine>>, StoreError> {
-    #[derive(QueryableByName)]
-    #[diesel(table_name = fl)]
-    struct Row {
-        partnership_id: String,
-        id: String,
-        source_unit_id: Option<String>,
-        source_name: String,
-        year: i32,
-        amount_sek: i64,
-    }
-    let rows: Vec<Row> = super::children_of(
-        conn,
-        "SELECT partnership_id, id, source_unit_id, source_name, year, amount_sek \
-         FROM partnership_funding_lines",
-        "partnership_id",
-        "partnership_id, year, created_at, id",
-        ids,
-    )?;
+    let rows: Vec<(String, String, Option<String>, String, i32, i64)> =
+        super::children_of(conn, ids, |ids| {
+            fl::table
+                .filter(super::parent_in(fl::partnership_id, ids))
+                .order((fl::partnership_id, fl::year, fl::created_at, fl::id))
+                .select((
+                    fl::partnership_id,
+                    fl::id,
+                    fl::source_unit_id,
+                    fl::source_name,
+                    fl::year,
+                    fl::amount_sek,
+                ))
+        })?;
     let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
-    for r in rows {
+    for (partnership, id, source_unit, source_name, year, amount_sek) in rows {
         by_partnership
-            .entry(parse(&r.partnership_id, "partnership id")?)
+            .entry(parse(&partnership, "partnership id")?)
             .or_default()
             .push(FundingLine {
-                id: parse(&r.id, "funding line id")?,
-                source_unit: r.source_unit_id.map(|u| parse(&u, "unit id")).transpose()?,
-                source_name: r.source_name,
-                year: r.year,
-                amount_sek: Sek::positive(r.amount_sek).map_err(|_| corrupt("funding amount"))?,
+                id: parse(&id, "funding line id")?,
+                source_unit: source_unit.map(|u| parse(&u, "unit id")).transpose()?,
+                source_name,
+                year,
+                amount_sek: Sek::positive(amount_sek).map_err(|_| corrupt("funding amount"))?,
             });
     }
     Ok(by_partnership)
