@@ -2,7 +2,7 @@
 //! does a handler's store work on the blocking pool. `startup` builds it;
 //! the handlers and the middleware read it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::Method;
 use actix_web::web;
@@ -43,11 +43,16 @@ impl AppState {
         R: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<R, StoreError> + Send + 'static,
     {
+        let asked = Instant::now();
+        // Waiting for a turn holds no thread, and turns go first come, first
+        // served; the checkout that follows finds a connection at once.
+        let turn = self.pool.turn(bound).await?;
         let pool = self.pool.clone();
         // Some only while statements are counted (`count_statements`).
         let counter = db::instrument::request_counter();
         web::block(move || {
-            let mut conn = pool.checkout(bound)?;
+            let _turn = turn;
+            let mut conn = pool.checkout(bound.saturating_sub(asked.elapsed()))?;
             match counter {
                 Some(counter) => db::instrument::counted(&mut conn, &counter, work),
                 None => work(&mut conn),

@@ -152,6 +152,9 @@ impl From<diesel::result::Error> for StoreError {
                 // The pool drops a connection whose transaction manager broke.
                 StoreError::Unavailable("the database connection failed mid-transaction")
             }
+            Error::DeserializationError(e) if e.is::<super::parsed::CorruptText>() => {
+                StoreError::Corrupt(e.to_string())
+            }
             other => StoreError::Internal(anyhow::Error::new(other).context("database")),
         }
     }

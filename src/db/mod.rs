@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod instrument;
 pub mod organisations;
 pub mod page;
+pub mod parsed;
 pub mod partnerships;
 pub mod schema;
 pub mod stamp;
@@ -46,7 +47,14 @@ pub struct DbPool {
     away: Arc<AtomicBool>,
     /// Failed attempts to open a connection, counted.
     connect_failures: Arc<AtomicU64>,
+    /// One turn per pooled connection, handed out first come, first served
+    /// (see [`DbPool::turn`]).
+    turns: Arc<tokio::sync::Semaphore>,
 }
+
+/// A request's turn at a pooled connection: while it is held, a checkout
+/// finds a connection without queueing behind other requests' threads.
+pub struct Turn(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
 
 impl std::ops::Deref for DbPool {
     type Target = r2d2::Pool<ConnectionManager>;
@@ -73,12 +81,35 @@ impl DbPool {
         bound: Duration,
     ) -> Result<r2d2::PooledConnection<ConnectionManager>, r2d2::PoolError> {
         CONNECTION_LOST.with(|lost| lost.set(false));
-        let bound = if self.database_away() {
+        self.pool.get_timeout(self.checkout_bound(bound))
+    }
+
+    /// `bound`, or [`AWAY_CHECKOUT_MS`] while the database is believed away.
+    fn checkout_bound(&self, bound: Duration) -> Duration {
+        if self.database_away() {
             bound.min(Duration::from_millis(AWAY_CHECKOUT_MS))
         } else {
             bound
-        };
-        self.pool.get_timeout(bound)
+        }
+    }
+
+    /// Waits, without holding a thread, for a turn at one of the pool's
+    /// connections, within `bound` as [`DbPool::checkout`] does. Turns are
+    /// given in the order they were asked for. Without them every waiting
+    /// request holds a blocking thread parked in r2d2, and a connection given
+    /// back goes to whichever thread wakes first, not to the one that waited
+    /// longest: at 64 connections reading by id on PostgreSQL, p50 3 ms and
+    /// p99 300–650 ms, a few requests waiting over a second (README
+    /// "Performance").
+    pub async fn turn(&self, bound: Duration) -> Result<Turn, StoreError> {
+        let bound = self.checkout_bound(bound);
+        match tokio::time::timeout(bound, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Turn(permit)),
+            // Timed out; or closed, which this pool never is.
+            _ => Err(StoreError::Unavailable(
+                "timed out waiting for a connection",
+            )),
+        }
     }
 
     /// After a statement found its connection lost, the connections opened
@@ -348,10 +379,12 @@ pub fn connect(
         diesel::sql_query(format!("SET statement_timeout = {}", timeouts.statement_ms))
             .execute(&mut *conn)?;
     }
+    let turns = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
     Ok(DbPool {
         pool,
         away,
         connect_failures,
+        turns,
     })
 }
 

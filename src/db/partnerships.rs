@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use super::organisations::utc;
 use super::page::{timestamp_key, Cursor, Page};
+use super::parsed::Parsed;
 use super::schema::{
     city_units, partnership_commitments as pc, partnership_follow_ups as fu,
     partnership_funding_lines as fl, partnership_history as ph, partnership_in_kind as ik,
@@ -26,23 +27,24 @@ use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
 use crate::domain::money::Sek;
 use crate::domain::organisation::search_key;
 use crate::domain::partnership::{
-    CommitmentStatus, FollowUpKind, FundingLine, InKindKind, Partnership, PartnershipAction,
-    PartnershipDetails, PartnershipForm, PartnershipStatus, Party, PartyStatus,
+    CommitmentStatus, FollowUpKind, FundingLine, InKindKind, Initiator, Partnership,
+    PartnershipAction, PartnershipDetails, PartnershipForm, PartnershipStatus, Party, PartyRole,
+    PartyStatus,
 };
 use crate::domain::{now, FieldError, IfMatch, Version};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = p)]
 struct PartnershipRow {
-    id: String,
+    id: Parsed<PartnershipId>,
     title: String,
     purpose: String,
-    form: String,
-    responsible_unit_id: String,
+    form: Parsed<PartnershipForm>,
+    responsible_unit_id: Parsed<CityUnitId>,
     contact_name: Option<String>,
     contact_email: Option<String>,
-    initiated_by: String,
-    initiating_organisation_id: Option<String>,
+    initiated_by: Parsed<Initiator>,
+    initiating_organisation_id: Option<Parsed<OrganisationId>>,
     target_groups: String,
     districts: String,
     #[diesel(deserialize_as = super::stamp::Day)]
@@ -50,7 +52,7 @@ struct PartnershipRow {
     #[diesel(deserialize_as = super::stamp::Day)]
     end_date: NaiveDate,
     registry_number: Option<String>,
-    status: String,
+    status: Parsed<PartnershipStatus>,
     internal_notes: Option<String>,
     external_id: Option<String>,
     version: i64,
@@ -64,19 +66,16 @@ impl TryFrom<PartnershipRow> for Partnership {
     type Error = StoreError;
     fn try_from(r: PartnershipRow) -> Result<Self, StoreError> {
         Ok(Partnership {
-            id: parse(&r.id, "partnership id")?,
+            id: r.id.0,
             details: PartnershipDetails {
                 title: r.title,
                 purpose: r.purpose,
-                form: parse(&r.form, "form")?,
-                responsible_unit: parse(&r.responsible_unit_id, "unit id")?,
+                form: r.form.0,
+                responsible_unit: r.responsible_unit_id.0,
                 contact_name: r.contact_name,
                 contact_email: r.contact_email,
-                initiated_by: parse(&r.initiated_by, "initiator")?,
-                initiating_organisation: r
-                    .initiating_organisation_id
-                    .map(|o| parse(&o, "organisation id"))
-                    .transpose()?,
+                initiated_by: r.initiated_by.0,
+                initiating_organisation: r.initiating_organisation_id.map(|o| o.0),
                 target_groups: serde_json::from_str(&r.target_groups)
                     .map_err(|_| corrupt("target groups"))?,
                 districts: r
@@ -91,7 +90,7 @@ impl TryFrom<PartnershipRow> for Partnership {
                 internal_notes: r.internal_notes,
                 external_id: r.external_id,
             },
-            status: parse(&r.status, "partnership status")?,
+            status: r.status.0,
             version: r.version,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
@@ -275,31 +274,38 @@ pub fn parties_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Vec<Party>>, StoreError> {
-    let rows: Vec<(String, String, String, Day, Option<Day>, String)> =
-        super::children_of(conn, ids, |ids| {
-            pp::table
-                .filter(super::parent_in(pp::partnership_id, ids))
-                .order((pp::partnership_id, pp::joined_on, pp::organisation_id))
-                .select((
-                    pp::partnership_id,
-                    pp::organisation_id,
-                    pp::role,
-                    pp::joined_on,
-                    pp::left_on,
-                    pp::status,
-                ))
-        })?;
+    type Row = (
+        Parsed<PartnershipId>,
+        Parsed<OrganisationId>,
+        Parsed<PartyRole>,
+        Day,
+        Option<Day>,
+        Parsed<PartyStatus>,
+    );
+    let rows: Vec<Row> = super::children_of(conn, ids, |ids| {
+        pp::table
+            .filter(super::parent_in(pp::partnership_id, ids))
+            .order((pp::partnership_id, pp::joined_on, pp::organisation_id))
+            .select((
+                pp::partnership_id,
+                pp::organisation_id,
+                pp::role,
+                pp::joined_on,
+                pp::left_on,
+                pp::status,
+            ))
+    })?;
     let mut by_partnership: HashMap<PartnershipId, Vec<Party>> = HashMap::new();
     for (partnership, organisation, role, joined_on, left_on, status) in rows {
         by_partnership
-            .entry(parse(&partnership, "partnership id")?)
+            .entry(partnership.0)
             .or_default()
             .push(Party {
-                organisation_id: parse(&organisation, "organisation id")?,
-                role: parse(&role, "party role")?,
+                organisation_id: organisation.0,
+                role: role.0,
                 joined_on: joined_on.0,
                 left_on: left_on.map(|d| d.0),
-                status: parse(&status, "party status")?,
+                status: status.0,
             });
     }
     Ok(by_partnership)
@@ -958,28 +964,35 @@ pub fn funding_lines_of(
     conn: &mut DbConnection,
     ids: &[PartnershipId],
 ) -> Result<HashMap<PartnershipId, Vec<FundingLine>>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, String, i32, i64)> =
-        super::children_of(conn, ids, |ids| {
-            fl::table
-                .filter(super::parent_in(fl::partnership_id, ids))
-                .order((fl::partnership_id, fl::year, fl::created_at, fl::id))
-                .select((
-                    fl::partnership_id,
-                    fl::id,
-                    fl::source_unit_id,
-                    fl::source_name,
-                    fl::year,
-                    fl::amount_sek,
-                ))
-        })?;
+    type Row = (
+        Parsed<PartnershipId>,
+        Parsed<uuid::Uuid>,
+        Option<Parsed<CityUnitId>>,
+        String,
+        i32,
+        i64,
+    );
+    let rows: Vec<Row> = super::children_of(conn, ids, |ids| {
+        fl::table
+            .filter(super::parent_in(fl::partnership_id, ids))
+            .order((fl::partnership_id, fl::year, fl::created_at, fl::id))
+            .select((
+                fl::partnership_id,
+                fl::id,
+                fl::source_unit_id,
+                fl::source_name,
+                fl::year,
+                fl::amount_sek,
+            ))
+    })?;
     let mut by_partnership: HashMap<PartnershipId, Vec<FundingLine>> = HashMap::new();
     for (partnership, id, source_unit, source_name, year, amount_sek) in rows {
         by_partnership
-            .entry(parse(&partnership, "partnership id")?)
+            .entry(partnership.0)
             .or_default()
             .push(FundingLine {
-                id: parse(&id, "funding line id")?,
-                source_unit: source_unit.map(|u| parse(&u, "unit id")).transpose()?,
+                id: id.0,
+                source_unit: source_unit.map(|u| u.0),
                 source_name,
                 year,
                 amount_sek: Sek::positive(amount_sek).map_err(|_| corrupt("funding amount"))?,
@@ -1543,7 +1556,7 @@ pub fn list(
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
         key: timestamp_key(r.created_at),
-        id: r.id.clone(),
+        id: r.id.0.to_string(),
     });
     Ok(Page {
         items: page

@@ -84,6 +84,59 @@ fn a_write_held_up_past_the_statement_timeout_answers_a_retryable_problem_in_tim
     assert_eq!(res.status, 200, "{}", res.text);
 }
 
+/// Requests wait for a pooled connection in turn, without a thread each,
+/// and no longer than the pool timeout: with both connections held by
+/// writes waiting on a lock, a read answers 503 within the bound; once the
+/// lock is gone the waiting writes land and reads answer again.
+#[test]
+fn a_request_that_finds_every_connection_taken_answers_503_within_the_pool_timeout() {
+    let bound = Duration::from_millis(400);
+    let app = std::sync::Arc::new(spawn_app_with(|s| {
+        s.pool_size = 2;
+        s.database_timeouts.pool_checkout_ms = 400;
+        s.database_timeouts.statement_ms = 6000;
+        s.http_limits.request_timeout_ms = 10_000;
+    }));
+    let id = app.create_organisation(json!({"name": "Turordningen", "legal_form": "foundation"}));
+    let path = format!("/api/v1/organisations/{id}");
+    let blocker = block_writes(&app, &id);
+    let writes: Vec<_> = (0..2)
+        .map(|i| {
+            let (app, path) = (app.clone(), path.clone());
+            std::thread::spawn(move || {
+                app.patch(
+                    &path,
+                    Some(&admin()),
+                    &json!({"contact_phone": format!("031-10 00 0{i}")}),
+                    None,
+                )
+            })
+        })
+        .collect();
+    // Both writes hold their connections, waiting for the lock.
+    std::thread::sleep(Duration::from_millis(500));
+    for _ in 0..3 {
+        let started = Instant::now();
+        let res = app.get(&path, Some(&admin()));
+        let took = started.elapsed();
+        assert_eq!(res.status, 503, "{}", res.text);
+        assert_eq!(res.code(), "database_unavailable");
+        assert_eq!(res.header("retry-after"), Some("1"));
+        assert!(
+            took >= bound - Duration::from_millis(50) && took < bound + Duration::from_secs(1),
+            "answered after {took:?}, the pool timeout is {bound:?}"
+        );
+    }
+    drop(blocker);
+    for write in writes {
+        let res = write.join().unwrap();
+        assert_eq!(res.status, 200, "{}", res.text);
+    }
+    let now = app.get(&path, Some(&admin()));
+    assert_eq!(now.status, 200, "{}", now.text);
+    assert_eq!(now.json()["version"], 3, "both writes landed: {}", now.text);
+}
+
 /// How a test server is told to keep its bounds short.
 fn short_bounds(s: &mut samverkan::config::Settings) {
     s.database_timeouts.pool_checkout_ms = 1000;
