@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::organisations::utc;
 use super::page::{timestamp_key, Cursor, Page};
+use super::parsed::Parsed;
 use super::schema::{
     city_units, grant_allocations as gal, grant_applications as ga, grant_budgets as gb,
     grant_conflicts as gc, grant_history as gh, grant_payments as gp,
@@ -849,10 +850,10 @@ pub struct Application {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = ga)]
 struct ApplicationRow {
-    id: String,
-    organisation_id: String,
-    programme_id: String,
-    round_id: String,
+    id: Parsed<GrantApplicationId>,
+    organisation_id: Parsed<OrganisationId>,
+    programme_id: Parsed<GrantProgrammeId>,
+    round_id: Parsed<GrantRoundId>,
     title: String,
     purpose: String,
     target_group: Option<String>,
@@ -865,11 +866,11 @@ struct ApplicationRow {
     budget_lines: String,
     document_answers: String,
     registry_number: Option<String>,
-    status: String,
+    status: Parsed<ApplicationStatus>,
     submitted_at: Option<NaiveDateTime>,
     submitted_late: bool,
     completion_message: Option<String>,
-    outcome: Option<String>,
+    outcome: Option<Parsed<DecisionOutcome>>,
     granted_sek: Option<i64>,
     grant_year: Option<i32>,
     motivation: Option<String>,
@@ -883,7 +884,7 @@ struct ApplicationRow {
     #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
     decided_by_role: Option<String>,
-    decided_by_unit_id: Option<String>,
+    decided_by_unit_id: Option<Parsed<CityUnitId>>,
 }
 
 /// What is loaded beside an application row: its payments and allocation.
@@ -896,11 +897,11 @@ struct Children {
 /// The children of a page of applications, one statement per table.
 fn load_children(
     conn: &mut DbConnection,
-    ids: &[String],
-) -> Result<std::collections::HashMap<String, Children>, StoreError> {
-    let mut children: std::collections::HashMap<String, Children> =
+    ids: &[GrantApplicationId],
+) -> Result<std::collections::HashMap<GrantApplicationId, Children>, StoreError> {
+    let mut children: std::collections::HashMap<GrantApplicationId, Children> =
         std::collections::HashMap::new();
-    let paid: Vec<(String, i64)> = super::children_of(conn, ids, |ids| {
+    let paid: Vec<(Parsed<GrantApplicationId>, i64)> = super::children_of(conn, ids, |ids| {
         gp::table
             .filter(super::parent_in(gp::application_id, ids))
             .order((gp::application_id, gp::paid_on))
@@ -908,20 +909,21 @@ fn load_children(
     })?;
     for (application, amount_sek) in paid {
         children
-            .entry(application)
+            .entry(application.0)
             .or_default()
             .paid
             .push(amount_sek);
     }
-    let allocations: Vec<(String, i32, i64)> = super::children_of(conn, ids, |ids| {
-        gal::table
-            .filter(super::parent_in(gal::application_id, ids))
-            .order((gal::application_id, gal::year))
-            .select((gal::application_id, gal::year, gal::amount_sek))
-    })?;
+    let allocations: Vec<(Parsed<GrantApplicationId>, i32, i64)> =
+        super::children_of(conn, ids, |ids| {
+            gal::table
+                .filter(super::parent_in(gal::application_id, ids))
+                .order((gal::application_id, gal::year))
+                .select((gal::application_id, gal::year, gal::amount_sek))
+        })?;
     for (application, year, amount_sek) in allocations {
         children
-            .entry(application)
+            .entry(application.0)
             .or_default()
             .allocation
             .push((year, amount_sek));
@@ -944,26 +946,23 @@ fn to_application(r: ApplicationRow, children: Children) -> Result<Application, 
             Some(decided_by),
             Some(decided_on),
         ) => Some(Decision {
-            outcome: parse(&outcome, "outcome")?,
+            outcome: outcome.0,
             granted_sek,
             motivation,
             decided_by,
             decided_by_role: r.decided_by_role.unwrap_or_else(|| "city_staff".into()),
-            decided_by_unit: r
-                .decided_by_unit_id
-                .map(|u| parse(&u, "unit id"))
-                .transpose()?,
+            decided_by_unit: r.decided_by_unit_id.map(|u| u.0),
             decided_on,
             allocation: children.allocation,
         }),
         _ => None,
     };
     Ok(Application {
-        id: parse(&r.id, "application id")?,
+        id: r.id.0,
         details: ApplicationDetails {
-            organisation: parse(&r.organisation_id, "organisation id")?,
-            programme: parse(&r.programme_id, "programme id")?,
-            round: parse(&r.round_id, "round id")?,
+            organisation: r.organisation_id.0,
+            programme: r.programme_id.0,
+            round: r.round_id.0,
             title: r.title,
             purpose: r.purpose,
             target_group: r.target_group,
@@ -978,7 +977,7 @@ fn to_application(r: ApplicationRow, children: Children) -> Result<Application, 
             registry_number: r.registry_number,
             external_id: r.external_id,
         },
-        status: parse(&r.status, "application status")?,
+        status: r.status.0,
         submitted_at: r.submitted_at.map(utc),
         submitted_late: r.submitted_late,
         completion_message: r.completion_message,
@@ -1004,8 +1003,8 @@ pub fn find_application(
     match row {
         None => Ok(None),
         Some(r) => {
-            let mut children = load_children(conn, std::slice::from_ref(&r.id))?;
-            let mine = children.remove(&r.id).unwrap_or_default();
+            let mut children = load_children(conn, &[r.id.0])?;
+            let mine = children.remove(&r.id.0).unwrap_or_default();
             to_application(r, mine).map(Some)
         }
     }
@@ -2138,15 +2137,15 @@ pub fn list_applications(
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "created_at".into(),
         key: timestamp_key(r.created_at),
-        id: r.id.clone(),
+        id: r.id.0.to_string(),
     });
-    let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<GrantApplicationId> = page.items.iter().map(|r| r.id.0).collect();
     let mut children = load_children(conn, &ids)?;
     let items = page
         .items
         .into_iter()
         .map(|row| {
-            let mine = children.remove(&row.id).unwrap_or_default();
+            let mine = children.remove(&row.id.0).unwrap_or_default();
             to_application(row, mine)
         })
         .collect::<Result<_, _>>()?;
