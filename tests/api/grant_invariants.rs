@@ -213,10 +213,12 @@ fn a_conflict_declared_at_the_moment_of_a_decision_is_ordered_with_it() {
             }
         });
         assert_eq!(results[1].status, 201, "{}", results[1].text);
-        let declared_at = results[1].json()["declared_at"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        // Compared as instants: RFC 3339 texts of different precision
+        // (".123Z" and ".123400Z") do not sort as text.
+        let instant = |text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+        };
+        let declared_at = instant(results[1].json()["declared_at"].as_str().unwrap());
         match results[0].status {
             200 => {
                 // The decision came first: it was made before the declaration.
@@ -224,15 +226,16 @@ fn a_conflict_declared_at_the_moment_of_a_decision_is_ordered_with_it() {
                     .app
                     .get(&format!("{APPS}/{x}/history"), Some(&staff(&w.unit)))
                     .json();
-                let decided_at = history["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|h| h["action"] == "decide")
-                    .unwrap()["at"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+                let decided_at = instant(
+                    history["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|h| h["action"] == "decide")
+                        .unwrap()["at"]
+                        .as_str()
+                        .unwrap(),
+                );
                 assert!(
                     decided_at <= declared_at,
                     "round {round}: decided {decided_at}, declared {declared_at}"
