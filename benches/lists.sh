@@ -220,7 +220,7 @@ SECTION="$(
     echo "- data: $COUNT each of city units, organisations, partnerships (2 parties, 2 funding lines), grant programmes (budget, round), grant applications (granted, 2 payments), dialogue events (half open with 2 registrations, half held with attendance), and $COUNT outcomes on one held event linked to a partnership and an application; seeded through the API (benches/seed_lists.py); on PostgreSQL \`ANALYZE\` after seeding"
     echo "- statements: \`X-Statement-Count\` of one request (\`SAMVERKAN_COUNT_STATEMENTS=true\`, on for the whole run)"
     echo "- load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- server: default settings (one HTTP worker per core, pool of 8), \`RUST_LOG=warn\`; wrk, the server and (for PostgreSQL) the database share the same cores"
+    echo "- server: default settings (one HTTP worker per core, pool of 16 on SQLite, 8 on PostgreSQL), \`RUST_LOG=warn\`; wrk, the server and (for PostgreSQL) the database share the same cores"
     echo
     echo "$TABLE"
     echo

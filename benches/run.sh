@@ -329,7 +329,7 @@ REPORT="$(
     echo "- wrk: \`wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency [-H 'Authorization: Bearer <city_staff token>'] http://127.0.0.1:<port><path>\` after a $WARMUP warm-up; healthz without a token"
     echo "- data: $ORGS organisations loaded through \`POST /api/v1/organisations\` ($LOAD_THREADS keep-alive connections), 1–3 random districts each"
     echo "- load average (1/5/15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- server: default settings (one HTTP worker per core, pool of 8), \`RUST_LOG=warn\`; wrk, the server and (for PostgreSQL) the database share the same cores"
+    echo "- server: default settings (one HTTP worker per core, pool of 16 on SQLite, 8 on PostgreSQL), \`RUST_LOG=warn\`; wrk, the server and (for PostgreSQL) the database share the same cores"
     echo
     echo "$TABLE"
     echo
