@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::organisations::utc;
 use super::page::{timestamp_key, Cursor, Page};
+use super::parsed::Parsed;
 use super::schema::{
     city_units, dialogue_attendance as att, dialogue_events as ev, dialogue_invitations as inv,
     dialogue_minutes_contributions as mc, dialogue_outcomes as oc, dialogue_registrations as reg,
@@ -19,8 +20,8 @@ use super::{
 };
 use crate::domain::dialogue::{
     check_capacity, check_registration_open, places_taken, promotions, status_for_new,
-    CapacityBelowTaken, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventStatus,
-    MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
+    CapacityBelowTaken, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventFormat,
+    EventStatus, MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
     RegistrationRefusal, RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
@@ -31,26 +32,26 @@ use crate::domain::{now, FieldError, IfMatch, Version};
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = ev)]
 struct EventRow {
-    id: String,
+    id: Parsed<DialogueEventId>,
     title: String,
     description: Option<String>,
-    kind: String,
-    participation_level: String,
+    kind: Parsed<DialogueEventKind>,
+    participation_level: Parsed<ParticipationLevel>,
     topic: Option<String>,
-    organiser_unit_id: Option<String>,
+    organiser_unit_id: Option<Parsed<CityUnitId>>,
     co_organisers: String,
     #[diesel(deserialize_as = super::stamp::Stamp)]
     starts_at: NaiveDateTime,
     #[diesel(deserialize_as = super::stamp::Stamp)]
     ends_at: NaiveDateTime,
-    format: String,
+    format: Parsed<EventFormat>,
     place: Option<String>,
     address: Option<String>,
     online_link: Option<String>,
-    district: Option<String>,
+    district: Option<Parsed<District>>,
     capacity: Option<i32>,
     registration_deadline: Option<NaiveDateTime>,
-    status: String,
+    status: Parsed<EventStatus>,
     cancellation_reason: Option<String>,
     agenda: String,
     minutes: Option<String>,
@@ -67,17 +68,14 @@ impl TryFrom<EventRow> for DialogueEvent {
     type Error = StoreError;
     fn try_from(r: EventRow) -> Result<Self, StoreError> {
         Ok(DialogueEvent {
-            id: parse(&r.id, "event id")?,
+            id: r.id.0,
             details: EventDetails {
                 title: r.title,
                 description: r.description,
-                kind: parse(&r.kind, "event kind")?,
-                participation_level: parse(&r.participation_level, "participation level")?,
+                kind: r.kind.0,
+                participation_level: r.participation_level.0,
                 topic: r.topic,
-                organiser_unit: r
-                    .organiser_unit_id
-                    .map(|u| parse(&u, "unit id"))
-                    .transpose()?,
+                organiser_unit: r.organiser_unit_id.map(|u| u.0),
                 co_organisers: r
                     .co_organisers
                     .split(',')
@@ -86,17 +84,17 @@ impl TryFrom<EventRow> for DialogueEvent {
                     .collect::<Result<_, _>>()?,
                 starts_at: utc(r.starts_at),
                 ends_at: utc(r.ends_at),
-                format: parse(&r.format, "event format")?,
+                format: r.format.0,
                 place: r.place,
                 address: r.address,
                 online_link: r.online_link,
-                district: r.district.map(|d| parse(&d, "district")).transpose()?,
+                district: r.district.map(|d| d.0),
                 capacity: r.capacity,
                 registration_deadline: r.registration_deadline.map(utc),
                 agenda: serde_json::from_str(&r.agenda).map_err(|_| corrupt("agenda"))?,
                 external_id: r.external_id,
             },
-            status: parse(&r.status, "event status")?,
+            status: r.status.0,
             cancellation_reason: r.cancellation_reason,
             minutes: r.minutes,
             walk_ins: r.walk_ins,
@@ -541,7 +539,7 @@ pub fn list(
     let page = Page::from_rows(rows, limit, |r| Cursor {
         sort: "starts_at".into(),
         key: timestamp_key(r.starts_at),
-        id: r.id.clone(),
+        id: r.id.0.to_string(),
     });
     Ok(Page {
         items: page
@@ -610,13 +608,13 @@ pub fn invitations(
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = reg)]
 struct RegistrationRow {
-    id: String,
-    event_id: String,
-    organisation_id: String,
+    id: Parsed<RegistrationId>,
+    event_id: Parsed<DialogueEventId>,
+    organisation_id: Parsed<OrganisationId>,
     participants: i32,
     names: String,
     needs: Option<String>,
-    status: String,
+    status: Parsed<RegistrationStatus>,
     #[diesel(deserialize_as = super::stamp::Stamp)]
     registered_at: NaiveDateTime,
 }
@@ -625,13 +623,13 @@ impl TryFrom<RegistrationRow> for Registration {
     type Error = StoreError;
     fn try_from(r: RegistrationRow) -> Result<Self, StoreError> {
         Ok(Registration {
-            id: parse(&r.id, "registration id")?,
-            event_id: parse(&r.event_id, "event id")?,
-            organisation_id: parse(&r.organisation_id, "organisation id")?,
+            id: r.id.0,
+            event_id: r.event_id.0,
+            organisation_id: r.organisation_id.0,
             participants: r.participants,
             names: serde_json::from_str(&r.names).map_err(|_| corrupt("names"))?,
             needs: r.needs,
-            status: parse(&r.status, "registration status")?,
+            status: r.status.0,
             registered_at: utc(r.registered_at),
         })
     }
@@ -677,7 +675,7 @@ pub fn registrations_of(
             ))
     })?;
     for row in rows {
-        let event = parse(&row.event_id, "event id")?;
+        let event = row.event_id.0;
         by_event
             .entry(event)
             .or_default()
@@ -887,18 +885,16 @@ pub fn attendance_of(
         })
         .collect();
     let ids: Vec<DialogueEventId> = events.iter().map(|e| e.id).collect();
-    let rows: Vec<(String, String, i32)> = super::children_of(conn, &ids, |ids| {
-        att::table
-            .filter(super::parent_in(att::event_id, ids))
-            .order((att::event_id, att::organisation_id))
-            .select((att::event_id, att::organisation_id, att::attendees))
-    })?;
+    let rows: Vec<(Parsed<DialogueEventId>, Parsed<OrganisationId>, i32)> =
+        super::children_of(conn, &ids, |ids| {
+            att::table
+                .filter(super::parent_in(att::event_id, ids))
+                .order((att::event_id, att::organisation_id))
+                .select((att::event_id, att::organisation_id, att::attendees))
+        })?;
     for (event, organisation, attendees) in rows {
-        let event: DialogueEventId = parse(&event, "event id")?;
-        if let Some(attendance) = by_event.get_mut(&event) {
-            attendance
-                .organisations
-                .push((parse(&organisation, "organisation id")?, attendees));
+        if let Some(attendance) = by_event.get_mut(&event.0) {
+            attendance.organisations.push((organisation.0, attendees));
         }
     }
     Ok(by_event)
