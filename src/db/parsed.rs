@@ -68,6 +68,7 @@ impl<T: FromStr + 'static> FromSql<Text, MultiBackend> for Parsed<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::StoreError;
     use crate::domain::ids::PartnershipId;
     use crate::domain::partnership::PartyStatus;
 
@@ -85,5 +86,15 @@ mod tests {
         let err = parse::<PartyStatus>("actively").unwrap_err();
         assert_eq!(err.to_string(), "stored PartyStatus does not parse");
         assert!(err.is::<CorruptText>());
+    }
+
+    #[test]
+    fn a_stored_text_that_does_not_parse_is_a_corrupt_row_for_the_store() {
+        let err = parse::<PartnershipId>("not-an-id").unwrap_err();
+        let err = StoreError::from(diesel::result::Error::DeserializationError(err));
+        assert!(
+            matches!(&err, StoreError::Corrupt(m) if m == "stored PartnershipId does not parse"),
+            "{err:?}"
+        );
     }
 }
