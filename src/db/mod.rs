@@ -54,7 +54,9 @@ pub struct DbPool {
 
 /// A request's turn at a pooled connection: while it is held, a checkout
 /// finds a connection without queueing behind other requests' threads.
-pub struct Turn(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+pub struct Turn {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
 
 impl std::ops::Deref for DbPool {
     type Target = r2d2::Pool<ConnectionManager>;
@@ -104,11 +106,11 @@ impl DbPool {
     pub async fn turn(&self, bound: Duration) -> Result<Turn, StoreError> {
         // Most requests find a turn free: no timer for them.
         if let Ok(permit) = self.turns.clone().try_acquire_owned() {
-            return Ok(Turn(permit));
+            return Ok(Turn { _permit: permit });
         }
         let bound = self.checkout_bound(bound);
         match tokio::time::timeout(bound, self.turns.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Turn(permit)),
+            Ok(Ok(permit)) => Ok(Turn { _permit: permit }),
             // Timed out; or closed, which this pool never is.
             _ => Err(StoreError::Unavailable(
                 "timed out waiting for a connection",
