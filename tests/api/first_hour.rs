@@ -331,16 +331,17 @@ fn errors_for(res: &crate::helpers::Res, field: &str) -> Vec<String> {
 
 #[test]
 fn dates_and_times_are_rfc_3339_strictly_and_name_the_field() {
-    use crate::grants::{world, PROGRAMMES};
+    use crate::builders::World;
+    use crate::grants::PROGRAMMES;
     use crate::helpers::staff;
-    let w = world();
+    let w = World::new();
     let partnership = |start: &str, end: &str| {
         w.app.post(
             "/api/v1/partnerships",
             Some(&staff(&w.unit)),
             &serde_json::json!({"title": "Datum", "purpose": "Dates", "form": "iop",
                 "responsible_unit_id": w.unit, "start_date": start, "end_date": end,
-                "parties": [{"organisation_id": w.a, "role": "lead"}]}),
+                "parties": [{"organisation_id": w.orgs[0], "role": "lead"}]}),
         )
     };
     for (start, end, field) in [
@@ -420,13 +421,14 @@ fn assert_location_resolves(
 
 #[test]
 fn every_201_carries_a_location_that_answers_200_with_the_same_token() {
-    use crate::grants::{act, apply, decider, world, APPS, PROGRAMMES};
-    use crate::helpers::{partner, staff};
+    use crate::builders::World;
+    use crate::grants::{act, apply, APPS, PROGRAMMES};
+    use crate::helpers::{decider, partner, staff};
     use serde_json::json;
-    let w = world();
+    let w = World::new();
     let staff_token = staff(&w.unit);
     let chef = decider(&w.unit, 50_000, "chef@vastra.goteborg.se");
-    let (a, b) = (w.a.clone(), w.b.clone());
+    let (a, b) = (w.orgs[0].clone(), w.orgs[1].clone());
 
     // Grants: programme, round, application, review, conflict declaration, payment.
     let res = w.app.post(
@@ -564,21 +566,22 @@ fn every_201_carries_a_location_that_answers_200_with_the_same_token() {
 
 #[test]
 fn programmes_are_edited_by_admins_and_the_owning_unit_and_budgets_never_drop_below_granted() {
-    use crate::grants::{act, decider, declare, programme, under_review, world, PROGRAMMES};
-    use crate::helpers::{partner, staff};
+    use crate::builders::World;
+    use crate::grants::{act, declare, programme, under_review, PROGRAMMES};
+    use crate::helpers::{decider, partner, staff};
     use serde_json::json;
-    let w = world();
+    let w = World::new();
     let (id, round) = programme(&w, 100_000, 30, false);
     let path = format!("{PROGRAMMES}/{id}");
     let version =
-        |w: &crate::grants::World| w.app.get(&path, None).json()["version"].as_i64().unwrap();
+        |w: &crate::builders::World| w.app.get(&path, None).json()["version"].as_i64().unwrap();
     let v0 = version(&w);
     let patch = |token: Option<&str>, body: serde_json::Value, if_match: Option<&str>| {
         w.app.patch(&path, token, &body, if_match)
     };
     // Wrong callers change nothing.
     assert_eq!(patch(None, json!({"title": "X"}), None).status, 401);
-    let res = patch(Some(&partner(&w.a)), json!({"title": "X"}), None);
+    let res = patch(Some(&partner(&w.orgs[0])), json!({"title": "X"}), None);
     assert!(matches!(res.status, 403 | 404), "{}", res.text);
     let res = patch(Some(&staff(&w.other_unit)), json!({"title": "X"}), None);
     assert_eq!(res.status, 403, "{}", res.text);
@@ -607,7 +610,7 @@ fn programmes_are_edited_by_admins_and_the_owning_unit_and_budgets_never_drop_be
     assert_eq!(field_names(&res), ["min_sek"]);
     // A grant of 20 000 in 2027; the budget cannot drop below it.
     let chef = decider(&w.unit, 50_000, "chef@vastra.goteborg.se");
-    let app_id = under_review(&w, &w.a, &(id.clone(), round), 20_000);
+    let app_id = under_review(&w, &w.orgs[0], &(id.clone(), round), 20_000);
     declare(&w, &app_id, &chef, false);
     let res = act(
         &w,
@@ -792,9 +795,9 @@ fn duplicate_keys_compressed_bodies_and_trailing_slashes_are_answered_plainly() 
 
 #[test]
 fn staff_registering_to_their_own_planned_event_learn_it_is_closed_partners_learn_nothing() {
-    use crate::grants::world;
+    use crate::builders::World;
     use crate::helpers::{partner, staff};
-    let w = world();
+    let w = World::new();
     let res = w.app.post(
         "/api/v1/dialogue-events",
         Some(&staff(&w.unit)),
@@ -807,7 +810,7 @@ fn staff_registering_to_their_own_planned_event_learn_it_is_closed_partners_lear
         "/api/v1/dialogue-events/{}/registrations",
         res.json()["id"].as_str().unwrap()
     );
-    let body = serde_json::json!({"organisation_id": w.a, "participants": 2});
+    let body = serde_json::json!({"organisation_id": w.orgs[0], "participants": 2});
     // Staff can read the planned event: 409, not 404.
     assert_eq!(
         w.app
@@ -820,7 +823,7 @@ fn staff_registering_to_their_own_planned_event_learn_it_is_closed_partners_lear
     assert_eq!(res.code(), "registration_closed");
     assert!(res.json()["detail"].as_str().unwrap().contains("planned"));
     // A partner may not know the event exists: 404.
-    let res = w.app.post(&path, Some(&partner(&w.a)), &body);
+    let res = w.app.post(&path, Some(&partner(&w.orgs[0])), &body);
     assert_eq!(res.status, 404, "{}", res.text);
     // Nothing was registered.
     let list = w.app.get(&path, Some(&staff(&w.unit))).json();
@@ -829,9 +832,9 @@ fn staff_registering_to_their_own_planned_event_learn_it_is_closed_partners_lear
 
 #[test]
 fn outcomes_need_a_held_event_like_minutes_and_attendance() {
-    use crate::grants::world;
+    use crate::builders::World;
     use crate::helpers::staff;
-    let w = world();
+    let w = World::new();
     let res = w.app.post(
         "/api/v1/dialogue-events",
         Some(&staff(&w.unit)),

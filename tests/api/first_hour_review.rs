@@ -5,7 +5,8 @@
 
 use serde_json::{json, Value};
 
-use crate::grants::{act, decider, declare, programme, under_review, world, APPS, PROGRAMMES};
+use crate::builders::World;
+use crate::grants::{act, declare, programme, under_review, APPS, PROGRAMMES};
 use crate::helpers::*;
 
 fn field_names(res: &Res) -> Vec<String> {
@@ -70,16 +71,16 @@ fn follows_list_rules(app: &TestApp, list: &str, token: Option<&str>, at_least: 
 
 #[test]
 fn programme_changes_have_a_history_that_names_who_changed_what() {
-    let w = world();
+    let w = World::new();
     let (id, round) = programme(&w, 100_000, 30, false);
     let path = format!("{PROGRAMMES}/{id}");
     let history = format!("{path}/history");
     let version =
-        |w: &crate::grants::World| w.app.get(&path, None).json()["version"].as_i64().unwrap();
+        |w: &crate::builders::World| w.app.get(&path, None).json()["version"].as_i64().unwrap();
 
     // The city reads it; partners and the public do not (it names people).
     assert_eq!(w.app.get(&history, None).status, 401);
-    let res = w.app.get(&history, Some(&partner(&w.a)));
+    let res = w.app.get(&history, Some(&partner(&w.orgs[0])));
     assert_eq!(res.status, 403, "{}", res.text);
     let opened = w.app.get(&history, Some(&staff(&w.other_unit)));
     assert_eq!(opened.status, 200, "{}", opened.text);
@@ -99,9 +100,12 @@ fn programme_changes_have_a_history_that_names_who_changed_what() {
         None,
     );
     assert_eq!(res.status, 403, "{}", res.text);
-    let res = w
-        .app
-        .patch(&path, Some(&partner(&w.a)), &json!({"title": "X"}), None);
+    let res = w.app.patch(
+        &path,
+        Some(&partner(&w.orgs[0])),
+        &json!({"title": "X"}),
+        None,
+    );
     assert!(matches!(res.status, 403 | 404), "{}", res.text);
 
     // The owning unit's staff change the title, a budget and a round.
@@ -186,17 +190,17 @@ fn programme_changes_have_a_history_that_names_who_changed_what() {
         "{PROGRAMMES}/{}/history",
         res.json()["id"].as_str().unwrap()
     );
-    assert_eq!(w.app.get(&draft, Some(&partner(&w.a))).status, 404);
+    assert_eq!(w.app.get(&draft, Some(&partner(&w.orgs[0]))).status, 404);
     assert_eq!(w.app.get(&draft, Some(&staff(&w.unit))).status, 200);
 }
 
 #[test]
 fn a_budget_cut_racing_a_decision_on_two_servers_never_leaves_the_year_overspent() {
     for round_no in 0..3 {
-        let w = world();
+        let w = World::new();
         let (id, round) = programme(&w, 50_000, 30, false);
         let chef = decider(&w.unit, 50_000, "chef@vastra.goteborg.se");
-        let app_id = under_review(&w, &w.a, &(id.clone(), round), 30_000);
+        let app_id = under_review(&w, &w.orgs[0], &(id.clone(), round), 30_000);
         declare(&w, &app_id, &chef, false);
         let replica = std::sync::Arc::new(w.app.replica());
         let base = w.app.base.clone();
@@ -247,14 +251,14 @@ fn a_budget_cut_racing_a_decision_on_two_servers_never_leaves_the_year_overspent
 #[test]
 fn merge_patch_null_on_a_required_field_is_a_422_and_a_patch_that_changes_nothing_keeps_the_version(
 ) {
-    let w = world();
+    let w = World::new();
     let (programme_id, _) = programme(&w, 100_000, 30, false);
     let partnership = w.app.post(
         "/api/v1/partnerships",
         Some(&staff(&w.unit)),
         &json!({"title": "IOP Garaget", "purpose": "Summer jobs", "form": "iop",
                 "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-12-31",
-                "parties": [{"organisation_id": w.a, "role": "lead"}]}),
+                "parties": [{"organisation_id": w.orgs[0], "role": "lead"}]}),
     );
     assert_eq!(partnership.status, 201, "{}", partnership.text);
     let event = w.app.post(
@@ -266,7 +270,7 @@ fn merge_patch_null_on_a_required_field_is_a_422_and_a_patch_that_changes_nothin
     assert_eq!(event.status, 201, "{}", event.text);
     let application = crate::grants::apply(
         &w,
-        &w.a,
+        &w.orgs[0],
         &(
             programme_id.clone(),
             w.app
@@ -282,7 +286,7 @@ fn merge_patch_null_on_a_required_field_is_a_422_and_a_patch_that_changes_nothin
     let id = |res: &Res| res.json()["id"].as_str().unwrap().to_owned();
     let cases: Vec<(String, String, Vec<&str>, Value)> = vec![
         (
-            format!("/api/v1/organisations/{}", w.a),
+            format!("/api/v1/organisations/{}", w.orgs[0]),
             admin(),
             vec!["name", "legal_form", "districts"],
             json!({"name": "Reningsborg"}),
@@ -330,7 +334,7 @@ fn merge_patch_null_on_a_required_field_is_a_422_and_a_patch_that_changes_nothin
         ),
         (
             format!("{APPS}/{}", id(&application)),
-            partner(&w.a),
+            partner(&w.orgs[0]),
             vec![
                 "title",
                 "purpose",
@@ -388,9 +392,9 @@ fn each_view_has_its_own_etag_and_each_caller_revalidates_and_writes_with_its_ow
     let org = &w.orgs[0];
     let res = w.app.post(
         "/api/v1/partnerships",
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"title": "IOP Friskvårdsklubben", "purpose": "Activities", "form": "iop",
-                "responsible_unit_id": w.srf, "start_date": "2015-01-01", "end_date": "2015-12-31",
+                "responsible_unit_id": w.unit, "start_date": "2015-01-01", "end_date": "2015-12-31",
                 "internal_notes": "Budget follow-up in October",
                 "contact_name": "Samordnare aktivitetshus", "contact_email": "aktivitetshus@socialresurs.goteborg.se",
                 "parties": [{"organisation_id": org, "role": "lead"}]}),
@@ -404,13 +408,13 @@ fn each_view_has_its_own_etag_and_each_caller_revalidates_and_writes_with_its_ow
         let res = w.app.send(
             "POST",
             &format!("{path}/{action}"),
-            Some(&staff(&w.srf)),
+            Some(&staff(&w.unit)),
             None,
             &[],
         );
         assert_eq!(res.status, 200, "{action}: {}", res.text);
     }
-    let staff_token = staff(&w.srf);
+    let staff_token = staff(&w.unit);
     let public = w.app.get(&path, None);
     let city = w.app.get(&path, Some(&staff_token));
     let party = w.app.get(&path, Some(&partner(org)));
@@ -493,10 +497,10 @@ fn each_view_has_its_own_etag_and_each_caller_revalidates_and_writes_with_its_ow
     );
     assert_eq!(res.status, 200);
     // Applications: the applicant's view and the public's differ too.
-    let g = world();
+    let g = World::new();
     let (pid, round) = programme(&g, 100_000, 30, false);
     let chef = decider(&g.unit, 50_000, "chef@vastra.goteborg.se");
-    let app_id = under_review(&g, &g.a, &(pid, round), 20_000);
+    let app_id = under_review(&g, &g.orgs[0], &(pid, round), 20_000);
     declare(&g, &app_id, &chef, false);
     let res = act(
         &g,
@@ -508,7 +512,7 @@ fn each_view_has_its_own_etag_and_each_caller_revalidates_and_writes_with_its_ow
     assert_eq!(res.status, 200, "{}", res.text);
     let apath = format!("{APPS}/{app_id}");
     let public = g.app.get(&apath, None);
-    let applicant = g.app.get(&apath, Some(&partner(&g.a)));
+    let applicant = g.app.get(&apath, Some(&partner(&g.orgs[0])));
     assert_ne!(public.json(), applicant.json());
     assert_ne!(public.header("etag"), applicant.header("etag"));
 }
@@ -521,7 +525,7 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
         "/api/v1/partnerships",
         Some(&partner(a)),
         &json!({"title": "Walks for health", "purpose": "Weekly walks", "form": "iop",
-                "responsible_unit_id": w.srf, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
+                "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
     );
     assert_eq!(res.status, 201, "{}", res.text);
     assert_eq!(
@@ -536,7 +540,7 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
     let actions = |token: Option<&str>| w.app.get(&path, token).json()["allowed_actions"].clone();
     assert_eq!(actions(Some(&partner(a))), json!(["withdraw"]));
     assert_eq!(
-        actions(Some(&staff(&w.srf))),
+        actions(Some(&staff(&w.unit))),
         json!(["start_dialogue", "withdraw", "decline"])
     );
     assert_eq!(
@@ -556,7 +560,7 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
     let res = w.app.send(
         "POST",
         &format!("{path}/start_dialogue"),
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         None,
         &[],
     );
@@ -570,7 +574,7 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
     let res = w.app.send(
         "POST",
         &format!("{path}/agree"),
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         None,
         &[],
     );
@@ -578,19 +582,19 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
     assert_eq!(actions(None), json!([]));
     assert_eq!(actions(Some(&partner(b))), json!([]));
     assert_eq!(actions(Some(&partner(a))), json!([]));
-    assert_eq!(actions(Some(&staff(&w.srf))), json!(["activate"]));
+    assert_eq!(actions(Some(&staff(&w.unit))), json!(["activate"]));
     // In lists too.
     let listed = w.app.all_items("/api/v1/partnerships", Some(&partner(a)));
     assert_eq!(listed[0]["allowed_actions"], json!([]));
     let listed = w
         .app
-        .all_items("/api/v1/partnerships", Some(&staff(&w.srf)));
+        .all_items("/api/v1/partnerships", Some(&staff(&w.unit)));
     assert_eq!(listed[0]["allowed_actions"], json!(["activate"]));
 
     // Applications: the applicant sees its actions, the owning unit the handling.
-    let g = world();
+    let g = World::new();
     let (pid, round) = programme(&g, 100_000, 30, false);
-    let res = crate::grants::apply(&g, &g.a, &(pid.clone(), round.clone()), 10_000);
+    let res = crate::grants::apply(&g, &g.orgs[0], &(pid.clone(), round.clone()), 10_000);
     let apath = format!("{APPS}/{}", res.json()["id"].as_str().unwrap());
     assert_eq!(res.json()["allowed_actions"], json!(["submit", "withdraw"]));
     let actions = |token: &str| g.app.get(&apath, Some(token)).json()["allowed_actions"].clone();
@@ -598,7 +602,7 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
     let res = g.app.send(
         "POST",
         &format!("{apath}/submit"),
-        Some(&partner(&g.a)),
+        Some(&partner(&g.orgs[0])),
         None,
         &[],
     );
@@ -615,7 +619,7 @@ fn allowed_actions_lists_only_what_this_caller_may_do() {
 
 #[test]
 fn messages_say_what_is_wrong() {
-    let w = world();
+    let w = World::new();
     // The same Idempotency-Key on another endpoint says so.
     let key = [("Idempotency-Key", "import-2027-0001")];
     let body = json!({"name": "Samma", "legal_form": "foundation"});
@@ -655,12 +659,12 @@ fn messages_say_what_is_wrong() {
     assert!(detail(&res).contains("`role` claim"), "{}", res.text);
     // Dates: what the format is, never chrono's words.
     let (pid, round) = programme(&w, 100_000, 30, false);
-    let res = crate::grants::apply(&w, &w.a, &(pid, round), 10_000);
+    let res = crate::grants::apply(&w, &w.orgs[0], &(pid, round), 10_000);
     let app_path = format!("{APPS}/{}", res.json()["id"].as_str().unwrap());
     for bad in ["27-01-01", "2027-13-01", "2027-01", "", "+12027-01-01"] {
         let res = w.app.patch(
             &app_path,
-            Some(&partner(&w.a)),
+            Some(&partner(&w.orgs[0])),
             &json!({"start_date": bad}),
             None,
         );
@@ -677,7 +681,7 @@ fn messages_say_what_is_wrong() {
     // `granted_sek: -1` names the range, not "is required".
     let chef = decider(&w.unit, 50_000, "chef@vastra.goteborg.se");
     let (pid, round) = programme(&w, 100_000, 30, false);
-    let id = under_review(&w, &w.b, &(pid, round), 20_000);
+    let id = under_review(&w, &w.orgs[1], &(pid, round), 20_000);
     declare(&w, &id, &chef, false);
     let res = act(
         &w,
@@ -698,7 +702,7 @@ fn messages_say_what_is_wrong() {
 
 #[test]
 fn date_and_time_query_parameters_are_as_strict_as_bodies_and_name_the_parameter() {
-    let w = world();
+    let w = World::new();
     let app = &w.app;
     for (list, name, bad) in [
         ("/api/v1/dialogue-events", "from", "2027-05-12"),
@@ -752,7 +756,7 @@ fn date_and_time_query_parameters_are_as_strict_as_bodies_and_name_the_parameter
 
 #[test]
 fn event_invitations_and_every_sub_collection_follow_the_list_rules() {
-    let w = world();
+    let w = World::new();
     let res = w.app.post(
         "/api/v1/dialogue-events",
         Some(&staff(&w.unit)),
@@ -767,7 +771,7 @@ fn event_invitations_and_every_sub_collection_follow_the_list_rules() {
     let res = w.app.post(
         &path,
         Some(&staff(&w.unit)),
-        &json!({"organisation_ids": [w.a, w.b]}),
+        &json!({"organisation_ids": [w.orgs[0], w.orgs[1]]}),
     );
     assert_eq!(res.status, 200, "{}", res.text);
     assert_eq!(
@@ -784,7 +788,7 @@ fn event_invitations_and_every_sub_collection_follow_the_list_rules() {
         .map(|i| i["organisation_id"].clone())
         .collect();
     assert!(
-        invited.contains(&json!(w.a)) && invited.contains(&json!(w.b)),
+        invited.contains(&json!(w.orgs[0])) && invited.contains(&json!(w.orgs[1])),
         "{invited:?}"
     );
     follows_list_rules(&w.app, "/api/v1/districts", None, 10);

@@ -373,6 +373,15 @@ pub fn staff(unit: &str) -> String {
     sign_hs256(&c)
 }
 
+/// A staff token of `unit` with a delegation limit and its own subject.
+pub fn decider(unit: &str, limit: i64, who: &str) -> String {
+    let mut c = claims("city_staff");
+    c["unit"] = json!(unit);
+    c["sub"] = json!(who);
+    c["delegation_limit_sek"] = json!(limit);
+    sign_hs256(&c)
+}
+
 pub fn integration(unit: &str) -> String {
     let mut c = claims("integration");
     c["unit"] = json!(unit);

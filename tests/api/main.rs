@@ -1,5 +1,6 @@
 //! Black-box HTTP tests: one binary, one module per area.
 
+mod builders;
 mod helpers;
 
 mod auth;
