@@ -794,3 +794,77 @@ fn event_times_follow_the_spec_pattern_and_the_one_syntax_of_the_api() {
         }
     }
 }
+
+#[test]
+fn staff_registering_to_their_own_planned_event_learn_it_is_closed_partners_learn_nothing() {
+    let w = World::new();
+    let res = w.app.post(
+        "/api/v1/dialogue-events",
+        Some(&staff(&w.unit)),
+        &json!({"title": "Planerat", "kind": "workshop", "participation_level": "dialogue",
+            "starts_at": in_days(20), "ends_at": in_days(21),
+            "format": "in_person", "place": "Lundby district office"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    let path = format!(
+        "/api/v1/dialogue-events/{}/registrations",
+        res.json()["id"].as_str().unwrap()
+    );
+    let body = json!({"organisation_id": w.orgs[0], "participants": 2});
+    // Staff can read the planned event: 409, not 404.
+    assert_eq!(
+        w.app
+            .get(&path.replace("/registrations", ""), Some(&staff(&w.unit)))
+            .status,
+        200
+    );
+    let res = w.app.post(&path, Some(&staff(&w.unit)), &body);
+    assert_eq!(res.status, 409, "{}", res.text);
+    assert_eq!(res.code(), "registration_closed");
+    assert!(res.json()["detail"].as_str().unwrap().contains("planned"));
+    // A partner may not know the event exists: 404.
+    let res = w.app.post(&path, Some(&partner(&w.orgs[0])), &body);
+    assert_eq!(res.status, 404, "{}", res.text);
+    // Nothing was registered.
+    let list = w.app.get(&path, Some(&staff(&w.unit))).json();
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn outcomes_need_a_held_event_like_minutes_and_attendance() {
+    let w = World::new();
+    let res = w.app.post(
+        "/api/v1/dialogue-events",
+        Some(&staff(&w.unit)),
+        &json!({"title": "Snart", "kind": "workshop", "participation_level": "dialogue",
+            "starts_at": in_days(20), "ends_at": in_days(21),
+            "format": "in_person", "place": "Lundby district office"}),
+    );
+    let path = format!(
+        "/api/v1/dialogue-events/{}",
+        res.json()["id"].as_str().unwrap()
+    );
+    let outcome = json!({"description": "A joint activity", "owner": "Passalen"});
+    for step in ["planned", "publish"] {
+        if step == "publish" {
+            let res = w.app.send(
+                "POST",
+                &format!("{path}/publish"),
+                Some(&staff(&w.unit)),
+                None,
+                &[],
+            );
+            assert_eq!(res.status, 200, "{}", res.text);
+        }
+        let res = w
+            .app
+            .post(&format!("{path}/outcomes"), Some(&staff(&w.unit)), &outcome);
+        assert_eq!(res.status, 409, "{step}: {}", res.text);
+        assert_eq!(res.code(), "event_not_held");
+    }
+    let list = w
+        .app
+        .get(&format!("{path}/outcomes"), Some(&staff(&w.unit)))
+        .json();
+    assert!(list["items"].as_array().unwrap().is_empty());
+}

@@ -57,6 +57,14 @@ impl Res {
             .collect()
     }
 
+    /// The `detail` of a problem ("" when it has none).
+    pub fn detail(&self) -> String {
+        self.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(&name.to_ascii_lowercase())
