@@ -25,3 +25,4 @@ mod schema_check;
 mod security_matrix;
 mod shape;
 mod spec;
+mod spec_promises;
