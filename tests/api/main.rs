@@ -19,6 +19,7 @@ mod lists_statements;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;
+mod programme_creation;
 mod proxy;
 mod readme;
 mod schema_check;
