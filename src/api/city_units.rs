@@ -304,3 +304,13 @@ pub async fn delete_city_unit(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Registers the routes of the city units; utoipa collects each one into the
+/// spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_city_units)
+        .service(create_city_unit)
+        .service(get_city_unit)
+        .service(update_city_unit)
+        .service(delete_city_unit);
+}

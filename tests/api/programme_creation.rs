@@ -5,7 +5,7 @@
 use diesel::{Connection, QueryDsl, RunQueryDsl};
 use serde_json::{json, Value};
 
-use crate::grants::{world, World, PROGRAMMES};
+use crate::builders::{World, PROGRAMMES};
 use crate::helpers::*;
 use samverkan::db::schema::{
     grant_budgets, grant_programme_history, grant_programmes, grant_rounds,
@@ -92,7 +92,7 @@ fn create(w: &World, token: &str, rounds: Vec<Value>) -> Res {
 
 #[test]
 fn a_programme_whose_second_round_fails_leaves_no_programme_behind() {
-    let w = world();
+    let w = World::new();
     refuse_round(&w.app);
     let token = staff(&w.unit);
     let res = create(
@@ -137,7 +137,7 @@ fn a_programme_whose_second_round_fails_leaves_no_programme_behind() {
 
 #[test]
 fn the_history_of_a_created_programme_starts_with_its_create_entry() {
-    let w = world();
+    let w = World::new();
     let mut chef = claims("city_staff");
     chef["unit"] = json!(w.unit);
     chef["sub"] = json!("anna.chef@vastra.goteborg.se");

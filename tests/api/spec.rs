@@ -280,7 +280,7 @@ fn schema_holders<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a V
 /// action), for partnerships and grant applications.
 #[test]
 fn enum_values_in_the_spec_are_the_strings_the_service_speaks() {
-    let w = crate::grants::world();
+    let w = crate::builders::World::new();
     let app = &w.app;
     let spec = app.get("/openapi.json", None).json();
     let schemas = &spec["components"]["schemas"];
@@ -321,12 +321,12 @@ fn enum_values_in_the_spec_are_the_strings_the_service_speaks() {
             "title": "IOP Läxhjälp", "purpose": "Homework help", "form": "iop",
             "responsible_unit_id": w.unit, "districts": ["vastra_goteborg"],
             "start_date": "2027-01-01", "end_date": "2027-12-31",
-            "parties": [{"organisation_id": w.a, "role": "member"}]
+            "parties": [{"organisation_id": w.orgs[0], "role": "member"}]
         }),
     );
     assert_eq!(partnership.status, 201, "{}", partnership.text);
     let programme = crate::grants::programme(&w, 1_000_000, 30, false);
-    let application = crate::grants::apply(&w, &w.a, &programme, 20_000);
+    let application = crate::grants::apply(&w, &w.orgs[0], &programme, 20_000);
     assert_eq!(application.status, 201, "{}", application.text);
     for (resource, schema, id) in [
         (
