@@ -109,6 +109,16 @@ impl EventStatus {
     pub fn is_public(self) -> bool {
         self != EventStatus::Planned
     }
+
+    /// Who may learn of a change of an event in this state, or of a part
+    /// of it: anyone once published, the city while planned.
+    pub fn audience(self) -> super::change::Audience {
+        if self.is_public() {
+            super::change::Audience::public()
+        } else {
+            super::change::Audience::city()
+        }
+    }
 }
 
 /// Time rules of actions: an event is marked held only once it has started.

@@ -118,7 +118,10 @@ pub async fn create_dialogue_event(
         &caller.0,
         Action::ManageDialogueEvent(details.organiser_unit),
     )?;
-    let event = state.db(move |conn| store::insert(conn, details)).await?;
+    let who = Actor::from(&caller.0);
+    let event = state
+        .db(move |conn| store::insert(conn, details, &who))
+        .await?;
     Ok(respond::created(
         format!("/api/v1/dialogue-events/{}", event.id),
         event.version,
@@ -160,7 +163,8 @@ pub async fn update_dialogue_event(
     let patch = body.0;
     let (event, counts) = state
         .db(move |conn| {
-            let event = store::update(conn, id, precondition.0, manage(&caller.0), |d| {
+            let who = Actor::from(&caller.0);
+            let event = store::update(conn, id, precondition.0, &who, manage(&caller.0), |d| {
                 patch.apply(d)
             })?;
             let counts = counts_of(conn, &event)?;
@@ -183,8 +187,15 @@ pub(super) async fn act(
 ) -> Result<HttpResponse, ApiError> {
     let (event, counts) = state
         .db(move |conn| {
-            let event =
-                store::transition(conn, id, precondition.0, manage(&caller.0), action, reason)?;
+            let event = store::transition(
+                conn,
+                id,
+                precondition.0,
+                &Actor::from(&caller.0),
+                manage(&caller.0),
+                action,
+                reason,
+            )?;
             let counts = counts_of(conn, &event)?;
             Ok((event, counts))
         })

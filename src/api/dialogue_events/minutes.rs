@@ -70,8 +70,14 @@ pub async fn write_minutes(
     let id = id.into_inner();
     let (event, counts) = state
         .db(move |conn| {
-            let event =
-                store::write_minutes(conn, id, precondition.0, manage(&caller.0), body.0.text)?;
+            let event = store::write_minutes(
+                conn,
+                id,
+                precondition.0,
+                &Actor::from(&caller.0),
+                manage(&caller.0),
+                body.0.text,
+            )?;
             let counts = counts_of(conn, &event)?;
             Ok((event, counts))
         })
@@ -122,6 +128,7 @@ pub async fn contribute_to_minutes(
             store::contribute(
                 conn,
                 id,
+                &Actor::from(&principal),
                 |event| {
                     visible(Some(event.clone()), &principal)?;
                     authorize(&principal, Action::ContributeToMinutesAs(organisation))?;

@@ -36,7 +36,7 @@ use crate::auth::{Caller, SignedIn};
 use crate::db::dialogue_events::{
     self as store, Attendance, EventFilter, NewRegistration, OutcomeValues,
 };
-use crate::db::StoreError;
+use crate::db::{Actor, StoreError};
 use crate::domain::access::{authorize, can, Action, Principal, Refusal};
 use crate::domain::dialogue::{
     attendance_total, places_taken, AgendaItem, DialogueEvent, DialogueEventKind, EventAction,

@@ -181,7 +181,13 @@ pub async fn create_outcome(
     let view = state
         .db(move |conn| {
             check_link_exists(conn, values.partnership_id, values.grant_application_id)?;
-            let outcome = store::add_outcome(conn, id, manage(&principal), values)?;
+            let outcome = store::add_outcome(
+                conn,
+                id,
+                &Actor::from(&principal),
+                manage(&principal),
+                values,
+            )?;
             let linked = link_visible(conn, &outcome, &principal)?;
             Ok(OutcomeView::for_caller(outcome, linked))
         })
@@ -238,6 +244,7 @@ pub async fn update_outcome(
                 id,
                 outcome_id,
                 precondition.0,
+                &Actor::from(&principal),
                 manage(&principal),
                 |o| patch.apply_to(o),
             )?;

@@ -90,7 +90,7 @@ pub async fn register_for_dialogue_event(
         .db(move |conn| {
             // A planned event stays hidden (404) from those who may not see it.
             visible(store::find(conn, id)?, &principal)?;
-            store::register(conn, id, new)
+            store::register(conn, id, new, &Actor::from(&principal))
         })
         .await?;
     // The registration is listed (and cancelled) under the event's registrations.
@@ -127,13 +127,19 @@ pub async fn cancel_registration(
     let principal = caller.0.clone();
     let items = state
         .db(move |conn| {
-            store::cancel_registration(conn, id, registration, |event, r| {
-                visible(Some(event.clone()), &principal)?;
-                Ok(authorize(
-                    &principal,
-                    Action::RegisterForDialogueEvent(r.organisation_id),
-                )?)
-            })
+            store::cancel_registration(
+                conn,
+                id,
+                registration,
+                &Actor::from(&principal),
+                |event, r| {
+                    visible(Some(event.clone()), &principal)?;
+                    Ok(authorize(
+                        &principal,
+                        Action::RegisterForDialogueEvent(r.organisation_id),
+                    )?)
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(RegistrationList {

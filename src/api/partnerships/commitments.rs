@@ -64,7 +64,10 @@ pub async fn add_commitment(
     let id = id.into_inner();
     let commitment = body.0.into_commitment()?;
     let added = state
-        .db(move |conn| store::add_commitment(conn, id, manage(&caller.0), commitment))
+        .db(move |conn| {
+            let who = Actor::from(&caller.0);
+            store::add_commitment(conn, id, &who, manage(&caller.0), commitment)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -106,6 +109,7 @@ pub async fn update_commitment(
     let (id, commitment_id) = path.into_inner();
     let principal = caller.0;
     let status = body.0.status;
+    let who = Actor::from(&principal);
     let updated = state
         .db(move |conn| {
             store::set_commitment_status(
@@ -113,6 +117,7 @@ pub async fn update_commitment(
                 id,
                 commitment_id,
                 precondition.0,
+                &who,
                 |l, c| {
                     visible(&principal, l)?;
                     if c.organisation.is_some_and(|o| principal.is_member_of(o)) {

@@ -7,6 +7,7 @@ pub fn write_minutes(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     text: String,
 ) -> Result<DialogueEvent, StoreError> {
@@ -27,12 +28,15 @@ pub fn write_minutes(
         diesel::update(ev::table.find(id.to_string()))
             .set(ev::minutes.eq(&text))
             .execute(conn)?;
-        Ok(DialogueEvent {
+        let event = DialogueEvent {
             minutes: Some(text),
             version: event.version + 1,
             updated_at: now,
             ..event
-        })
+        };
+        let part = Some((ResourceType::DialogueMinutes, id.to_string()));
+        announce(conn, actor, &event, part, UPDATED)?;
+        Ok(event)
     })
 }
 
@@ -61,6 +65,7 @@ pub fn contributions(
 pub fn contribute(
     conn: &mut DbConnection,
     id: DialogueEventId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     contribution: MinutesContribution,
 ) -> Result<MinutesContribution, StoreError> {
@@ -76,9 +81,10 @@ pub fn contribute(
                 ),
             });
         }
+        let contribution_id = uuid::Uuid::now_v7();
         diesel::insert_into(mc::table)
             .values((
-                mc::id.eq(uuid::Uuid::now_v7().to_string()),
+                mc::id.eq(contribution_id.to_string()),
                 mc::event_id.eq(id.to_string()),
                 mc::organisation_id.eq(contribution.organisation_id.map(|o| o.to_string())),
                 mc::author.eq(&contribution.author),
@@ -86,6 +92,8 @@ pub fn contribute(
                 mc::created_at.eq(contribution.created_at.naive_utc()),
             ))
             .execute(conn)?;
+        let part = Some((ResourceType::DialogueMinutes, contribution_id.to_string()));
+        announce(conn, actor, &event, part, CREATED)?;
         Ok(contribution)
     })
 }

@@ -100,6 +100,7 @@ pub struct OutcomeValues {
 pub fn add_outcome(
     conn: &mut DbConnection,
     id: DialogueEventId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     values: OutcomeValues,
 ) -> Result<Outcome, StoreError> {
@@ -143,6 +144,8 @@ pub fn add_outcome(
                 oc::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+        let part = Some((ResourceType::DialogueOutcome, outcome.id.to_string()));
+        announce(conn, actor, &event, part, CREATED)?;
         Ok(outcome)
     })
 }
@@ -153,6 +156,7 @@ pub fn update_outcome(
     id: DialogueEventId,
     outcome_id: OutcomeId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     change: impl FnOnce(&mut Outcome),
 ) -> Result<Outcome, StoreError> {
@@ -192,6 +196,8 @@ pub fn update_outcome(
                 current_version: previous,
             });
         }
+        let part = Some((ResourceType::DialogueOutcome, outcome_id.to_string()));
+        announce(conn, actor, &event, part, UPDATED)?;
         Ok(outcome)
     })
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::access::{authorize, can, Action, Principal, Refusal};
+use super::change::Audience;
 use super::district::District;
 use super::ids::{CityUnitId, OrganisationId, PartnershipId};
 use super::money::{total, Overflow, Sek};
@@ -345,6 +346,17 @@ pub fn visible_by(
         || principal.is_city()
         || is_party_by(principal, initiating_organisation, parties)
         || is_invited(principal, parties)
+}
+
+/// Who may learn of a change of a partnership (or of a part of it): the
+/// callers [`visible_to`] admits, as it stands after the change.
+pub fn audience(p: &Partnership, parties: &[Party]) -> Audience {
+    let named = p
+        .details
+        .initiating_organisation
+        .into_iter()
+        .chain(parties.iter().map(|party| party.organisation_id));
+    Audience::by_rule(named, |principal| visible_to(principal, p, parties))
 }
 
 /// Whether the caller is a member of a current party (or of the organisation
