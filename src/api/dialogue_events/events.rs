@@ -103,12 +103,7 @@ pub async fn create_dialogue_event(
     caller: SignedIn,
     body: JsonBody<CreateDialogueEvent>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            detail: "only the city plans dialogue events".into(),
-        });
-    }
+    authorize(&caller.0, Action::PlanDialogueEvents)?;
     let details = body.0.into_details(&caller.0)?;
     authorize(
         &caller.0,

@@ -31,7 +31,8 @@ pub async fn declare_conflict_of_interest(
     id: web::Path<GrantApplicationId>,
     body: JsonBody<ConflictDeclaration>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    // Organisations never learn of declarations: 404, not 403.
+    if !can(&caller.0, Action::DeclareConflictOfInterest) {
         return Err(ApiError::NotFound);
     }
     if body
@@ -77,7 +78,7 @@ pub async fn list_conflict_declarations(
     req: actix_web::HttpRequest,
     query: web::Query<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    if !can(&caller.0, Action::ReadConflictDeclarations) {
         return Err(ApiError::NotFound);
     }
     let id = id.into_inner();
@@ -126,7 +127,8 @@ pub async fn release_conflict_of_interest(
     path: web::Path<(GrantApplicationId, uuid::Uuid)>,
     body: JsonBody<ConflictRelease>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    // A declaration is not known to those who may not read them: 404.
+    if !can(&caller.0, Action::ReadConflictDeclarations) {
         return Err(ApiError::NotFound);
     }
     let reason = body.0.reason;

@@ -36,7 +36,7 @@ use crate::db::grants::{
     ProgrammePatch, RequiredDocument, Review, Round,
 };
 use crate::db::{Actor, StoreError};
-use crate::domain::access::{authorize, Action, Principal, Refusal};
+use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
     ApplicationAction, ApplicationStatus, DecisionOutcome, ProgrammeStatus,
@@ -51,7 +51,9 @@ use crate::error::{ApiError, Problem};
 
 fn visible_programme(p: Option<Programme>, principal: &Principal) -> Result<Programme, StoreError> {
     match p {
-        Some(p) if p.status.is_public() || principal.is_city() => Ok(p),
+        Some(p) if p.status.is_public() || can(principal, Action::ReadDraftGrantProgrammes) => {
+            Ok(p)
+        }
         _ => Err(StoreError::NotFound),
     }
 }

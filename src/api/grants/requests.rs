@@ -2,6 +2,7 @@
 //! that turn it into what the store takes.
 
 use super::*;
+use crate::domain::access::CityKeptField;
 
 /// A year's budget.
 #[derive(Deserialize, ToSchema)]
@@ -419,6 +420,22 @@ pub(super) fn check_lines(
                 "give a reference to the document, or a waiver_reason that says why it does not fit",
             ));
         }
+    }
+}
+
+impl CreateApplication {
+    /// The fields the city keeps that the request sets.
+    pub(super) fn city_kept_fields(&self) -> Vec<CityKeptField> {
+        [
+            (
+                self.registry_number.is_some(),
+                CityKeptField::RegistryNumber,
+            ),
+            (self.external_id.is_some(), CityKeptField::ExternalId),
+        ]
+        .into_iter()
+        .filter_map(|(sent, field)| sent.then_some(field))
+        .collect()
     }
 }
 

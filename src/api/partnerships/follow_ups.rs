@@ -26,8 +26,8 @@ pub async fn list_follow_ups(
     let (insider, items) = state
         .db(move |conn| {
             let loaded = store::load_visible(conn, id, &principal)?;
-            let insider =
-                principal.is_city() || is_party(&principal, &loaded.partnership, &loaded.parties);
+            let party = is_party(&principal, &loaded.partnership, &loaded.parties);
+            let insider = can(&principal, Action::FollowPartnership { party });
             Ok((insider, store::follow_ups(conn, id)?))
         })
         .await?;

@@ -2,6 +2,7 @@
 //! what the store takes.
 
 use super::*;
+use crate::domain::access::CityKeptField;
 
 pub(super) fn check_email(email: &str) -> Result<(), validator::ValidationError> {
     if validator::ValidateEmail::validate_email(&email) {
@@ -110,6 +111,23 @@ pub struct CreatePartnership {
     pub external_id: Option<String>,
 }
 
+impl CreatePartnership {
+    /// The fields the city keeps that the request sets.
+    fn city_kept_fields(&self) -> Vec<CityKeptField> {
+        [
+            (
+                self.registry_number.is_some(),
+                CityKeptField::RegistryNumber,
+            ),
+            (self.internal_notes.is_some(), CityKeptField::InternalNotes),
+            (self.external_id.is_some(), CityKeptField::ExternalId),
+        ]
+        .into_iter()
+        .filter_map(|(sent, field)| sent.then_some(field))
+        .collect()
+    }
+}
+
 pub(super) fn sorted_districts(mut districts: Vec<District>) -> Vec<District> {
     districts.sort();
     districts.dedup();
@@ -124,19 +142,11 @@ impl CreatePartnership {
     ) -> Result<(PartnershipDetails, Vec<Party>, Action), ApiError> {
         let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
         check_target_groups(&self.target_groups, &mut errors);
+        for field in self.city_kept_fields() {
+            authorize(principal, Action::SetCityKeptField(field))?;
+        }
         let (initiating, needed) = match principal {
             Principal::Partner { organisation, .. } => {
-                if self.registry_number.is_some()
-                    || self.internal_notes.is_some()
-                    || self.external_id.is_some()
-                {
-                    return Err(ApiError::Forbidden {
-                        code: "forbidden",
-                        detail:
-                            "registry_number, internal_notes and external_id are kept by the city"
-                                .into(),
-                    });
-                }
                 let initiating = self.initiating_organisation_id.unwrap_or(*organisation);
                 (Some(initiating), Action::ProposePartnership(initiating))
             }
