@@ -39,9 +39,9 @@ use crate::domain::{now, FieldError, IfMatch, Version};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
-    #[schema(example = "gender_equality_plan")]
+    #[schema(example = "gender_equality_plan", min_length = 1, max_length = 100)]
     pub key: String,
-    #[schema(example = "Gender-equality plan")]
+    #[schema(example = "Gender-equality plan", min_length = 1, max_length = 300)]
     pub title: String,
 }
 
@@ -781,7 +781,11 @@ pub fn list_programmes(
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLine {
-    #[schema(example = "Supervisor, 3 months half time", min_length = 1)]
+    #[schema(
+        example = "Supervisor, 3 months half time",
+        min_length = 1,
+        max_length = 500
+    )]
     pub description: String,
     #[schema(example = 60000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
@@ -791,13 +795,18 @@ pub struct BudgetLine {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentAnswer {
-    #[schema(example = "gender_equality_plan")]
+    #[schema(example = "gender_equality_plan", max_length = 100)]
     pub key: String,
     /// A URL or registry reference to the document.
+    #[schema(max_length = 2000)]
     pub reference: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// Why the requirement does not fit the organisation (a waiver request).
-    #[schema(example = "We are a women's shelter; the plan template does not fit our work.")]
+    #[schema(
+        example = "We are a women's shelter; the plan template does not fit our work.",
+        max_length = 2000
+    )]
     pub waiver_reason: Option<String>,
 }
 

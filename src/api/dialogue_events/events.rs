@@ -20,7 +20,7 @@ use super::*;
 pub async fn list_dialogue_events(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<DialogueEventQuery>,
+    query: crate::api::extract::ValidQuery<DialogueEventQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -289,9 +289,6 @@ pub async fn cancel_dialogue_event(
     precondition: Precondition,
     body: JsonBody<CancelDialogueEvent>,
 ) -> Result<HttpResponse, ApiError> {
-    body.0
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     act(
         state,
         caller,

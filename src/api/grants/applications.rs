@@ -20,7 +20,7 @@ use super::*;
 pub async fn list_grant_applications(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ApplicationQuery>,
+    query: crate::api::extract::ValidQuery<ApplicationQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -117,7 +117,7 @@ pub async fn create_grant_application(
     for field in req.city_kept_fields() {
         authorize(&caller.0, Action::SetCityKeptField(field))?;
     }
-    let details = req.into_details()?;
+    let details = req.into_details();
     let who = Actor::from(&caller.0);
     let a = state
         .db(move |conn| store::insert_application(conn, details, &who))

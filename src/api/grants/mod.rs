@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, fields_valid, paging, respond, set};
+use super::{all_valid, fields_valid, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{

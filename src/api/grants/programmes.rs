@@ -19,7 +19,7 @@ use super::*;
 pub async fn list_grant_programmes(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ProgrammeQuery>,
+    query: crate::api::extract::ValidQuery<ProgrammeQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -142,7 +142,7 @@ pub async fn update_grant_programme(
     body: JsonBody<UpdateProgramme>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let change = body.0.into_patch()?;
+    let change = body.0.into_patch();
     let p = state
         .db(move |conn| {
             store::update_programme(
@@ -214,7 +214,7 @@ pub async fn get_grant_programme_history(
     caller: SignedIn,
     id: web::Path<GrantProgrammeId>,
     req: HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -321,9 +321,7 @@ pub async fn add_grant_round(
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let mut errors = Vec::new();
-    check_round(None, &body.0, &mut errors);
-    let round = all_valid(errors, round_of(body.0))?;
+    let round = round_of(body.0);
     let p = state
         .db(move |conn| {
             store::add_round(

@@ -27,8 +27,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, fields_valid, merge_patch_field, paging, respond, set};
+use super::extract::{HeldJsonBody, JsonBody, OptionalJsonBody, Precondition};
+use super::{all_valid, fields_valid, merge_patch_field, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::page::Page;
