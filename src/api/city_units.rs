@@ -133,6 +133,9 @@ pub struct CityUnitQuery {
 }
 
 /// List city units
+///
+/// Every district administration, specialist administration and city
+/// company, by name; anyone may read them. Filter by `kind` and `district`.
 #[utoipa::path(
     tag = "city units",
     security((), ("bearer" = [])),
@@ -162,6 +165,9 @@ pub async fn list_city_units(
 }
 
 /// Read a city unit
+///
+/// Anyone may read a unit. The `ETag` is what `If-Match` compares when the
+/// unit is changed or deleted.
 #[utoipa::path(
     tag = "city units",
     security((), ("bearer" = [])),
@@ -304,4 +310,14 @@ pub async fn delete_city_unit(
         .db(move |conn| store::delete(conn, id, precondition.0))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the routes of the city units; utoipa collects each one into the
+/// spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_city_units)
+        .service(create_city_unit)
+        .service(get_city_unit)
+        .service(update_city_unit)
+        .service(delete_city_unit);
 }

@@ -57,3 +57,9 @@ pub async fn list_districts(
         Err(e) => actix_web::ResponseError::error_response(&e),
     }
 }
+
+/// Registers the routes of the districts; utoipa collects each one into the
+/// spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_districts);
+}

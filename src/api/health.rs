@@ -55,3 +55,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 
 /// How long `/readyz` waits for a connection and for `SELECT 1`, each.
 pub const READY_BOUND_MS: u64 = 500;
+
+/// Registers the routes of the health checks; utoipa collects each one into the
+/// spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(healthz).service(readyz);
+}

@@ -11,6 +11,7 @@ pub mod grants;
 pub mod health;
 pub mod ical;
 pub mod json_keys;
+pub mod middleware;
 pub mod organisations;
 pub mod partnerships;
 pub mod problems;

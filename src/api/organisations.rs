@@ -492,3 +492,13 @@ pub async fn delete_organisation(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Registers the routes of the organisations; utoipa collects each one into the
+/// spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_organisations)
+        .service(create_organisation)
+        .service(get_organisation)
+        .service(update_organisation)
+        .service(delete_organisation);
+}

@@ -29,3 +29,9 @@ fn documentation(code: &str) -> Option<String> {
     let (code, status, text) = PROBLEM_DOCS.iter().find(|(c, _, _)| *c == code)?;
     Some(format!("{code} (HTTP {status})\n\n{text}\n"))
 }
+
+/// Registers the routes of the problems' documentation; utoipa collects each
+/// one into the spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(describe_problem);
+}

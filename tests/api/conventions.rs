@@ -1,8 +1,13 @@
-//! What every endpoint shares: headers, problems, 404/405, CORS, health.
+//! What every endpoint shares: headers, problems, 404/405, HEAD beside
+//! every GET, CORS for every method, health, Swagger UI that calls nobody,
+//! and plain answers to duplicate JSON keys, compressed bodies and trailing
+//! slashes.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
+
+const ORIGIN: &str = "https://frontend.example.se";
 
 #[test]
 fn every_response_carries_the_standard_headers() {
@@ -252,4 +257,227 @@ fn the_demo_data_loads_and_serves() {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     assert!(current["rounds"][0]["opens_at"].as_str().unwrap() < now.as_str());
     assert!(current["rounds"][0]["deadline"].as_str().unwrap() > now.as_str());
+}
+
+/// Every GET path of the spec with its parameters filled with a made-up id.
+fn get_paths(spec: &Value) -> Vec<String> {
+    spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, item)| item.get("get").is_some())
+        .map(|(path, _)| {
+            path.split('/')
+                .map(|s| {
+                    if s.starts_with('{') {
+                        "01938f3e-0000-7000-8000-000000000000"
+                    } else {
+                        s
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+#[test]
+fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() {
+    let app = spawn_app();
+    let org = app.create_organisation(json!({
+        "name": "Huvudföreningen", "legal_form": "non_profit_association", "districts": ["lundby"]
+    }));
+    let spec = app.get("/openapi.json", None).json();
+    let mut paths = get_paths(&spec);
+    assert!(paths.len() > 20, "{paths:?}");
+    paths.push(format!("/api/v1/organisations/{org}"));
+    for path in &paths {
+        let get = app.get(path, Some(&admin()));
+        let head = app.send("HEAD", path, Some(&admin()), None, &[]);
+        assert_ne!(head.status, 405, "HEAD {path}");
+        assert_eq!(head.status, get.status, "HEAD {path} answers as GET does");
+        assert_eq!(head.text, "", "HEAD {path} has no body");
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "HEAD {path}"
+        );
+        assert_eq!(head.header("etag"), get.header("etag"), "HEAD {path}");
+    }
+    // The ETag read with HEAD guards a change (the README's `extend` does so).
+    let head = app.send(
+        "HEAD",
+        &format!("/api/v1/organisations/{org}"),
+        None,
+        None,
+        &[],
+    );
+    let etag = head.header("etag").unwrap().to_owned();
+    assert!(etag.starts_with("\"1-"), "{etag}");
+    let res = app.patch(
+        &format!("/api/v1/organisations/{org}"),
+        Some(&admin()),
+        &json!({"name": "Huvudföreningen i Lundby"}),
+        Some(&etag),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    let res = app.patch(
+        &format!("/api/v1/organisations/{org}"),
+        Some(&admin()),
+        &json!({"name": "Stale"}),
+        Some(&etag),
+    );
+    assert_eq!(res.status, 412, "{}", res.text);
+    // A path with only POST still answers 405 to HEAD, listing what it has.
+    let res = app.send(
+        "HEAD",
+        "/api/v1/grant-applications/x/submit",
+        None,
+        None,
+        &[],
+    );
+    assert_eq!(res.status, 405);
+    // The spec documents HEAD beside every GET.
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if item.get("get").is_some() {
+            let head = &item["head"];
+            assert!(head.is_object(), "HEAD documented for {path}");
+            assert!(head["operationId"].as_str().unwrap().starts_with("head_"));
+        }
+    }
+}
+
+#[test]
+fn cors_preflight_allows_every_method_the_api_uses() {
+    let app = spawn_app();
+    for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] {
+        let res = app.send(
+            "OPTIONS",
+            "/api/v1/dialogue-events/x/attendance",
+            None,
+            None,
+            &[
+                ("Origin", ORIGIN),
+                ("Access-Control-Request-Method", method),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization, content-type, if-match",
+                ),
+            ],
+        );
+        assert_eq!(res.status, 200, "{method}: {}", res.text);
+        assert_eq!(res.header("access-control-allow-origin"), Some(ORIGIN));
+        let allowed = res.header("access-control-allow-methods").unwrap();
+        assert!(allowed.contains(method), "{method} in {allowed}");
+    }
+}
+
+#[test]
+fn cors_refusals_are_problems() {
+    let app = spawn_app();
+    // An origin that is not configured.
+    let res = app.send(
+        "OPTIONS",
+        "/api/v1/dialogue-events/x/attendance",
+        None,
+        None,
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "PUT"),
+        ],
+    );
+    assert_eq!(res.status, 400);
+    assert_eq!(res.code(), "cors_refused");
+    assert!(res.json()["detail"].as_str().unwrap().contains("Origin"));
+    // A method the API does not use.
+    let res = app.send(
+        "OPTIONS",
+        "/api/v1/organisations",
+        None,
+        None,
+        &[
+            ("Origin", ORIGIN),
+            ("Access-Control-Request-Method", "TRACE"),
+        ],
+    );
+    assert_eq!(res.status, 400);
+    assert_eq!(res.code(), "cors_refused");
+    assert_eq!(res.json()["instance"], "/api/v1/organisations");
+    // The problem type is documented.
+    assert_eq!(app.get("/problems/cors_refused", None).status, 200);
+}
+
+#[test]
+fn swagger_ui_never_calls_an_external_validator() {
+    let app = spawn_app();
+    let res = app.get("/docs/swagger-initializer.js", None);
+    assert_eq!(res.status, 200);
+    assert!(
+        res.text.contains(r#""validatorUrl": "none""#),
+        "{}",
+        res.text
+    );
+    assert!(res.text.contains("/openapi.json"), "{}", res.text);
+}
+
+#[test]
+fn duplicate_keys_compressed_bodies_and_trailing_slashes_are_answered_plainly() {
+    let app = spawn_app();
+    // Duplicate keys: refused, naming the key; nothing created.
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(br#"{"name": "A", "name": "B", "legal_form": "foundation"}"#.to_vec()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(res.status, 400, "{}", res.text);
+    assert_eq!(res.code(), "malformed_json");
+    assert!(
+        res.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`name` appears twice"),
+        "{}",
+        res.text
+    );
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(br#"{"name": "A", "legal_form": "foundation", "districts": ["centrum"], "x": {"a": 1, "a": 2}}"#.to_vec()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(res.status, 400, "nested duplicates too: {}", res.text);
+    assert!(app.all_items("/api/v1/organisations", None).is_empty());
+    // A gzip-encoded body is 415, not malformed JSON.
+    let res = app.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin()),
+        Some(vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0]),
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+    );
+    assert_eq!(res.status, 415, "{}", res.text);
+    assert_eq!(res.code(), "unsupported_media_type");
+    // A trailing slash leads to the resource (308 keeps method and body).
+    for (method, path, to) in [
+        ("GET", "/api/v1/partnerships/", "/api/v1/partnerships"),
+        (
+            "GET",
+            "/api/v1/organisations/?limit=2",
+            "/api/v1/organisations?limit=2",
+        ),
+        ("POST", "/api/v1/organisations/", "/api/v1/organisations"),
+    ] {
+        let res = app.send(method, path, Some(&admin()), None, &[]);
+        assert_eq!(res.status, 308, "{method} {path}: {}", res.text);
+        assert_eq!(res.header("location"), Some(to));
+    }
+    assert_eq!(app.get("/api/v1/partnerships", None).status, 200);
+    // A path that does not exist with or without the slash stays 404.
+    assert_eq!(app.get("/api/v1/nothing/", None).status, 404);
 }

@@ -3,67 +3,36 @@
 
 use serde_json::{json, Value};
 
+use crate::builders::{EventBuilder, OrganisationBuilder, UnitBuilder, World, EVENTS};
 use crate::helpers::*;
 
-const EVENTS: &str = "/api/v1/dialogue-events";
-
-struct World {
-    app: TestApp,
-    unit: String,
-    other_unit: String,
-    org_a: String,
-    org_b: String,
-    org_c: String,
-}
-
+/// The district administrations of Lundby (the unit) and Angered (the
+/// other); Passalen, KFUM Göteborg and Reningsborg.
 fn world() -> World {
-    let app = spawn_app();
-    let unit = app.post(
-        "/api/v1/city-units",
-        Some(&admin()),
-        &json!({"name": "SDF Lundby", "kind": "district_administration", "district": "lundby"}),
-    );
-    let other = app.post(
-        "/api/v1/city-units",
-        Some(&admin()),
-        &json!({"name": "SDF Angered", "kind": "district_administration", "district": "angered"}),
-    );
-    let id = |r: Res| r.json()["id"].as_str().unwrap().to_owned();
-    let (unit, other_unit) = (id(unit), id(other));
-    let org_a = app
-        .create_organisation(json!({"name": "Passalen", "legal_form": "non_profit_association"}));
-    let org_b = app.create_organisation(
-        json!({"name": "KFUM Göteborg", "legal_form": "non_profit_association"}),
-    );
-    let org_c =
-        app.create_organisation(json!({"name": "Reningsborg", "legal_form": "social_enterprise"}));
-    World {
-        app,
-        unit,
-        other_unit,
-        org_a,
-        org_b,
-        org_c,
-    }
+    World::build()
+        .with_unit(UnitBuilder::district("SDF Lundby", "lundby"))
+        .with_other_unit(UnitBuilder::district("SDF Angered", "angered"))
+        .with_organisations(vec![
+            OrganisationBuilder::new("Passalen"),
+            OrganisationBuilder::new("KFUM Göteborg"),
+            OrganisationBuilder::new("Reningsborg").with_legal_form("social_enterprise"),
+        ])
+        .create()
 }
 
+/// The Idésluss of Lundby, co-organised by Reningsborg, for `capacity`.
 fn idesluss(w: &World, capacity: i64) -> Value {
-    json!({
-        "title": "Idésluss Lundby",
-        "description": "Matching meeting: ideas, needs and resources.",
-        "kind": "matching_meeting",
-        "participation_level": "partnership",
-        "topic": "Young people in Lundby",
-        "organiser_unit_id": w.unit,
-        "co_organiser_ids": [w.org_c],
-        "starts_at": in_days(10),
-        "ends_at": in_days(11),
-        "format": "in_person",
-        "place": "Lundby district office",
-        "district": "lundby",
-        "capacity": capacity,
-        "agenda": [{"title": "Ideas, needs, resources", "duration_minutes": 60, "presenter": null}]
-    })
+    EventBuilder::new(&w.unit)
+        .with("description", json!("Matching meeting: ideas, needs and resources."))
+        .with("topic", json!("Young people in Lundby"))
+        .with("co_organiser_ids", json!([w.orgs[2]]))
+        .with_district("lundby")
+        .with_capacity(json!(capacity))
+        .with(
+            "agenda",
+            json!([{"title": "Ideas, needs, resources", "duration_minutes": 60, "presenter": null}]),
+        )
+        .body()
 }
 
 /// Plans and publishes an event as staff of the organising unit.
@@ -90,7 +59,7 @@ fn planned_events_are_the_citys_until_published() {
     assert_eq!(res.json()["status"], "planned");
     let id = res.json()["id"].as_str().unwrap().to_owned();
     let path = format!("{EVENTS}/{id}");
-    for (who, token) in [("anonymous", None), ("partner", Some(partner(&w.org_a)))] {
+    for (who, token) in [("anonymous", None), ("partner", Some(partner(&w.orgs[0])))] {
         assert_eq!(w.app.get(&path, token.as_deref()).status, 404, "{who}");
         assert!(
             w.app.all_items(EVENTS, token.as_deref()).is_empty(),
@@ -134,7 +103,7 @@ fn planned_events_are_the_citys_until_published() {
     );
     assert_eq!(
         w.app
-            .post(EVENTS, Some(&partner(&w.org_a)), &idesluss(&w, 30))
+            .post(EVENTS, Some(&partner(&w.orgs[0])), &idesluss(&w, 30))
             .status,
         403
     );
@@ -214,14 +183,14 @@ fn registrations_fill_places_then_wait_and_move_up() {
     let register = |org: &str, token: &str, participants: i64| {
         w.app.post(&regs, Some(token), &json!({"organisation_id": org, "participants": participants, "names": ["Anna A"], "needs": "Step-free access"}))
     };
-    let a = register(&w.org_a, &partner(&w.org_a), 3);
+    let a = register(&w.orgs[0], &partner(&w.orgs[0]), 3);
     assert_eq!(a.status, 201, "{}", a.text);
     assert_eq!(a.json()["status"], "registered");
-    let b = register(&w.org_b, &partner(&w.org_b), 3);
+    let b = register(&w.orgs[1], &partner(&w.orgs[1]), 3);
     assert_eq!(b.json()["status"], "waitlisted");
     // C would fit (2 of the 2 places left), but B waits: C queues behind it
     // (issue #15: a new registration never overtakes the waiting list).
-    let c = register(&w.org_c, &partner(&w.org_c), 2);
+    let c = register(&w.orgs[2], &partner(&w.orgs[2]), 2);
     assert_eq!(c.json()["status"], "waitlisted");
     let event = w.app.get(&format!("{EVENTS}/{id}"), None).json();
     assert_eq!(
@@ -229,18 +198,18 @@ fn registrations_fill_places_then_wait_and_move_up() {
         (json!(3), json!(2))
     );
     // A partner registering another organisation is refused; so is a second registration.
-    let res = register(&w.org_b, &partner(&w.org_a), 1);
+    let res = register(&w.orgs[1], &partner(&w.orgs[0]), 1);
     assert_eq!(res.status, 403);
-    let res = register(&w.org_a, &partner(&w.org_a), 1);
+    let res = register(&w.orgs[0], &partner(&w.orgs[0]), 1);
     assert_eq!(res.status, 409);
     assert_eq!(res.code(), "already_registered");
     for bad in [
-        json!({"organisation_id": w.org_a, "participants": 0}),
-        json!({"organisation_id": w.org_a, "participants": "two"}),
+        json!({"organisation_id": w.orgs[0], "participants": 0}),
+        json!({"organisation_id": w.orgs[0], "participants": "two"}),
         json!({"participants": 1}),
     ] {
         assert_eq!(
-            w.app.post(&regs, Some(&partner(&w.org_a)), &bad).status,
+            w.app.post(&regs, Some(&partner(&w.orgs[0])), &bad).status,
             422,
             "{bad}"
         );
@@ -255,20 +224,20 @@ fn registrations_fill_places_then_wait_and_move_up() {
             .collect()
     };
     assert_eq!(names_of(None), [false, false, false]);
-    assert_eq!(names_of(Some(&partner(&w.org_a))), [true, false, false]);
+    assert_eq!(names_of(Some(&partner(&w.orgs[0]))), [true, false, false]);
     assert_eq!(names_of(Some(&staff(&w.other_unit))), [true, true, true]);
     // B may not cancel A's registration; A cancels and B moves up.
     let a_id = a.json()["id"].as_str().unwrap().to_owned();
     let cancel = format!("{regs}/{a_id}/cancel");
     assert_eq!(
         w.app
-            .send("POST", &cancel, Some(&partner(&w.org_b)), None, &[])
+            .send("POST", &cancel, Some(&partner(&w.orgs[1])), None, &[])
             .status,
         403
     );
     let res = w
         .app
-        .send("POST", &cancel, Some(&partner(&w.org_a)), None, &[]);
+        .send("POST", &cancel, Some(&partner(&w.orgs[0])), None, &[]);
     assert_eq!(res.status, 200, "{}", res.text);
     let statuses: Vec<Value> = res.json()["items"]
         .as_array()
@@ -282,19 +251,19 @@ fn registrations_fill_places_then_wait_and_move_up() {
     );
     assert_eq!(
         w.app
-            .send("POST", &cancel, Some(&partner(&w.org_a)), None, &[])
+            .send("POST", &cancel, Some(&partner(&w.orgs[0])), None, &[])
             .status,
         409
     );
     // A registers again: now it waits.
     assert_eq!(
-        register(&w.org_a, &partner(&w.org_a), 1).json()["status"],
+        register(&w.orgs[0], &partner(&w.orgs[0]), 1).json()["status"],
         "waitlisted"
     );
     // The organisation filter finds events an organisation is registered for.
     let found = w
         .app
-        .all_items(&format!("{EVENTS}?organisation_id={}", w.org_b), None);
+        .all_items(&format!("{EVENTS}?organisation_id={}", w.orgs[1]), None);
     assert_eq!(found.len(), 1);
 }
 
@@ -306,8 +275,8 @@ fn registration_deadline_and_closed_events() {
     let id = published(&w, &body);
     let res = w.app.post(
         &format!("{EVENTS}/{id}/registrations"),
-        Some(&partner(&w.org_a)),
-        &json!({"organisation_id": w.org_a, "participants": 1}),
+        Some(&partner(&w.orgs[0])),
+        &json!({"organisation_id": w.orgs[0], "participants": 1}),
     );
     assert_eq!(res.status, 409);
     assert_eq!(res.code(), "registration_deadline_passed");
@@ -328,7 +297,7 @@ fn attendance_minutes_and_outcomes_after_the_event() {
     body["ends_at"] = json!(in_days(-1));
     let id = published(&w, &body);
     let path = format!("{EVENTS}/{id}");
-    let record = json!({"organisations": [{"organisation_id": w.org_a, "attendees": 3}, {"organisation_id": w.org_c, "attendees": 2}], "walk_ins": 4});
+    let record = json!({"organisations": [{"organisation_id": w.orgs[0], "attendees": 3}, {"organisation_id": w.orgs[2], "attendees": 2}], "walk_ins": 4});
     let res = w.app.send(
         "PUT",
         &format!("{path}/attendance"),
@@ -355,11 +324,11 @@ fn attendance_minutes_and_outcomes_after_the_event() {
             &[("Content-Type", "application/json")],
         )
     };
-    assert_eq!(put(&partner(&w.org_a), &record).status, 403);
+    assert_eq!(put(&partner(&w.orgs[0]), &record).status, 403);
     assert_eq!(put(&staff(&w.other_unit), &record).status, 403);
     let res = put(
         &staff(&w.unit),
-        &json!({"organisations": [{"organisation_id": w.org_a, "attendees": -1}], "walk_ins": -2}),
+        &json!({"organisations": [{"organisation_id": w.orgs[0], "attendees": -1}], "walk_ins": -2}),
     );
     assert_eq!(res.status, 422);
     assert_eq!(res.json()["errors"].as_array().unwrap().len(), 2);
@@ -379,7 +348,7 @@ fn attendance_minutes_and_outcomes_after_the_event() {
             .send(
                 "PUT",
                 &format!("{path}/minutes"),
-                Some(&partner(&w.org_c)),
+                Some(&partner(&w.orgs[2])),
                 Some(minutes.to_string().into_bytes()),
                 &[("Content-Type", "application/json")]
             )
@@ -399,8 +368,8 @@ fn attendance_minutes_and_outcomes_after_the_event() {
         w.app
             .post(
                 &format!("{path}/minutes/contributions"),
-                Some(&partner(&w.org_c)),
-                &contribution(&w.org_c)
+                Some(&partner(&w.orgs[2])),
+                &contribution(&w.orgs[2])
             )
             .status,
         201
@@ -409,8 +378,8 @@ fn attendance_minutes_and_outcomes_after_the_event() {
         w.app
             .post(
                 &format!("{path}/minutes/contributions"),
-                Some(&partner(&w.org_a)),
-                &contribution(&w.org_a)
+                Some(&partner(&w.orgs[0])),
+                &contribution(&w.orgs[0])
             )
             .status,
         403
@@ -419,8 +388,8 @@ fn attendance_minutes_and_outcomes_after_the_event() {
         w.app
             .post(
                 &format!("{path}/minutes/contributions"),
-                Some(&partner(&w.org_a)),
-                &contribution(&w.org_c)
+                Some(&partner(&w.orgs[0])),
+                &contribution(&w.orgs[2])
             )
             .status,
         403
@@ -443,7 +412,7 @@ fn attendance_minutes_and_outcomes_after_the_event() {
     assert_eq!(res.status, 422, "{}", res.text);
     let proposal = w.app.post(
         "/api/v1/partnerships",
-        Some(&partner(&w.org_a)),
+        Some(&partner(&w.orgs[0])),
         &json!({"title": "Summer activity", "purpose": "Joint leisure activity", "form": "iop", "responsible_unit_id": w.unit, "start_date": "2027-06-01", "end_date": "2027-08-31"}),
     );
     assert_eq!(proposal.status, 201, "{}", proposal.text);
@@ -455,7 +424,7 @@ fn attendance_minutes_and_outcomes_after_the_event() {
         w.app
             .post(
                 &format!("{path}/outcomes"),
-                Some(&partner(&w.org_a)),
+                Some(&partner(&w.orgs[0])),
                 &json!({"description": "x", "owner": "y"})
             )
             .status,
@@ -475,9 +444,9 @@ fn attendance_minutes_and_outcomes_after_the_event() {
         w.app.get(&format!("{path}/outcomes"), token).json()["items"][0]["partnership_id"].clone()
     };
     assert_eq!(link_for(Some(&staff(&w.other_unit))), json!(case));
-    assert_eq!(link_for(Some(&partner(&w.org_a))), json!(case));
+    assert_eq!(link_for(Some(&partner(&w.orgs[0]))), json!(case));
     assert_eq!(link_for(None), json!(null));
-    assert_eq!(link_for(Some(&partner(&w.org_b))), json!(null));
+    assert_eq!(link_for(Some(&partner(&w.orgs[1]))), json!(null));
     let res = w.app.patch(
         &format!("{path}/outcomes/{outcome}"),
         Some(&staff(&w.unit)),
@@ -625,7 +594,7 @@ fn filters_and_bad_parameters() {
     assert_eq!(ids("district=lundby"), [first.as_str()]);
     assert_eq!(ids("q=STADSMISSION"), [second.as_str()]);
     assert_eq!(
-        ids(&format!("organisation_id={}", w.org_c)),
+        ids(&format!("organisation_id={}", w.orgs[2])),
         [first.as_str(), second.as_str()]
     );
     assert_eq!(
@@ -741,9 +710,9 @@ fn staff_invite_organisations() {
     let w = world();
     let id = published(&w, &idesluss(&w, 30));
     let path = format!("{EVENTS}/{id}/invitations");
-    let body = json!({"organisation_ids": [w.org_a, w.org_b]});
+    let body = json!({"organisation_ids": [w.orgs[0], w.orgs[1]]});
     assert_eq!(
-        w.app.post(&path, Some(&partner(&w.org_a)), &body).status,
+        w.app.post(&path, Some(&partner(&w.orgs[0])), &body).status,
         403
     );
     assert_eq!(
@@ -764,7 +733,7 @@ fn staff_invite_organisations() {
     let res = w.app.post(
         &path,
         Some(&staff(&w.unit)),
-        &json!({"organisation_ids": [w.org_b]}),
+        &json!({"organisation_ids": [w.orgs[1]]}),
     );
     assert_eq!(res.json()["items"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -776,7 +745,7 @@ fn staff_invite_organisations() {
     );
     let invited = w
         .app
-        .all_items(&format!("{EVENTS}?organisation_id={}", w.org_b), None);
+        .all_items(&format!("{EVENTS}?organisation_id={}", w.orgs[1]), None);
     assert_eq!(invited.len(), 1);
 }
 
@@ -824,4 +793,78 @@ fn event_times_follow_the_spec_pattern_and_the_one_syntax_of_the_api() {
             );
         }
     }
+}
+
+#[test]
+fn staff_registering_to_their_own_planned_event_learn_it_is_closed_partners_learn_nothing() {
+    let w = World::new();
+    let res = w.app.post(
+        "/api/v1/dialogue-events",
+        Some(&staff(&w.unit)),
+        &json!({"title": "Planerat", "kind": "workshop", "participation_level": "dialogue",
+            "starts_at": in_days(20), "ends_at": in_days(21),
+            "format": "in_person", "place": "Lundby district office"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    let path = format!(
+        "/api/v1/dialogue-events/{}/registrations",
+        res.json()["id"].as_str().unwrap()
+    );
+    let body = json!({"organisation_id": w.orgs[0], "participants": 2});
+    // Staff can read the planned event: 409, not 404.
+    assert_eq!(
+        w.app
+            .get(&path.replace("/registrations", ""), Some(&staff(&w.unit)))
+            .status,
+        200
+    );
+    let res = w.app.post(&path, Some(&staff(&w.unit)), &body);
+    assert_eq!(res.status, 409, "{}", res.text);
+    assert_eq!(res.code(), "registration_closed");
+    assert!(res.json()["detail"].as_str().unwrap().contains("planned"));
+    // A partner may not know the event exists: 404.
+    let res = w.app.post(&path, Some(&partner(&w.orgs[0])), &body);
+    assert_eq!(res.status, 404, "{}", res.text);
+    // Nothing was registered.
+    let list = w.app.get(&path, Some(&staff(&w.unit))).json();
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn outcomes_need_a_held_event_like_minutes_and_attendance() {
+    let w = World::new();
+    let res = w.app.post(
+        "/api/v1/dialogue-events",
+        Some(&staff(&w.unit)),
+        &json!({"title": "Snart", "kind": "workshop", "participation_level": "dialogue",
+            "starts_at": in_days(20), "ends_at": in_days(21),
+            "format": "in_person", "place": "Lundby district office"}),
+    );
+    let path = format!(
+        "/api/v1/dialogue-events/{}",
+        res.json()["id"].as_str().unwrap()
+    );
+    let outcome = json!({"description": "A joint activity", "owner": "Passalen"});
+    for step in ["planned", "publish"] {
+        if step == "publish" {
+            let res = w.app.send(
+                "POST",
+                &format!("{path}/publish"),
+                Some(&staff(&w.unit)),
+                None,
+                &[],
+            );
+            assert_eq!(res.status, 200, "{}", res.text);
+        }
+        let res = w
+            .app
+            .post(&format!("{path}/outcomes"), Some(&staff(&w.unit)), &outcome);
+        assert_eq!(res.status, 409, "{step}: {}", res.text);
+        assert_eq!(res.code(), "event_not_held");
+    }
+    let list = w
+        .app
+        .get(&format!("{path}/outcomes"), Some(&staff(&w.unit)))
+        .json();
+    assert!(list["items"].as_array().unwrap().is_empty());
 }

@@ -6,73 +6,32 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use crate::builders::{EventBuilder, OrganisationBuilder, UnitBuilder, World, EVENTS};
 use crate::helpers::*;
 
-const EVENTS: &str = "/api/v1/dialogue-events";
 /// How often a race is run: a race that is lost one time in five still fails.
 const ROUNDS: usize = 5;
 
-struct World {
-    /// Shared with the threads of a race.
-    app: Arc<TestApp>,
-    unit: String,
-    orgs: Vec<String>,
-}
-
-/// A district unit and `n` organisations of its district.
+/// A district unit (Lundby) and `n` organisations of its district.
 fn world(n: usize) -> World {
-    let app = spawn_app();
-    let res = app.post(
-        "/api/v1/city-units",
-        Some(&admin()),
-        &json!({"name": "SDF Lundby", "kind": "district_administration", "district": "lundby"}),
-    );
-    assert_eq!(res.status, 201, "{}", res.text);
-    let unit = res.json()["id"].as_str().unwrap().to_owned();
-    let orgs = (0..n)
-        .map(|i| {
-            app.create_organisation(
-                json!({"name": format!("Förening {i}"), "legal_form": "non_profit_association"}),
-            )
-        })
-        .collect();
-    World {
-        app: Arc::new(app),
-        unit,
-        orgs,
-    }
+    World::build()
+        .with_unit(UnitBuilder::district("SDF Lundby", "lundby"))
+        .with_other_unit(UnitBuilder::district("SDF Angered", "angered"))
+        .with_organisations(OrganisationBuilder::associations(n))
+        .create()
 }
 
-fn event_body(w: &World, capacity: Value) -> Value {
-    json!({
-        "title": "Dialogue café on work integration",
-        "kind": "dialogue_meeting",
-        "participation_level": "dialogue",
-        "organiser_unit_id": w.unit,
-        "starts_at": in_days(10),
-        "ends_at": in_days(11),
-        "format": "in_person",
-        "place": "Lundby district office",
-        "capacity": capacity,
-    })
+/// A dialogue café of the unit for `capacity` (`null`: no limit).
+fn cafe(w: &World, capacity: Value) -> EventBuilder {
+    EventBuilder::new(&w.unit)
+        .with_title("Dialogue café on work integration")
+        .with_kind("dialogue_meeting", "dialogue")
+        .with_capacity(capacity)
 }
 
 /// Plans and publishes an event; returns its id.
 fn published(w: &World, capacity: Value) -> String {
-    let res = w
-        .app
-        .post(EVENTS, Some(&staff(&w.unit)), &event_body(w, capacity));
-    assert_eq!(res.status, 201, "{}", res.text);
-    let id = res.json()["id"].as_str().unwrap().to_owned();
-    let res = w.app.send(
-        "POST",
-        &format!("{EVENTS}/{id}/publish"),
-        Some(&staff(&w.unit)),
-        None,
-        &[],
-    );
-    assert_eq!(res.status, 200, "{}", res.text);
-    id
+    cafe(w, capacity).published(&w.app).id
 }
 
 fn register(app: &TestApp, event: &str, org: &str, participants: i64) -> Res {
@@ -439,7 +398,7 @@ fn head_counts_are_bounded_and_nothing_out_of_range_is_written() {
     let res = w.app.post(
         EVENTS,
         Some(&staff(&w.unit)),
-        &event_body(&w, json!(100_001)),
+        &cafe(&w, json!(100_001)).body(),
     );
     assert_eq!(res.status, 422, "{}", res.text);
     assert_eq!(fields(&res), ["capacity"]);
@@ -462,7 +421,7 @@ fn head_counts_are_bounded_and_nothing_out_of_range_is_written() {
 
     // Attendance: 0 ..= 100000 for every count, and a checked total.
     let res = w.app.post(EVENTS, Some(&staff(&w.unit)), &{
-        let mut body = event_body(&w, json!(30));
+        let mut body = cafe(&w, json!(30)).body();
         body["starts_at"] = json!(in_days(-2));
         body["ends_at"] = json!(in_days(-1));
         body

@@ -8,9 +8,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::grants::{
-    act, decider, declare, programme, under_review, world, World, APPS, PROGRAMMES,
-};
+use crate::builders::World;
+use crate::grants::{act, declare, programme, under_review, APPS, PROGRAMMES};
 use crate::helpers::*;
 
 /// How many times each race is run in one test: a race that loses one time
@@ -18,7 +17,7 @@ use crate::helpers::*;
 const ROUNDS: usize = 5;
 
 fn granted(w: &World, p: &(String, String), amount: i64, chef: &str) -> String {
-    let id = under_review(w, &w.a, p, amount);
+    let id = under_review(w, &w.orgs[0], p, amount);
     declare(w, &id, chef, false);
     let res = act(
         w,
@@ -44,7 +43,7 @@ fn history_actions(w: &World, id: &str) -> Vec<String> {
 
 #[test]
 fn parallel_payments_on_two_servers_pay_exactly_what_fits_and_never_412() {
-    let w = Arc::new(world());
+    let w = Arc::new(World::new());
     let replica = Arc::new(w.app.replica());
     let p = programme(&w, 1_000_000, 30, false);
     let chef = decider(&w.unit, 50_000, "chef");
@@ -89,7 +88,7 @@ fn parallel_payments_on_two_servers_pay_exactly_what_fits_and_never_412() {
 /// what is granted and paid.
 #[test]
 fn parallel_payments_on_many_applications_all_land_in_the_programmes_figures() {
-    let w = Arc::new(world());
+    let w = Arc::new(World::new());
     let replica = Arc::new(w.app.replica());
     let p = programme(&w, 1_000_000, 30, false);
     let chef = decider(&w.unit, 50_000, "chef");
@@ -137,12 +136,12 @@ fn parallel_payments_on_many_applications_all_land_in_the_programmes_figures() {
 
 #[test]
 fn parallel_decisions_on_two_servers_never_overspend_a_year() {
-    let w = Arc::new(world());
+    let w = Arc::new(World::new());
     let replica = Arc::new(w.app.replica());
     for round in 0..ROUNDS {
         let p = programme(&w, 100_000, 30, false);
         let ids: Vec<String> = (0..10)
-            .map(|_| under_review(&w, &w.a, &p, 20_000))
+            .map(|_| under_review(&w, &w.orgs[0], &p, 20_000))
             .collect();
         let tokens: Vec<String> = (0..10)
             .map(|i| decider(&w.unit, 50_000, &format!("d{round}-{i}")))
@@ -185,15 +184,15 @@ fn parallel_decisions_on_two_servers_never_overspend_a_year() {
 /// decision by someone whose conflict was on record before it.
 #[test]
 fn a_conflict_declared_at_the_moment_of_a_decision_is_ordered_with_it() {
-    let w = Arc::new(world());
+    let w = Arc::new(World::new());
     let replica = Arc::new(w.app.replica());
     let p = programme(&w, 10_000_000, 30, false);
     let mut refused = 0;
     for round in 0..ROUNDS * 2 {
         let who = format!("racer-{round}");
         let chef = decider(&w.unit, 50_000, &who);
-        let x = under_review(&w, &w.a, &p, 20_000);
-        let y = under_review(&w, &w.a, &p, 20_000);
+        let x = under_review(&w, &w.orgs[0], &p, 20_000);
+        let y = under_review(&w, &w.orgs[0], &p, 20_000);
         declare(&w, &x, &chef, false);
         let (w2, r2) = (w.clone(), replica.clone());
         let (x2, y2, chef2) = (x.clone(), y.clone(), chef.clone());
@@ -253,7 +252,7 @@ fn a_conflict_declared_at_the_moment_of_a_decision_is_ordered_with_it() {
             other => panic!("round {round}: {other} {}", results[0].text),
         }
         // Afterwards the conflict binds, whatever the order was.
-        let z = under_review(&w, &w.a, &p, 20_000);
+        let z = under_review(&w, &w.orgs[0], &p, 20_000);
         declare(&w, &z, &chef, false);
         let res = act(
             &w,
@@ -271,10 +270,10 @@ fn a_conflict_declared_at_the_moment_of_a_decision_is_ordered_with_it() {
 
 #[test]
 fn a_decision_below_the_programmes_minimum_is_refused_and_changes_nothing() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 1_000_000, 30, false);
     let chef = decider(&w.unit, 50_000, "chef");
-    let id = under_review(&w, &w.a, &p, 30_000);
+    let id = under_review(&w, &w.orgs[0], &p, 30_000);
     declare(&w, &id, &chef, false);
     let before = w
         .app
@@ -347,9 +346,9 @@ fn programme_requiring_a_plan(w: &World) -> (String, String) {
 fn application_with_answers(w: &World, p: &(String, String), answers: Value) -> Res {
     w.app.post(
         APPS,
-        Some(&partner(&w.a)),
+        Some(&partner(&w.orgs[0])),
         &json!({
-            "organisation_id": w.a, "programme_id": p.0, "round_id": p.1,
+            "organisation_id": w.orgs[0], "programme_id": p.0, "round_id": p.1,
             "title": "Kvinnojouren", "purpose": "Shelter nights", "requested_sek": 30000,
             "start_date": "2027-01-01", "end_date": "2027-12-31",
             "document_answers": answers
@@ -359,13 +358,13 @@ fn application_with_answers(w: &World, p: &(String, String), answers: Value) -> 
 
 #[test]
 fn required_documents_are_answered_before_submission() {
-    let w = world();
+    let w = World::new();
     let p = programme_requiring_a_plan(&w);
     // Unanswered: the draft may be saved, but not submitted.
     let res = application_with_answers(&w, &p, json!([]));
     assert_eq!(res.status, 201, "{}", res.text);
     let id = res.json()["id"].as_str().unwrap().to_owned();
-    let res = act(&w, &id, "submit", &partner(&w.a), None);
+    let res = act(&w, &id, "submit", &partner(&w.orgs[0]), None);
     assert_eq!(res.status, 422, "{}", res.text);
     assert_eq!(res.code(), "validation_failed");
     let errors = res.json()["errors"].clone();
@@ -377,7 +376,7 @@ fn required_documents_are_answered_before_submission() {
         .contains("Gender-equality plan"));
     let a = w
         .app
-        .get(&format!("{APPS}/{id}"), Some(&partner(&w.a)))
+        .get(&format!("{APPS}/{id}"), Some(&partner(&w.orgs[0])))
         .json();
     assert_eq!(a["status"], "draft");
     assert_eq!(a["version"], 1);
@@ -393,19 +392,19 @@ fn required_documents_are_answered_before_submission() {
     // With a reasoned waiver request it goes in.
     let res = w.app.patch(
         &format!("{APPS}/{id}"),
-        Some(&partner(&w.a)),
+        Some(&partner(&w.orgs[0])),
         &json!({"document_answers": [{"key": "gender_equality_plan", "waiver_reason": "We are a women's shelter; the template does not fit our work."}]}),
         None,
     );
     assert_eq!(res.status, 200, "{}", res.text);
-    let res = act(&w, &id, "submit", &partner(&w.a), None);
+    let res = act(&w, &id, "submit", &partner(&w.orgs[0]), None);
     assert_eq!(res.status, 200, "{}", res.text);
     assert_eq!(res.json()["status"], "submitted");
 }
 
 #[test]
 fn amounts_beyond_the_bound_are_refused_and_sums_never_wrap() {
-    let w = world();
+    let w = World::new();
     // A budget of i64::MAX is not a budget.
     let res = w.app.post(
         PROGRAMMES,
@@ -459,7 +458,7 @@ fn amounts_beyond_the_bound_are_refused_and_sums_never_wrap() {
     assert_eq!(figures["paid_sek"], 30_000);
     assert_eq!(figures["granted_sek"], 30_000);
     // A granted amount out of range is named.
-    let other = under_review(&w, &w.a, &p, 20_000);
+    let other = under_review(&w, &w.orgs[0], &p, 20_000);
     declare(&w, &other, &chef, false);
     let res = act(
         &w,
@@ -474,11 +473,11 @@ fn amounts_beyond_the_bound_are_refused_and_sums_never_wrap() {
 
 #[test]
 fn a_declared_conflict_binds_until_an_admin_releases_it_with_a_reason() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 1_000_000, 30, false);
     let chef = decider(&w.unit, 50_000, "chef");
     let decision = json!({"outcome": "granted", "granted_sek": 20000, "motivation": "Fits"});
-    let x = under_review(&w, &w.a, &p, 20_000);
+    let x = under_review(&w, &w.orgs[0], &p, 20_000);
     let res = w.app.post(
         &format!("{APPS}/{x}/conflict-declarations"),
         Some(&chef),
@@ -497,14 +496,14 @@ fn a_declared_conflict_binds_until_an_admin_releases_it_with_a_reason() {
         "conflict_of_interest"
     );
     // It binds for the organisation, on its other applications too.
-    let y = under_review(&w, &w.a, &p, 20_000);
+    let y = under_review(&w, &w.orgs[0], &p, 20_000);
     declare(&w, &y, &chef, false);
     assert_eq!(
         act(&w, &y, "decide", &chef, Some(decision.clone())).code(),
         "conflict_of_interest"
     );
     // ... but not for another organisation's.
-    let other_org = under_review(&w, &w.b, &p, 20_000);
+    let other_org = under_review(&w, &w.orgs[1], &p, 20_000);
     declare(&w, &other_org, &chef, false);
     assert_eq!(
         act(&w, &other_org, "decide", &chef, Some(decision.clone())).status,
@@ -535,14 +534,14 @@ fn a_declared_conflict_binds_until_an_admin_releases_it_with_a_reason() {
     // The organisation sees that declarations were made, not the private note.
     let partner_history = w
         .app
-        .get(&format!("{APPS}/{x}/history"), Some(&partner(&w.a)));
+        .get(&format!("{APPS}/{x}/history"), Some(&partner(&w.orgs[0])));
     assert_eq!(partner_history.status, 200);
     assert!(!partner_history.text.contains("sister"));
     assert_eq!(
         w.app
             .get(
                 &format!("{APPS}/{x}/conflict-declarations"),
-                Some(&partner(&w.a))
+                Some(&partner(&w.orgs[0]))
             )
             .status,
         404
@@ -553,7 +552,9 @@ fn a_declared_conflict_binds_until_an_admin_releases_it_with_a_reason() {
     let res = w.app.post(&release, Some(&staff(&w.unit)), &reason);
     assert_eq!(res.status, 403, "{}", res.text);
     assert_eq!(
-        w.app.post(&release, Some(&partner(&w.a)), &reason).status,
+        w.app
+            .post(&release, Some(&partner(&w.orgs[0])), &reason)
+            .status,
         404
     );
     let res = w
@@ -579,7 +580,7 @@ fn a_declared_conflict_binds_until_an_admin_releases_it_with_a_reason() {
 
 #[test]
 fn every_decider_needs_a_delegation_that_covers_the_amount_admins_too() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 10_000_000, 30, false);
     let admin_with = |limit: Option<i64>, who: &str| {
         let mut c = claims("city_admin");
@@ -589,7 +590,7 @@ fn every_decider_needs_a_delegation_that_covers_the_amount_admins_too() {
         }
         sign_hs256(&c)
     };
-    let id = under_review(&w, &w.a, &p, 50_000);
+    let id = under_review(&w, &w.orgs[0], &p, 50_000);
     let decision = json!({"outcome": "granted", "granted_sek": 50000, "motivation": "Fits"});
     for (token, why) in [
         (admin_with(Some(1000), "small-admin"), "a small delegation"),
@@ -620,7 +621,7 @@ fn every_decider_needs_a_delegation_that_covers_the_amount_admins_too() {
 
 #[test]
 fn public_decisions_name_the_unit_and_role_not_the_person() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 1_000_000, 30, false);
     let chef = decider(&w.unit, 50_000, "handlaggare@vastra.goteborg.se");
     let id = granted(&w, &p, 20_000, &chef);
@@ -634,10 +635,12 @@ fn public_decisions_name_the_unit_and_role_not_the_person() {
     assert!(list.text.contains(&id));
     assert!(!list.text.contains("handlaggare@"), "{}", list.text);
     // Another organisation's partner reads it as the public does.
-    let as_b = w.app.get(&format!("{APPS}/{id}"), Some(&partner(&w.b)));
+    let as_b = w
+        .app
+        .get(&format!("{APPS}/{id}"), Some(&partner(&w.orgs[1])));
     assert!(!as_b.text.contains("handlaggare@"));
     // The applicant and the city see who decided.
-    for token in [partner(&w.a), staff(&w.unit)] {
+    for token in [partner(&w.orgs[0]), staff(&w.unit)] {
         let own = w.app.get(&format!("{APPS}/{id}"), Some(&token)).json();
         assert_eq!(
             own["decision"]["decided_by"],
@@ -648,7 +651,7 @@ fn public_decisions_name_the_unit_and_role_not_the_person() {
 
 #[test]
 fn a_multi_year_grant_is_charged_to_each_years_budget() {
-    let w = world();
+    let w = World::new();
     let res = w.app.post(
         PROGRAMMES,
         Some(&staff(&w.unit)),
@@ -681,16 +684,19 @@ fn a_multi_year_grant_is_charged_to_each_years_budget() {
     let apply_for = |amount: i64, start: &str, end: &str| -> String {
         let res = w.app.post(
             APPS,
-            Some(&partner(&w.a)),
+            Some(&partner(&w.orgs[0])),
             &json!({
-                "organisation_id": w.a, "programme_id": p.0, "round_id": p.1,
+                "organisation_id": w.orgs[0], "programme_id": p.0, "round_id": p.1,
                 "title": "Läxhjälp", "purpose": "Homework help", "requested_sek": amount,
                 "start_date": start, "end_date": end
             }),
         );
         assert_eq!(res.status, 201, "{}", res.text);
         let id = res.json()["id"].as_str().unwrap().to_owned();
-        assert_eq!(act(&w, &id, "submit", &partner(&w.a), None).status, 200);
+        assert_eq!(
+            act(&w, &id, "submit", &partner(&w.orgs[0]), None).status,
+            200
+        );
         assert_eq!(
             act(&w, &id, "start_review", &staff(&w.unit), None).status,
             200

@@ -4,97 +4,32 @@
 
 use serde_json::{json, Value};
 
+use crate::builders::{ApplicationBuilder, ProgrammeBuilder, RoundBuilder, World};
+pub(crate) use crate::builders::{APPS, PROGRAMMES};
 use crate::helpers::*;
 
-pub(crate) const PROGRAMMES: &str = "/api/v1/grant-programmes";
-pub(crate) const APPS: &str = "/api/v1/grant-applications";
-
-pub(crate) struct World {
-    pub app: TestApp,
-    pub unit: String,
-    pub other_unit: String,
-    pub a: String,
-    pub b: String,
-}
-
-pub(crate) fn world() -> World {
-    let app = spawn_app();
-    let unit = |name: &str, district: &str| {
-        let res = app.post(
-            "/api/v1/city-units",
-            Some(&admin()),
-            &json!({"name": name, "kind": "district_administration", "district": district}),
-        );
-        res.json()["id"].as_str().unwrap().to_owned()
-    };
-    let unit_id = unit("SDF Västra Göteborg", "vastra_goteborg");
-    let other_unit = unit("SDF Lundby", "lundby");
-    let a =
-        app.create_organisation(json!({"name": "Reningsborg", "legal_form": "social_enterprise"}));
-    let b = app
-        .create_organisation(json!({"name": "Passalen", "legal_form": "non_profit_association"}));
-    World {
-        app,
-        unit: unit_id,
-        other_unit,
-        a,
-        b,
-    }
-}
-
-/// A staff token of `unit` with a delegation limit and its own subject.
-pub(crate) fn decider(unit: &str, limit: i64, who: &str) -> String {
-    let mut c = claims("city_staff");
-    c["unit"] = json!(unit);
-    c["sub"] = json!(who);
-    c["delegation_limit_sek"] = json!(limit);
-    sign_hs256(&c)
-}
-
-/// An open programme with one round; returns (programme id, round id).
+/// An open programme of the world's unit for Västra Göteborg, with one round
+/// whose deadline is `deadline_days` from now; returns (programme id, round id).
 pub(crate) fn programme(
     w: &World,
     budget: i64,
     deadline_days: i64,
     late: bool,
 ) -> (String, String) {
-    let res = w.app.post(
-        PROGRAMMES,
-        Some(&staff(&w.unit)),
-        &json!({
-            "title": "Utvecklingspotten 2027",
-            "budgets": [{"year": 2027, "budget_sek": budget}],
-            "min_sek": 1000, "max_sek": 50000,
-            "districts": ["vastra_goteborg"],
-            "rounds": [{"name": "Round 2", "opens_at": in_days(-60), "deadline": in_days(deadline_days), "accepts_late_applications": late}]
-        }),
-    );
-    assert_eq!(res.status, 201, "{}", res.text);
-    let id = res.json()["id"].as_str().unwrap().to_owned();
-    let round = res.json()["rounds"][0]["id"].as_str().unwrap().to_owned();
-    let res = w.app.send(
-        "POST",
-        &format!("{PROGRAMMES}/{id}/open"),
-        Some(&staff(&w.unit)),
-        None,
-        &[],
-    );
-    assert_eq!(res.status, 200, "{}", res.text);
-    (id, round)
+    ProgrammeBuilder::new(&w.unit)
+        .with_budget(budget)
+        .with_districts(&["vastra_goteborg"])
+        .with_rounds([RoundBuilder::new("Round 2")
+            .closing_in(deadline_days)
+            .accepting_late(late)])
+        .open(&w.app)
+        .and_round()
 }
 
 pub(crate) fn apply(w: &World, org: &str, programme: &(String, String), requested: i64) -> Res {
-    w.app.post(
-        APPS,
-        Some(&partner(org)),
-        &json!({
-            "organisation_id": org, "programme_id": programme.0, "round_id": programme.1,
-            "title": "Garaget", "purpose": "Summer jobs for young people in Tynnered",
-            "districts": ["vastra_goteborg"], "requested_sek": requested,
-            "start_date": "2027-06-01", "end_date": "2027-08-31",
-            "budget_lines": [{"description": "Supervisor", "amount_sek": requested}]
-        }),
-    )
+    ApplicationBuilder::new(org, programme)
+        .with_requested(requested)
+        .post(&w.app)
 }
 
 pub(crate) fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> Res {
@@ -118,15 +53,10 @@ pub(crate) fn under_review(
     programme: &(String, String),
     requested: i64,
 ) -> String {
-    let res = apply(w, org, programme, requested);
-    assert_eq!(res.status, 201, "{}", res.text);
-    let id = res.json()["id"].as_str().unwrap().to_owned();
-    assert_eq!(act(w, &id, "submit", &partner(org), None).status, 200);
-    assert_eq!(
-        act(w, &id, "start_review", &staff(&w.unit), None).status,
-        200
-    );
-    id
+    ApplicationBuilder::new(org, programme)
+        .with_requested(requested)
+        .under_review(&w.app, &staff(&w.unit))
+        .id
 }
 
 pub(crate) fn declare(w: &World, id: &str, token: &str, conflict: bool) {
@@ -140,15 +70,15 @@ pub(crate) fn declare(w: &World, id: &str, token: &str, conflict: bool) {
 
 #[test]
 fn apply_complete_decide_pay_report_close() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 1_500_000, 30, false);
-    let res = apply(&w, &w.a, &p, 30000);
+    let res = apply(&w, &w.orgs[0], &p, 30000);
     assert_eq!(res.status, 201, "{}", res.text);
     assert_eq!(res.json()["status"], "draft");
     let id = res.json()["id"].as_str().unwrap().to_owned();
     let chef = decider(&w.unit, 50000, "chef@vastra");
     assert_eq!(
-        act(&w, &id, "submit", &partner(&w.a), None).json()["status"],
+        act(&w, &id, "submit", &partner(&w.orgs[0]), None).json()["status"],
         "submitted"
     );
     assert_eq!(
@@ -165,10 +95,10 @@ fn apply_complete_decide_pay_report_close() {
     );
     assert_eq!(res.json()["status"], "completion_requested");
     // The organisation completes its application, then hands it back.
-    let res = w.app.patch(&format!("{APPS}/{id}"), Some(&partner(&w.a)), &json!({"budget_lines": [{"description": "Supervisor", "amount_sek": 20000}, {"description": "Premises", "amount_sek": 10000}]}), None);
+    let res = w.app.patch(&format!("{APPS}/{id}"), Some(&partner(&w.orgs[0])), &json!({"budget_lines": [{"description": "Supervisor", "amount_sek": 20000}, {"description": "Premises", "amount_sek": 10000}]}), None);
     assert_eq!(res.status, 200, "{}", res.text);
     assert_eq!(
-        act(&w, &id, "complete", &partner(&w.a), None).json()["status"],
+        act(&w, &id, "complete", &partner(&w.orgs[0]), None).json()["status"],
         "under_review"
     );
     // Reviews are internal.
@@ -184,7 +114,7 @@ fn apply_complete_decide_pay_report_close() {
     );
     assert_eq!(
         w.app
-            .get(&format!("{APPS}/{id}/reviews"), Some(&partner(&w.a)))
+            .get(&format!("{APPS}/{id}/reviews"), Some(&partner(&w.orgs[0])))
             .status,
         404
     );
@@ -225,7 +155,7 @@ fn apply_complete_decide_pay_report_close() {
         w.app
             .post(
                 &format!("{APPS}/{id}/payments"),
-                Some(&partner(&w.a)),
+                Some(&partner(&w.orgs[0])),
                 &json!({"amount_sek": 1, "paid_on": "2027-06-15"})
             )
             .status,
@@ -236,7 +166,7 @@ fn apply_complete_decide_pay_report_close() {
             &w,
             &id,
             "report",
-            &partner(&w.a),
+            &partner(&w.orgs[0]),
             Some(json!({"report": "3 jobs and 10 internships"}))
         )
         .json()["status"],
@@ -255,7 +185,7 @@ fn apply_complete_decide_pay_report_close() {
     // The organisation follows every step.
     let history = w
         .app
-        .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.a)))
+        .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.orgs[0])))
         .json();
     let actions: Vec<&str> = history["items"]
         .as_array()
@@ -287,7 +217,7 @@ fn apply_complete_decide_pay_report_close() {
     assert!(public.get("report").is_none());
     assert_eq!(
         w.app
-            .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.b)))
+            .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.orgs[1])))
             .status,
         404
     );
@@ -295,10 +225,10 @@ fn apply_complete_decide_pay_report_close() {
 
 #[test]
 fn partner_b_learns_nothing_of_partner_as_application() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 100000, 30, false);
-    let id = under_review(&w, &w.a, &p, 20000);
-    let b = partner(&w.b);
+    let id = under_review(&w, &w.orgs[0], &p, 20000);
+    let b = partner(&w.orgs[1]);
     assert_eq!(w.app.get(&format!("{APPS}/{id}"), Some(&b)).status, 404);
     assert_eq!(w.app.get(&format!("{APPS}/{id}"), None).status, 404);
     for sub in ["history", "payments", "reviews"] {
@@ -327,11 +257,11 @@ fn partner_b_learns_nothing_of_partner_as_application() {
         404
     );
     assert!(w.app.all_items(APPS, Some(&b)).is_empty());
-    assert_eq!(w.app.all_items(APPS, Some(&partner(&w.a))).len(), 1);
+    assert_eq!(w.app.all_items(APPS, Some(&partner(&w.orgs[0]))).len(), 1);
     // Applying for another organisation is refused.
-    let res = apply(&w, &w.a, &p, 1000);
+    let res = apply(&w, &w.orgs[0], &p, 1000);
     assert_eq!(res.status, 201);
-    let res = w.app.post(APPS, Some(&b), &json!({"organisation_id": w.a, "programme_id": p.0, "round_id": p.1, "title": "x", "purpose": "y", "requested_sek": 1000, "start_date": "2027-01-01", "end_date": "2027-02-01"}));
+    let res = w.app.post(APPS, Some(&b), &json!({"organisation_id": w.orgs[0], "programme_id": p.0, "round_id": p.1, "title": "x", "purpose": "y", "requested_sek": 1000, "start_date": "2027-01-01", "end_date": "2027-02-01"}));
     assert_eq!(res.status, 403);
     // A rejected application stays private.
     let chef = decider(&w.unit, 50000, "chef");
@@ -340,7 +270,7 @@ fn partner_b_learns_nothing_of_partner_as_application() {
     assert_eq!(w.app.get(&format!("{APPS}/{id}"), None).status, 404);
     assert_eq!(
         w.app
-            .get(&format!("{APPS}/{id}"), Some(&partner(&w.a)))
+            .get(&format!("{APPS}/{id}"), Some(&partner(&w.orgs[0])))
             .json()["decision"]["motivation"],
         "Outside the programme's aim"
     );
@@ -352,9 +282,9 @@ fn partner_b_learns_nothing_of_partner_as_application() {
 
 #[test]
 fn refused_transitions_and_roles() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 100000, 30, false);
-    let res = apply(&w, &w.a, &p, 20000);
+    let res = apply(&w, &w.orgs[0], &p, 20000);
     let id = res.json()["id"].as_str().unwrap().to_owned();
     let chef = decider(&w.unit, 50000, "chef");
     let res = act(&w, &id, "start_review", &chef, None);
@@ -363,10 +293,16 @@ fn refused_transitions_and_roles() {
     assert_eq!(res.json()["current_state"], "draft");
     assert_eq!(res.json()["allowed_actions"], json!(["submit", "withdraw"]));
     assert_eq!(act(&w, &id, "submit", &chef, None).status, 403);
-    assert_eq!(act(&w, &id, "submit", &partner(&w.a), None).status, 200);
-    assert_eq!(act(&w, &id, "submit", &partner(&w.a), None).status, 409);
     assert_eq!(
-        act(&w, &id, "start_review", &partner(&w.a), None).status,
+        act(&w, &id, "submit", &partner(&w.orgs[0]), None).status,
+        200
+    );
+    assert_eq!(
+        act(&w, &id, "submit", &partner(&w.orgs[0]), None).status,
+        409
+    );
+    assert_eq!(
+        act(&w, &id, "start_review", &partner(&w.orgs[0]), None).status,
         403
     );
     assert_eq!(
@@ -389,7 +325,7 @@ fn refused_transitions_and_roles() {
         w.app
             .patch(
                 &format!("{APPS}/{id}"),
-                Some(&partner(&w.a)),
+                Some(&partner(&w.orgs[0])),
                 &json!({"title": "x"}),
                 None
             )
@@ -397,47 +333,53 @@ fn refused_transitions_and_roles() {
         409
     );
     assert_eq!(
-        act(&w, &id, "withdraw", &partner(&w.a), None).json()["status"],
+        act(&w, &id, "withdraw", &partner(&w.orgs[0]), None).json()["status"],
         "withdrawn"
     );
-    assert_eq!(act(&w, &id, "withdraw", &partner(&w.a), None).status, 409);
-    assert_eq!(act(&w, &id, "celebrate", &partner(&w.a), None).status, 404);
+    assert_eq!(
+        act(&w, &id, "withdraw", &partner(&w.orgs[0]), None).status,
+        409
+    );
+    assert_eq!(
+        act(&w, &id, "celebrate", &partner(&w.orgs[0]), None).status,
+        404
+    );
     assert_eq!(act(&w, &id, "pay", &chef, None).status, 404);
 }
 
 #[test]
 fn deadlines_late_rounds_and_amount_range() {
-    let w = world();
+    let w = World::new();
     let closed = programme(&w, 100000, -1, false);
-    let id = apply(&w, &w.a, &closed, 5000).json()["id"]
+    let id = apply(&w, &w.orgs[0], &closed, 5000).json()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let res = act(&w, &id, "submit", &partner(&w.a), None);
+    let res = act(&w, &id, "submit", &partner(&w.orgs[0]), None);
     assert_eq!(res.status, 409);
     assert_eq!(res.code(), "deadline_passed");
     let late = programme(&w, 100000, -1, true);
-    let id = apply(&w, &w.a, &late, 5000).json()["id"]
+    let id = apply(&w, &w.orgs[0], &late, 5000).json()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let res = act(&w, &id, "submit", &partner(&w.a), None);
+    let res = act(&w, &id, "submit", &partner(&w.orgs[0]), None);
     assert_eq!(res.status, 200, "{}", res.text);
     assert_eq!(res.json()["submitted_late"], true);
     let history = w
         .app
-        .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.a)))
+        .get(&format!("{APPS}/{id}/history"), Some(&partner(&w.orgs[0])))
         .json();
     assert!(history["items"][1]["note"]
         .as_str()
         .unwrap()
         .contains("after the deadline"));
     for amount in [999, 50001] {
-        let res = apply(&w, &w.a, &late, amount);
+        let res = apply(&w, &w.orgs[0], &late, amount);
         assert_eq!(res.status, 422, "{amount}");
         assert_eq!(res.json()["errors"][0]["field"], "requested_sek");
     }
-    let res = w.app.post(APPS, Some(&partner(&w.a)), &json!({"organisation_id": w.a, "programme_id": late.0, "round_id": closed.1, "title": "", "purpose": "y", "requested_sek": 1000, "start_date": "2027-01-01", "end_date": "2026-01-01"}));
+    let res = w.app.post(APPS, Some(&partner(&w.orgs[0])), &json!({"organisation_id": w.orgs[0], "programme_id": late.0, "round_id": closed.1, "title": "", "purpose": "y", "requested_sek": 1000, "start_date": "2027-01-01", "end_date": "2026-01-01"}));
     assert_eq!(res.status, 422);
     assert_eq!(res.json()["errors"].as_array().unwrap().len(), 2);
     assert_eq!(w.app.all_items(APPS, Some(&admin())).len(), 2);
@@ -445,9 +387,9 @@ fn deadlines_late_rounds_and_amount_range() {
 
 #[test]
 fn delegation_and_conflict_of_interest_rule_the_decider() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 1_000_000, 30, false);
-    let id = under_review(&w, &w.a, &p, 30000);
+    let id = under_review(&w, &w.orgs[0], &p, 30000);
     let decision =
         json!({"outcome": "granted", "granted_sek": 30000, "motivation": "Fits the aim"});
     let small = decider(&w.unit, 20000, "small");
@@ -502,9 +444,11 @@ fn delegation_and_conflict_of_interest_rule_the_decider() {
 
 #[test]
 fn the_budget_holds_under_concurrent_decisions() {
-    let w = std::sync::Arc::new(world());
+    let w = std::sync::Arc::new(World::new());
     let p = programme(&w, 100_000, 30, false);
-    let ids: Vec<String> = (0..10).map(|_| under_review(&w, &w.a, &p, 20000)).collect();
+    let ids: Vec<String> = (0..10)
+        .map(|_| under_review(&w, &w.orgs[0], &p, 20000))
+        .collect();
     let deciders: Vec<String> = (0..10)
         .map(|i| decider(&w.unit, 50000, &format!("decider-{i}")))
         .collect();
@@ -551,10 +495,12 @@ fn the_budget_holds_under_concurrent_decisions() {
 
 #[test]
 fn programmes_are_the_owning_units_and_drafts_are_private() {
-    let w = world();
+    let w = World::new();
     let body = json!({"title": "Föreningsbidrag 2027", "budgets": [{"year": 2027, "budget_sek": 500000}], "min_sek": 5000, "max_sek": 100000});
     assert_eq!(
-        w.app.post(PROGRAMMES, Some(&partner(&w.a)), &body).status,
+        w.app
+            .post(PROGRAMMES, Some(&partner(&w.orgs[0])), &body)
+            .status,
         403
     );
     assert_eq!(w.app.post(PROGRAMMES, None, &body).status, 401);
@@ -574,7 +520,7 @@ fn programmes_are_the_owning_units_and_drafts_are_private() {
     assert_eq!(w.app.get(&format!("{PROGRAMMES}/{id}"), None).status, 404);
     assert_eq!(
         w.app
-            .get(&format!("{PROGRAMMES}/{id}"), Some(&partner(&w.a)))
+            .get(&format!("{PROGRAMMES}/{id}"), Some(&partner(&w.orgs[0])))
             .status,
         404
     );
@@ -635,10 +581,10 @@ fn programmes_are_the_owning_units_and_drafts_are_private() {
 
 #[test]
 fn application_lists_filter_and_refuse_bad_parameters() {
-    let w = world();
+    let w = World::new();
     let p = programme(&w, 1_000_000, 30, false);
-    let small = under_review(&w, &w.a, &p, 5000);
-    let large = under_review(&w, &w.b, &p, 40000);
+    let small = under_review(&w, &w.orgs[0], &p, 5000);
+    let large = under_review(&w, &w.orgs[1], &p, 40000);
     let chef = decider(&w.unit, 50000, "chef");
     declare(&w, &large, &chef, false);
     assert_eq!(
@@ -660,7 +606,10 @@ fn application_lists_filter_and_refuse_bad_parameters() {
             .collect()
     };
     assert_eq!(ids("status=under_review"), [small.as_str()]);
-    assert_eq!(ids(&format!("organisation_id={}", w.b)), [large.as_str()]);
+    assert_eq!(
+        ids(&format!("organisation_id={}", w.orgs[1])),
+        [large.as_str()]
+    );
     assert_eq!(ids("min_sek=10000"), [large.as_str()]);
     assert_eq!(ids("max_sek=10000"), [small.as_str()]);
     let today = chrono::Utc::now().date_naive();

@@ -57,6 +57,14 @@ impl Res {
             .collect()
     }
 
+    /// The `detail` of a problem ("" when it has none).
+    pub fn detail(&self) -> String {
+        self.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(&name.to_ascii_lowercase())
@@ -370,6 +378,15 @@ pub fn admin() -> String {
 pub fn staff(unit: &str) -> String {
     let mut c = claims("city_staff");
     c["unit"] = json!(unit);
+    sign_hs256(&c)
+}
+
+/// A staff token of `unit` with a delegation limit and its own subject.
+pub fn decider(unit: &str, limit: i64, who: &str) -> String {
+    let mut c = claims("city_staff");
+    c["unit"] = json!(unit);
+    c["sub"] = json!(who);
+    c["delegation_limit_sek"] = json!(limit);
     sign_hs256(&c)
 }
 

@@ -5,20 +5,15 @@
 
 use serde_json::{json, Value};
 
+use crate::builders::{
+    ApplicationBuilder, EventBuilder, OrganisationBuilder, PartnershipBuilder, ProgrammeBuilder,
+    UnitBuilder, World, APPS, EVENTS, ORGS, PARTNERSHIPS, PROGRAMMES, UNITS,
+};
 use crate::helpers::*;
 
-const UNITS: &str = "/api/v1/city-units";
-const ORGS: &str = "/api/v1/organisations";
-const PARTNERSHIPS: &str = "/api/v1/partnerships";
-const PROGRAMMES: &str = "/api/v1/grant-programmes";
-const APPS: &str = "/api/v1/grant-applications";
-const EVENTS: &str = "/api/v1/dialogue-events";
-
-/// A service with `n` of everything, each with children.
-struct World {
-    app: TestApp,
-    unit: String,
-    orgs: Vec<String>,
+/// A service with `n` of everything (n >= 2), each with children.
+struct Service {
+    w: World,
     partnerships: Vec<String>,
     /// The application's organisation, and the application.
     applications: Vec<(String, String)>,
@@ -38,64 +33,35 @@ fn ok(res: Res) {
     assert_eq!(res.status, 200, "{}", res.text);
 }
 
-fn post_empty(app: &TestApp, path: &str, token: &str) -> Res {
-    app.send("POST", path, Some(token), None, &[])
-}
-
-fn world(n: usize) -> World {
-    let app = spawn_app_with(|s| s.count_statements = true);
-    let admin = admin();
-    let unit = created(app.post(
-        UNITS,
-        Some(&admin),
-        &json!({"name": "SDF Lundby", "kind": "district_administration", "district": "lundby"}),
-    ));
-    for i in 1..n {
-        created(app.post(
-            UNITS,
-            Some(&admin),
-            &json!({"name": format!("Förvaltning {i}"), "kind": "specialist_administration"}),
-        ));
+fn service(n: usize) -> Service {
+    let w = World::build()
+        .with_settings(|s| s.count_statements = true)
+        .with_unit(UnitBuilder::district("SDF Lundby", "lundby"))
+        .with_other_unit(UnitBuilder::specialist("Förvaltning 1"))
+        .with_organisations(
+            OrganisationBuilder::associations(n)
+                .into_iter()
+                .map(|o| o.with_districts(&["lundby"]))
+                .collect(),
+        )
+        .create();
+    let (app, unit, orgs) = (&w.app, &w.unit, &w.orgs);
+    for i in 2..n {
+        UnitBuilder::specialist(&format!("Förvaltning {i}")).create(app);
     }
-    let staff = staff(&unit);
-    let chef = {
-        let mut c = claims("city_staff");
-        c["unit"] = json!(unit);
-        c["sub"] = json!("chef");
-        c["delegation_limit_sek"] = json!(1_000_000);
-        sign_hs256(&c)
-    };
-    let orgs: Vec<String> = (0..n)
-        .map(|i| {
-            app.create_organisation(json!({
-                "name": format!("Förening {i}"),
-                "legal_form": "non_profit_association",
-                "districts": ["lundby"]
-            }))
-        })
-        .collect();
+    let staff = staff(unit);
+    let chef = decider(unit, 1_000_000, "chef");
 
     // Partnerships with two parties and two funding lines each.
     let partnerships: Vec<String> = (0..n)
         .map(|i| {
-            let parties = [&orgs[i], &orgs[(i + 1) % n]];
-            let id = created(app.post(
-                PARTNERSHIPS,
-                Some(&staff),
-                &json!({
-                    "title": format!("IOP {i}"),
-                    "purpose": "Activities for young people",
-                    "form": "iop",
-                    "responsible_unit_id": unit,
-                    "districts": ["lundby"],
-                    "start_date": "2027-01-01",
-                    "end_date": "2027-12-31",
-                    "parties": parties.iter().map(|o| json!({"organisation_id": o, "role": "member"})).collect::<Vec<_>>()
-                }),
-            ));
-            for action in ["start_dialogue", "agree", "activate"] {
-                ok(post_empty(&app, &format!("{PARTNERSHIPS}/{id}/{action}"), &staff));
-            }
+            let id = PartnershipBuilder::new(unit)
+                .with_title(&format!("IOP {i}"))
+                .with_purpose("Activities for young people")
+                .with_districts(&["lundby"])
+                .with_members(&[&orgs[i], &orgs[(i + 1) % n]])
+                .active(app)
+                .id;
             for year in [2027, 2028] {
                 created(app.post(
                     &format!("{PARTNERSHIPS}/{id}/funding-lines"),
@@ -111,50 +77,23 @@ fn world(n: usize) -> World {
     // granted and partly paid.
     let programmes: Vec<(String, String)> = (0..n)
         .map(|i| {
-            let res = app.post(
-                PROGRAMMES,
-                Some(&staff),
-                &json!({
-                    "title": format!("Utvecklingspotten {i}"),
-                    "budgets": [{"year": 2027, "budget_sek": 1_000_000}],
-                    "min_sek": 1000, "max_sek": 50000,
-                    "districts": ["lundby"],
-                    "rounds": [{"name": "Round 1", "opens_at": in_days(-60), "deadline": in_days(30), "accepts_late_applications": false}]
-                }),
-            );
-            assert_eq!(res.status, 201, "{}", res.text);
-            let body = res.json();
-            let id = body["id"].as_str().unwrap().to_owned();
-            let round = body["rounds"][0]["id"].as_str().unwrap().to_owned();
-            ok(post_empty(&app, &format!("{PROGRAMMES}/{id}/open"), &staff));
-            (id, round)
+            ProgrammeBuilder::new(unit)
+                .with_title(&format!("Utvecklingspotten {i}"))
+                .with_districts(&["lundby"])
+                .open(app)
+                .and_round()
         })
         .collect();
     let applications: Vec<(String, String)> = (0..n)
         .map(|i| {
             let org = &orgs[i];
-            let (programme, round) = &programmes[0];
-            let id = created(app.post(
-                APPS,
-                Some(&partner(org)),
-                &json!({
-                    "organisation_id": org, "programme_id": programme, "round_id": round,
-                    "title": format!("Garaget {i}"), "purpose": "Summer jobs",
-                    "districts": ["lundby"], "requested_sek": 10000,
-                    "start_date": "2027-06-01", "end_date": "2027-08-31",
-                    "budget_lines": [{"description": "Supervisor", "amount_sek": 10000}]
-                }),
-            ));
-            ok(post_empty(
-                &app,
-                &format!("{APPS}/{id}/submit"),
-                &partner(org),
-            ));
-            ok(post_empty(
-                &app,
-                &format!("{APPS}/{id}/start_review"),
-                &staff,
-            ));
+            let id = ApplicationBuilder::new(org, &programmes[0])
+                .with_title(&format!("Garaget {i}"))
+                .with_purpose("Summer jobs")
+                .with_districts(&["lundby"])
+                .with_requested(10000)
+                .under_review(app, &staff)
+                .id;
             created(app.post(
                 &format!("{APPS}/{id}/conflict-declarations"),
                 Some(&chef),
@@ -180,30 +119,17 @@ fn world(n: usize) -> World {
     // with attendance; the first held one with an outcome per partnership
     // and application.
     let event = |i: usize, days: i64| {
-        let id = created(app.post(
-            EVENTS,
-            Some(&staff),
-            &json!({
-                "title": format!("Idésluss {i}"),
-                "kind": "matching_meeting",
-                "participation_level": "partnership",
-                "organiser_unit_id": unit,
-                "starts_at": in_days(days),
-                "ends_at": in_days(days + 1),
-                "format": "in_person",
-                "place": "Lundby district office",
-                "district": "lundby",
-                "capacity": 100,
-                "agenda": []
-            }),
-        ));
-        ok(post_empty(&app, &format!("{EVENTS}/{id}/publish"), &staff));
-        id
+        EventBuilder::new(unit)
+            .with_title(&format!("Idésluss {i}"))
+            .in_days(days)
+            .with_district("lundby")
+            .with_capacity(json!(100))
+            .with("agenda", json!([]))
     };
     let mut open = Vec::new();
     let mut held = Vec::new();
     for i in 0..n {
-        let id = event(i, 10);
+        let id = event(i, 10).published(app).id;
         for org in [&orgs[i], &orgs[(i + 1) % n]] {
             created(app.post(
                 &format!("{EVENTS}/{id}/registrations"),
@@ -212,12 +138,7 @@ fn world(n: usize) -> World {
             ));
         }
         open.push(id);
-        let id = event(i, -3);
-        ok(post_empty(
-            &app,
-            &format!("{EVENTS}/{id}/mark-held"),
-            &staff,
-        ));
+        let id = event(i, -3).held(app).id;
         let record =
             json!({"organisations": [{"organisation_id": orgs[i], "attendees": 3}], "walk_ins": 2});
         ok(app.send(
@@ -237,7 +158,7 @@ fn world(n: usize) -> World {
         ));
     }
     // Many registrations for one open event, to compare sub-collections.
-    for org in &orgs {
+    for org in orgs {
         if org != &orgs[0] && Some(org) != orgs.get(1 % n) {
             created(app.post(
                 &format!("{EVENTS}/{}/registrations", open[0]),
@@ -246,20 +167,18 @@ fn world(n: usize) -> World {
             ));
         }
     }
-    World {
-        app,
-        unit,
-        orgs,
+    Service {
         partnerships,
         applications,
         held: held[0].clone(),
         open: open[0].clone(),
+        w,
     }
 }
 
 /// The statements of one GET, and how many items it answered.
-fn statements(w: &World, path: &str, token: Option<&str>) -> (u64, usize) {
-    let res = w.app.get(path, token);
+fn statements(s: &Service, path: &str, token: Option<&str>) -> (u64, usize) {
+    let res = s.w.app.get(path, token);
     assert_eq!(res.status, 200, "{path}: {}", res.text);
     let count = res
         .header("x-statement-count")
@@ -280,9 +199,9 @@ struct List {
     fixed: usize,
 }
 
-fn lists(w: &World) -> Vec<List> {
-    let staff = Some(staff(&w.unit));
-    let (app_org, application) = &w.applications[0];
+fn lists(s: &Service) -> Vec<List> {
+    let staff = Some(staff(&s.w.unit));
+    let (app_org, application) = &s.applications[0];
     let list = |name, path: String, token: &Option<String>, per_n, fixed| List {
         name,
         path,
@@ -331,28 +250,28 @@ fn lists(w: &World) -> Vec<List> {
         list("dialogue events", format!("{EVENTS}?limit=50"), &None, 2, 0),
         list(
             "outcomes",
-            format!("{EVENTS}/{}/outcomes?limit=50", w.held),
+            format!("{EVENTS}/{}/outcomes?limit=50", s.held),
             &staff,
             1,
             0,
         ),
         list(
             "outcomes (a partner)",
-            format!("{EVENTS}/{}/outcomes?limit=50", w.held),
-            &Some(partner(&w.orgs[0])),
+            format!("{EVENTS}/{}/outcomes?limit=50", s.held),
+            &Some(partner(&s.w.orgs[0])),
             1,
             0,
         ),
         list(
             "registrations",
-            format!("{EVENTS}/{}/registrations?limit=50", w.open),
+            format!("{EVENTS}/{}/registrations?limit=50", s.open),
             &staff,
             1,
             0,
         ),
         list(
             "parties",
-            format!("{PARTNERSHIPS}/{}/parties", w.partnerships[0]),
+            format!("{PARTNERSHIPS}/{}/parties", s.partnerships[0]),
             &staff,
             0,
             2,
@@ -369,8 +288,8 @@ fn lists(w: &World) -> Vec<List> {
 
 #[test]
 fn every_list_answers_2_or_12_items_with_the_same_number_of_statements() {
-    let few = world(2);
-    let many = world(12);
+    let few = service(2);
+    let many = service(12);
     let mut differ = Vec::new();
     for (small, large) in lists(&few).into_iter().zip(lists(&many)) {
         let name = small.name;

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-use crate::partnerships::{world, World, P};
+use crate::builders::World;
+use crate::partnerships::{world, P};
 
 /// A proposal by a partner of `by`, naming `parties` (`[org, role]`).
 fn propose(w: &World, by: &str, parties: &[(&str, &str)]) -> Value {
@@ -20,7 +21,7 @@ fn propose(w: &World, by: &str, parties: &[(&str, &str)]) -> Value {
             "title": "Planned IOP on overnight places",
             "purpose": "Overnight places for homeless people, run together.",
             "form": "iop",
-            "responsible_unit_id": w.srf,
+            "responsible_unit_id": w.unit,
             "contact_name": "Samordnare",
             "contact_email": "samordnare@example.se",
             "start_date": "2027-01-01",
@@ -67,7 +68,7 @@ fn the_same_party_added_on_two_servers_at_once_is_added_once() {
     let w = world(6);
     let res = w.app.post(
         P,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"title": "IOP unaccompanied minors", "purpose": "Housing", "form": "iop", "start_date": "2015-03-01", "end_date": "2016-12-31", "parties": [{"organisation_id": w.orgs[0]}]}),
     );
     assert_eq!(res.status, 201, "{}", res.text);
@@ -77,7 +78,7 @@ fn the_same_party_added_on_two_servers_at_once_is_added_once() {
     for round in 1..=5 {
         let org = w.orgs[round].clone();
         let (before, history_before) = snapshot(&w, &id);
-        let (path, token) = (format!("{P}/{id}/parties"), staff(&w.srf));
+        let (path, token) = (format!("{P}/{id}/parties"), staff(&w.unit));
         let body = json!({"organisation_id": org, "role": "member"});
         let servers = bases.clone();
         // One request per server, released together.
@@ -237,7 +238,7 @@ fn an_organisation_named_by_another_is_invited_until_it_accepts() {
         404
     );
     assert_eq!(post_empty(&w.app, &accept_a, Some(&partner(b))).status, 404);
-    for token in [staff(&w.srf), admin(), integration(&w.srf)] {
+    for token in [staff(&w.unit), admin(), integration(&w.unit)] {
         let res = post_empty(&w.app, &accept_a, Some(&token));
         assert_eq!(res.status, 403, "{}", res.text);
         assert_eq!(res.code(), "forbidden");
@@ -376,7 +377,7 @@ fn an_invited_organisation_may_decline_and_invitations_stay_private() {
     // The city does not turn an invitation into a party: C answers itself.
     let res = w.app.post(
         &format!("{path}/parties"),
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"organisation_id": c}),
     );
     assert_eq!(res.status, 409);
@@ -384,7 +385,7 @@ fn an_invited_organisation_may_decline_and_invitations_stay_private() {
     assert_eq!(snapshot(&w, &id), (before, history_before));
     let res = w.app.post(
         &format!("{path}/parties"),
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"organisation_id": d}),
     );
     assert_eq!(res.status, 201, "{}", res.text);
@@ -392,7 +393,7 @@ fn an_invited_organisation_may_decline_and_invitations_stay_private() {
 
     // Once past the proposal, B no longer invites.
     for action in ["start_dialogue", "agree"] {
-        let res = post_empty(&w.app, &format!("{path}/{action}"), Some(&staff(&w.srf)));
+        let res = post_empty(&w.app, &format!("{path}/{action}"), Some(&staff(&w.unit)));
         assert_eq!(res.status, 200, "{}", res.text);
     }
     let (before, history_before) = snapshot(&w, &id);
@@ -448,12 +449,12 @@ fn funding_and_in_kind_amounts_are_bounded_and_totals_checked() {
     let a = &w.orgs[0];
     let res = w.app.post(
         P,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"title": "IOP Friskvårdsklubben", "purpose": "Activity", "form": "iop", "start_date": "2015-01-01", "end_date": "2016-12-31", "parties": [{"organisation_id": a}]}),
     );
     let id = res.json()["id"].as_str().unwrap().to_owned();
     let lines = format!("{P}/{id}/funding-lines");
-    let token = staff(&w.srf);
+    let token = staff(&w.unit);
     let (before, history_before) = snapshot(&w, &id);
     // Two lines of i64::MAX would have wrapped the total: each is refused.
     for _ in 0..2 {
@@ -508,7 +509,7 @@ fn funding_and_in_kind_amounts_are_bounded_and_totals_checked() {
         let res = w.app.post(
             &in_kind,
             Some(&token),
-            &json!({"unit_id": w.srf, "kind": "premises", "description": "Activity house", "estimated_value_sek": bad}),
+            &json!({"unit_id": w.unit, "kind": "premises", "description": "Activity house", "estimated_value_sek": bad}),
         );
         assert_eq!(res.status, 422, "{bad}: {}", res.text);
         assert_eq!(res.json()["errors"][0]["field"], "estimated_value_sek");
@@ -518,7 +519,7 @@ fn funding_and_in_kind_amounts_are_bounded_and_totals_checked() {
         let res = w.app.post(
             &in_kind,
             Some(&token),
-            &json!({"unit_id": w.srf, "kind": "premises", "description": "Activity house", "estimated_value_sek": value}),
+            &json!({"unit_id": w.unit, "kind": "premises", "description": "Activity house", "estimated_value_sek": value}),
         );
         assert_eq!(res.status, 201, "{}", res.text);
     }
@@ -548,7 +549,7 @@ fn only_the_organisation_records_its_own_rating() {
     let (a, b) = (&w.orgs[0], &w.orgs[1]);
     let res = w.app.post(
         P,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"title": "IOP Friskvårdsklubben", "purpose": "Activity", "form": "iop", "start_date": "2015-01-01", "end_date": "2016-12-31", "parties": [{"organisation_id": a}]}),
     );
     let id = res.json()["id"].as_str().unwrap().to_owned();
@@ -570,7 +571,7 @@ fn only_the_organisation_records_its_own_rating() {
     };
 
     // Staff of the responsible unit (and admins) cannot set the rating.
-    for token in [staff(&w.srf), admin()] {
+    for token in [staff(&w.unit), admin()] {
         let res = w.app.post(
             &follow_ups,
             Some(&token),
@@ -627,7 +628,7 @@ fn only_the_organisation_records_its_own_rating() {
     assert_eq!(count(), 0, "nothing was filed");
 
     // Staff file the meeting as the city.
-    let res = w.app.post(&follow_ups, Some(&staff(&w.srf)), &meeting);
+    let res = w.app.post(&follow_ups, Some(&staff(&w.unit)), &meeting);
     assert_eq!(res.status, 201, "{}", res.text);
     assert!(res.json()["filed_by_organisation_id"].is_null());
     assert!(res.json()["perceived_reception"].is_null());

@@ -3,60 +3,38 @@
 
 use serde_json::{json, Value};
 
+use crate::builders::{OrganisationBuilder, PartnershipBuilder, UnitBuilder, World};
 use crate::helpers::*;
 
-pub(crate) const P: &str = "/api/v1/partnerships";
+pub(crate) use crate::builders::PARTNERSHIPS as P;
 
-pub(crate) struct World {
-    pub app: TestApp,
-    pub srf: String,
-    pub other_unit: String,
-    pub orgs: Vec<String>,
+/// Social resursförvaltning (the unit), the park administration (the other)
+/// and `organisations` associations.
+pub(crate) fn world(organisations: usize) -> World {
+    World::build()
+        .with_unit(UnitBuilder::specialist("Social resursförvaltning"))
+        .with_other_unit(UnitBuilder::specialist("Park- och naturförvaltningen"))
+        .with_organisations(OrganisationBuilder::associations(organisations))
+        .create()
 }
 
-pub(crate) fn world(organisations: usize) -> World {
-    let app = spawn_app();
-    let unit = |name: &str| {
-        let res = app.post(
-            "/api/v1/city-units",
-            Some(&admin()),
-            &json!({"name": name, "kind": "specialist_administration"}),
-        );
-        assert_eq!(res.status, 201, "{}", res.text);
-        res.json()["id"].as_str().unwrap().to_owned()
-    };
-    let srf = unit("Social resursförvaltning");
-    let other_unit = unit("Park- och naturförvaltningen");
-    let orgs = (0..organisations)
-        .map(|i| {
-            app.create_organisation(
-                json!({"name": format!("Förening {i}"), "legal_form": "non_profit_association"}),
-            )
-        })
-        .collect();
-    World {
-        app,
-        srf,
-        other_unit,
-        orgs,
-    }
+/// The IOP of the activity houses for 2015, with `parties` as members.
+fn friskvard(w: &World, parties: &[&String]) -> PartnershipBuilder {
+    PartnershipBuilder::new(&w.unit)
+        .with("contact_name", json!("Samordnare aktivitetshus"))
+        .with(
+            "contact_email",
+            json!("aktivitetshus@socialresurs.goteborg.se"),
+        )
+        .with("target_groups", json!(["people with mental illness"]))
+        .with_districts(&["centrum", "norra_hisingen"])
+        .with_dates("2015-01-01", "2015-12-31")
+        .with("internal_notes", json!("Budget follow-up in October"))
+        .with_members(parties)
 }
 
 fn iop(w: &World, parties: &[&String]) -> Value {
-    json!({
-        "title": "IOP Friskvårdsklubben – Social resursförvaltning",
-        "purpose": "Physical activity for people with mental illness at the activity houses.",
-        "form": "iop",
-        "responsible_unit_id": w.srf,
-        "contact_name": "Samordnare aktivitetshus",
-        "contact_email": "aktivitetshus@socialresurs.goteborg.se",
-        "target_groups": ["people with mental illness"],
-        "districts": ["centrum", "norra_hisingen"],
-        "start_date": "2015-01-01",
-        "end_date": "2015-12-31",
-        "internal_notes": "Budget follow-up in October",
-        "parties": parties.iter().map(|o| json!({"organisation_id": o, "role": "member"})).collect::<Vec<_>>()
-    })
+    friskvard(w, parties).body()
 }
 
 fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> Res {
@@ -74,14 +52,7 @@ fn act(w: &World, id: &str, action: &str, token: &str, body: Option<Value>) -> R
 
 /// A city-initiated partnership of `parties`, moved to `active`.
 fn active(w: &World, parties: &[&String]) -> String {
-    let res = w.app.post(P, Some(&staff(&w.srf)), &iop(w, parties));
-    assert_eq!(res.status, 201, "{}", res.text);
-    let id = res.json()["id"].as_str().unwrap().to_owned();
-    for action in ["start_dialogue", "agree", "activate"] {
-        let res = act(w, &id, action, &staff(&w.srf), None);
-        assert_eq!(res.status, 200, "{action}: {}", res.text);
-    }
-    id
+    friskvard(w, parties).active(&w.app).id
 }
 
 #[test]
@@ -91,7 +62,7 @@ fn a_partners_proposal_stays_between_it_and_the_city_until_agreed() {
     let res = w.app.post(
         P,
         Some(&partner(a)),
-        &json!({"title": "Walks for health", "purpose": "Weekly walks", "form": "iop", "responsible_unit_id": w.srf, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
+        &json!({"title": "Walks for health", "purpose": "Weekly walks", "form": "iop", "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
     );
     assert_eq!(res.status, 201, "{}", res.text);
     let body = res.json();
@@ -126,9 +97,9 @@ fn a_partners_proposal_stays_between_it_and_the_city_until_agreed() {
     assert_eq!(act(&w, &id, "withdraw", &partner(b), None).status, 404);
     assert_eq!(w.app.post(&format!("{path}/follow-ups"), Some(&partner(b)), &json!({"held_on": "2027-02-01", "kind": "report", "summary": "x", "organisation_id": b})).status, 404);
     // A partner cannot propose for another organisation, nor set city fields.
-    let res = w.app.post(P, Some(&partner(b)), &json!({"title": "X", "purpose": "Y", "form": "iop", "responsible_unit_id": w.srf, "initiating_organisation_id": a, "start_date": "2027-01-01", "end_date": "2027-12-31"}));
+    let res = w.app.post(P, Some(&partner(b)), &json!({"title": "X", "purpose": "Y", "form": "iop", "responsible_unit_id": w.unit, "initiating_organisation_id": a, "start_date": "2027-01-01", "end_date": "2027-12-31"}));
     assert_eq!(res.status, 403);
-    let res = w.app.post(P, Some(&partner(b)), &json!({"title": "X", "purpose": "Y", "form": "iop", "responsible_unit_id": w.srf, "internal_notes": "z", "start_date": "2027-01-01", "end_date": "2027-12-31"}));
+    let res = w.app.post(P, Some(&partner(b)), &json!({"title": "X", "purpose": "Y", "form": "iop", "responsible_unit_id": w.unit, "internal_notes": "z", "start_date": "2027-01-01", "end_date": "2027-12-31"}));
     assert_eq!(res.status, 403);
 
     // Staff of another unit read it but do not act on it.
@@ -142,7 +113,7 @@ fn a_partners_proposal_stays_between_it_and_the_city_until_agreed() {
         403
     );
     assert_eq!(
-        act(&w, &id, "start_dialogue", &staff(&w.srf), None).status,
+        act(&w, &id, "start_dialogue", &staff(&w.unit), None).status,
         200
     );
     assert_eq!(act(&w, &id, "agree", &partner(a), None).status, 403);
@@ -150,7 +121,7 @@ fn a_partners_proposal_stays_between_it_and_the_city_until_agreed() {
         &w,
         &id,
         "agree",
-        &staff(&w.srf),
+        &staff(&w.unit),
         Some(json!({"reason": "Agreed in the reference group"})),
     );
     assert_eq!(res.status, 200, "{}", res.text);
@@ -169,8 +140,8 @@ fn lifecycle_with_funding_extension_and_conclusion_is_in_the_history() {
     let a = &w.orgs[0];
     let id = active(&w, &[a]);
     let path = format!("{P}/{id}");
-    let token = staff(&w.srf);
-    let res = w.app.post(&format!("{path}/funding-lines"), Some(&token), &json!({"source_unit_id": w.srf, "source_name": "Activity houses", "year": 2015, "amount_sek": 100000}));
+    let token = staff(&w.unit);
+    let res = w.app.post(&format!("{path}/funding-lines"), Some(&token), &json!({"source_unit_id": w.unit, "source_name": "Activity houses", "year": 2015, "amount_sek": 100000}));
     assert_eq!(res.status, 201, "{}", res.text);
     let res = w.app.post(
         &format!("{path}/funding-lines"),
@@ -297,19 +268,19 @@ fn termination_withdrawal_and_decline() {
     let w = world(2);
     let (a, b) = (&w.orgs[0], &w.orgs[1]);
     let id = active(&w, &[a]);
-    assert_eq!(act(&w, &id, "terminate", &staff(&w.srf), None).status, 422);
+    assert_eq!(act(&w, &id, "terminate", &staff(&w.unit), None).status, 422);
     let res = act(
         &w,
         &id,
         "terminate",
-        &staff(&w.srf),
+        &staff(&w.unit),
         Some(json!({"reason": "The premises were lost"})),
     );
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["status"], "terminated");
     // The proposing organisation withdraws its own proposal; another cannot.
     let proposal = |org: &String| {
-        let res = w.app.post(P, Some(&partner(org)), &json!({"title": "T", "purpose": "P", "form": "dialogue", "responsible_unit_id": w.srf, "start_date": "2027-01-01", "end_date": "2027-06-30"}));
+        let res = w.app.post(P, Some(&partner(org)), &json!({"title": "T", "purpose": "P", "form": "dialogue", "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-06-30"}));
         res.json()["id"].as_str().unwrap().to_owned()
     };
     let mine = proposal(a);
@@ -330,7 +301,7 @@ fn termination_withdrawal_and_decline() {
             &w,
             &other,
             "decline",
-            &staff(&w.srf),
+            &staff(&w.unit),
             Some(json!({"reason": "Fits the association grant better"}))
         )
         .json()["status"],
@@ -344,7 +315,7 @@ fn termination_withdrawal_and_decline() {
 fn every_refused_transition_names_the_state_and_what_is_allowed() {
     let w = world(1);
     let a = &w.orgs[0];
-    let token = staff(&w.srf);
+    let token = staff(&w.unit);
     let all = [
         "start_dialogue",
         "agree",
@@ -424,14 +395,14 @@ fn parties_grow_from_seven_to_nine_and_leave_on_record() {
         );
         let res = w.app.post(
             &parties,
-            Some(&staff(&w.srf)),
+            Some(&staff(&w.unit)),
             &json!({"organisation_id": org, "joined_on": "2015-09-01"}),
         );
         assert_eq!(res.status, 201, "{}", res.text);
     }
     let res = w.app.post(
         &parties,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"organisation_id": w.orgs[8]}),
     );
     assert_eq!(res.status, 409);
@@ -440,7 +411,7 @@ fn parties_grow_from_seven_to_nine_and_leave_on_record() {
         w.app
             .post(
                 &parties,
-                Some(&staff(&w.srf)),
+                Some(&staff(&w.unit)),
                 &json!({"organisation_id": uuid::Uuid::now_v7()})
             )
             .status,
@@ -448,7 +419,7 @@ fn parties_grow_from_seven_to_nine_and_leave_on_record() {
     );
     let res = w.app.delete(
         &format!("{parties}/{}?left_on=2015-12-31", w.orgs[0]),
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
     );
     assert_eq!(res.status, 204, "{}", res.text);
     let list = w.app.get(&parties, None).json();
@@ -538,7 +509,7 @@ fn parties_read_history_and_file_their_own_reports() {
             .status,
         403
     );
-    assert_eq!(w.app.post(&format!("{path}/follow-ups"), Some(&staff(&w.srf)), &json!({"held_on": "2015-11-01", "kind": "meeting", "summary": "Reference group", "participants": "SRF, Friskvårdsklubben"})).status, 201);
+    assert_eq!(w.app.post(&format!("{path}/follow-ups"), Some(&staff(&w.unit)), &json!({"held_on": "2015-11-01", "kind": "meeting", "summary": "Reference group", "participants": "SRF, Friskvårdsklubben"})).status, 201);
     let res = w.app.post(&format!("{path}/follow-ups"), Some(&partner(a)), &json!({"held_on": "2015-12-10", "kind": "report", "summary": "", "perceived_reception": 7, "organisation_id": a}));
     assert_eq!(res.status, 422);
     assert_eq!(res.json()["errors"].as_array().unwrap().len(), 2);
@@ -566,12 +537,12 @@ fn parties_read_history_and_file_their_own_reports() {
             "{outsider:?}"
         );
     }
-    for insider in [partner(a), staff(&w.srf), staff(&w.other_unit)] {
+    for insider in [partner(a), staff(&w.unit), staff(&w.other_unit)] {
         assert!(participants(Some(&insider)).contains(&named));
     }
 
     // Commitments: the unit adds; the owning organisation reports on its own.
-    let res = w.app.post(&format!("{path}/commitments"), Some(&staff(&w.srf)), &json!({"owner_organisation_id": a, "description": "One activity per week per term at the Hisingen activity house", "recurrence": "weekly during terms"}));
+    let res = w.app.post(&format!("{path}/commitments"), Some(&staff(&w.unit)), &json!({"owner_organisation_id": a, "description": "One activity per week per term at the Hisingen activity house", "recurrence": "weekly during terms"}));
     assert_eq!(res.status, 201, "{}", res.text);
     let commitment = res.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -606,7 +577,7 @@ fn parties_read_history_and_file_their_own_reports() {
         w.app
             .patch(
                 &cpath,
-                Some(&staff(&w.srf)),
+                Some(&staff(&w.unit)),
                 &json!({"status": "met"}),
                 Some("\"1\"")
             )
@@ -617,7 +588,7 @@ fn parties_read_history_and_file_their_own_reports() {
         w.app
             .patch(
                 &cpath,
-                Some(&staff(&w.srf)),
+                Some(&staff(&w.unit)),
                 &json!({"status": "done"}),
                 None
             )
@@ -650,7 +621,7 @@ fn invalid_input_is_named_and_writes_nothing() {
     body["end_date"] = json!("2014-01-01");
     body["contact_email"] = json!("not-an-email");
     body["target_groups"] = json!([""]);
-    let res = w.app.post(P, Some(&staff(&w.srf)), &body);
+    let res = w.app.post(P, Some(&staff(&w.unit)), &body);
     assert_eq!(res.status, 422, "{}", res.text);
     let errors = res.json()["errors"].clone();
     let fields: Vec<&str> = errors
@@ -665,10 +636,10 @@ fn invalid_input_is_named_and_writes_nothing() {
     );
     let mut body = iop(&w, &[a]);
     body["form"] = json!("contract");
-    assert_eq!(w.app.post(P, Some(&staff(&w.srf)), &body).status, 422);
+    assert_eq!(w.app.post(P, Some(&staff(&w.unit)), &body).status, 422);
     let mut body = iop(&w, &[a]);
     body["start_date"] = json!("2015-13-01");
-    assert_eq!(w.app.post(P, Some(&staff(&w.srf)), &body).status, 422);
+    assert_eq!(w.app.post(P, Some(&staff(&w.unit)), &body).status, 422);
     let mut body = iop(&w, &[a]);
     body["responsible_unit_id"] = json!(uuid::Uuid::now_v7());
     assert_eq!(w.app.post(P, Some(&admin()), &body).status, 422);
@@ -692,7 +663,7 @@ fn invalid_input_is_named_and_writes_nothing() {
             w.app
                 .post(
                     &format!("{P}/{id}/funding-lines"),
-                    Some(&staff(&w.srf)),
+                    Some(&staff(&w.unit)),
                     &bad
                 )
                 .status,
@@ -714,14 +685,14 @@ fn concurrent_edits_are_refused_with_412() {
     let etag = w.app.get(&path, None).header("etag").unwrap().to_owned();
     let res = w.app.patch(
         &path,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"internal_notes": "First"}),
         Some(&etag),
     );
     assert_eq!(res.status, 200, "{}", res.text);
     let res = w.app.patch(
         &path,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"internal_notes": "Second"}),
         Some(&etag),
     );
@@ -729,7 +700,7 @@ fn concurrent_edits_are_refused_with_412() {
     let res = w.app.send(
         "POST",
         &format!("{path}/conclude"),
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         None,
         &[("If-Match", etag.as_str())],
     );
@@ -741,7 +712,7 @@ fn concurrent_edits_are_refused_with_412() {
     // The period of an active partnership changes only through extend.
     let res = w.app.patch(
         &path,
-        Some(&staff(&w.srf)),
+        Some(&staff(&w.unit)),
         &json!({"end_date": "2020-01-01"}),
         None,
     );
@@ -782,7 +753,7 @@ fn lists_filter_by_what_integrations_ask() {
     body["districts"] = json!(["vastra_goteborg"]);
     body["start_date"] = json!("2016-01-01");
     body["end_date"] = json!("2017-12-31");
-    let res = w.app.post(P, Some(&staff(&w.srf)), &body);
+    let res = w.app.post(P, Some(&staff(&w.unit)), &body);
     let second = res.json()["id"].as_str().unwrap().to_owned();
     let ids = |query: &str| -> Vec<String> {
         w.app
@@ -794,7 +765,7 @@ fn lists_filter_by_what_integrations_ask() {
     assert_eq!(ids("status=active"), [first.as_str()]);
     assert_eq!(ids("form=association_grant"), [second.as_str()]);
     assert_eq!(ids(&format!("organisation_id={b}")), [second.as_str()]);
-    assert_eq!(ids(&format!("city_unit_id={}", w.srf)).len(), 2);
+    assert_eq!(ids(&format!("city_unit_id={}", w.unit)).len(), 2);
     assert_eq!(ids("district=norra_hisingen"), [first.as_str()]);
     assert_eq!(ids("active_on=2015-06-01"), [first.as_str()]);
     assert_eq!(ids("ends_before=2016-06-01"), [first.as_str()]);

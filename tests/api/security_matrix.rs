@@ -15,9 +15,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::grants::{
-    self, act, apply, decider, declare, programme, under_review, APPS, PROGRAMMES,
-};
+use crate::builders::World;
+use crate::grants::{act, apply, declare, programme, under_review, APPS, PROGRAMMES};
 use crate::helpers::*;
 
 /// A's objects that neither partner B nor the public may know of.
@@ -40,12 +39,12 @@ fn id(res: &Res) -> String {
     res.json()["id"].as_str().unwrap().to_owned()
 }
 
-fn build(w: &grants::World) -> Objects {
+fn build(w: &World) -> Objects {
     let app = &w.app;
-    let (u, a) = (&w.unit, &w.a);
+    let (u, a) = (&w.unit, &w.orgs[0]);
     let mut ids = BTreeMap::new();
     ids.insert("org", a.clone());
-    ids.insert("org_b", w.b.clone());
+    ids.insert("org_b", w.orgs[1].clone());
     ids.insert("unit", u.clone());
 
     // Partnerships: A's proposal (between A and the city) and an active one.
@@ -187,11 +186,11 @@ type Row = (
 
 const ROWS: &[Row] = &include!("security_matrix_rows.in");
 
-fn token(caller: &str, w: &grants::World) -> Option<String> {
+fn token(caller: &str, w: &World) -> Option<String> {
     match caller {
         "anon" => None,
-        "pA" => Some(partner(&w.a)),
-        "pB" => Some(partner(&w.b)),
+        "pA" => Some(partner(&w.orgs[0])),
+        "pB" => Some(partner(&w.orgs[1])),
         "sU" => Some(decider(&w.unit, 100_000, "staff-u@goteborg.se")),
         "sV" => Some(decider(&w.other_unit, 100_000, "staff-v@goteborg.se")),
         "iU" => Some(integration(&w.unit)),
@@ -209,7 +208,7 @@ fn fill(template: &str, objects: &Objects) -> String {
     path
 }
 
-fn call(w: &grants::World, method: &str, path: &str, body: &str, token: Option<&str>) -> Res {
+fn call(w: &World, method: &str, path: &str, body: &str, token: Option<&str>) -> Res {
     let body: serde_json::Value =
         serde_json::from_str(if body.is_empty() { "{}" } else { body }).unwrap();
     let stale = [("If-Match", "\"999999\"")];
@@ -231,7 +230,7 @@ fn call(w: &grants::World, method: &str, path: &str, body: &str, token: Option<&
 
 #[test]
 fn every_operation_answers_every_caller_as_the_table_says() {
-    let w = grants::world();
+    let w = World::new();
     let objects = build(&w);
     let spec = w.app.get("/openapi.json", None).json();
     // HEAD answers every caller as the GET beside it does (RFC 9110): each

@@ -6,7 +6,8 @@ use std::io::{Read, Write};
 
 use serde_json::json;
 
-use crate::grants::{world, PROGRAMMES};
+use crate::builders::World;
+use crate::grants::PROGRAMMES;
 use crate::helpers::*;
 
 #[test]
@@ -73,7 +74,7 @@ fn an_empty_cursor_is_the_first_page() {
 
 #[test]
 fn action_endpoints_take_a_null_body_as_no_body() {
-    let w = world();
+    let w = World::new();
     let staff = staff(&w.unit);
     let created = w.app.post(
         "/api/v1/partnerships",
@@ -82,7 +83,7 @@ fn action_endpoints_take_a_null_body_as_no_body() {
             "title": "IOP Läxhjälp", "purpose": "Homework help", "form": "iop",
             "responsible_unit_id": w.unit, "districts": ["vastra_goteborg"],
             "start_date": "2027-01-01", "end_date": "2027-12-31",
-            "parties": [{"organisation_id": w.a, "role": "member"}]
+            "parties": [{"organisation_id": w.orgs[0], "role": "member"}]
         }),
     );
     assert_eq!(created.status, 201, "{}", created.text);
@@ -96,12 +97,12 @@ fn action_endpoints_take_a_null_body_as_no_body() {
     assert_eq!(res.json()["status"], "in_dialogue");
 
     let programme = crate::grants::programme(&w, 1_000_000, 30, false);
-    let app_res = crate::grants::apply(&w, &w.a, &programme, 20_000);
+    let app_res = crate::grants::apply(&w, &w.orgs[0], &programme, 20_000);
     assert_eq!(app_res.status, 201, "{}", app_res.text);
     let application = app_res.json()["id"].as_str().unwrap().to_owned();
     let res = w.app.post(
         &format!("/api/v1/grant-applications/{application}/submit"),
-        Some(&partner(&w.a)),
+        Some(&partner(&w.orgs[0])),
         &serde_json::Value::Null,
     );
     assert_eq!(res.status, 200, "{}", res.text);
@@ -126,7 +127,7 @@ fn action_endpoints_take_a_null_body_as_no_body() {
 
 #[test]
 fn a_whole_number_written_with_a_fraction_is_an_integer() {
-    let w = world();
+    let w = World::new();
     let res = w.app.post(
         PROGRAMMES,
         Some(&staff(&w.unit)),

@@ -6,15 +6,37 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::schema_check;
 
+/// The committed spec is the served one but for its server: the committed
+/// copy names `samverkan serve` on its default address, a running service
+/// the `SAMVERKAN_PUBLIC_URL` where clients reach it.
 #[test]
 fn committed_openapi_json_is_current() {
-    let app = spawn_app();
-    let served = app.get("/openapi.json", None).json();
+    // An http URL: the problem base is set once per process, and other
+    // tests expect it to be http.
+    let app = spawn_app_with(|s| s.public_url = "http://samverkan.localhost:8080/".into());
+    let mut served = app.get("/openapi.json", None).json();
     let committed: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .expect("openapi/openapi.json exists"),
     )
     .expect("openapi/openapi.json is JSON");
+    assert_eq!(
+        served["servers"],
+        json!([{
+            "url": "http://samverkan.localhost:8080",
+            "description": "This service, at its `SAMVERKAN_PUBLIC_URL`.",
+            "x-internal": false
+        }])
+    );
+    assert_eq!(
+        committed["servers"],
+        json!([{
+            "url": "http://127.0.0.1:8080",
+            "description": "local: `samverkan serve` with the default `SAMVERKAN_BIND`. A running service's own `/openapi.json` names its `SAMVERKAN_PUBLIC_URL` here instead.",
+            "x-internal": false
+        }])
+    );
+    served["servers"] = committed["servers"].clone();
     assert!(
         served == committed,
         "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json`"
@@ -280,7 +302,7 @@ fn schema_holders<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a V
 /// action), for partnerships and grant applications.
 #[test]
 fn enum_values_in_the_spec_are_the_strings_the_service_speaks() {
-    let w = crate::grants::world();
+    let w = crate::builders::World::new();
     let app = &w.app;
     let spec = app.get("/openapi.json", None).json();
     let schemas = &spec["components"]["schemas"];
@@ -321,12 +343,12 @@ fn enum_values_in_the_spec_are_the_strings_the_service_speaks() {
             "title": "IOP Läxhjälp", "purpose": "Homework help", "form": "iop",
             "responsible_unit_id": w.unit, "districts": ["vastra_goteborg"],
             "start_date": "2027-01-01", "end_date": "2027-12-31",
-            "parties": [{"organisation_id": w.a, "role": "member"}]
+            "parties": [{"organisation_id": w.orgs[0], "role": "member"}]
         }),
     );
     assert_eq!(partnership.status, 201, "{}", partnership.text);
     let programme = crate::grants::programme(&w, 1_000_000, 30, false);
-    let application = crate::grants::apply(&w, &w.a, &programme, 20_000);
+    let application = crate::grants::apply(&w, &w.orgs[0], &programme, 20_000);
     assert_eq!(application.status, 201, "{}", application.text);
     for (resource, schema, id) in [
         (

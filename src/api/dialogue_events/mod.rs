@@ -79,3 +79,31 @@ fn manage(principal: &Principal) -> impl FnOnce(&DialogueEvent) -> Result<(), St
         )?)
     }
 }
+
+/// Registers the routes of dialogue events and what hangs on them; utoipa
+/// collects each one into the spec, so the spec cannot drift from what is
+/// served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(dialogue_events_calendar)
+        .service(list_dialogue_events)
+        .service(create_dialogue_event)
+        .service(get_dialogue_event)
+        .service(update_dialogue_event)
+        .service(publish_dialogue_event)
+        .service(mark_dialogue_event_held)
+        .service(cancel_dialogue_event)
+        .service(dialogue_event_calendar)
+        .service(list_invitations)
+        .service(invite_organisations)
+        .service(list_registrations)
+        .service(register_for_dialogue_event)
+        .service(cancel_registration)
+        .service(get_attendance)
+        .service(record_attendance)
+        .service(get_minutes)
+        .service(write_minutes)
+        .service(contribute_to_minutes)
+        .service(list_outcomes)
+        .service(create_outcome)
+        .service(update_outcome);
+}

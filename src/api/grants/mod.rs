@@ -125,3 +125,31 @@ pub fn visible_to(principal: &Principal, a: &Application) -> bool {
 pub fn visible_by(principal: &Principal, v: &store::ApplicationVisibility) -> bool {
     crate::domain::grant::application_visible_to(principal, v.organisation, v.status, v.outcome)
 }
+
+/// Registers the routes of grant programmes and applications and what hangs on
+/// them; utoipa collects each one into the spec, so the spec cannot drift from
+/// what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_grant_programmes)
+        .service(create_grant_programme)
+        .service(get_grant_programme)
+        .service(update_grant_programme)
+        .service(add_grant_round)
+        .service(list_grant_applications)
+        .service(create_grant_application)
+        .service(get_grant_application)
+        .service(update_grant_application)
+        .service(list_grant_payments)
+        .service(pay_grant)
+        .service(list_grant_reviews)
+        .service(add_grant_review)
+        .service(declare_conflict_of_interest)
+        .service(list_conflict_declarations)
+        .service(release_conflict_of_interest)
+        .service(get_grant_history)
+        .service(get_grant_programme_history)
+        // Last: `{action}` would otherwise catch the sub-resources above
+        // (`/grant-applications/{id}/payments`, ...).
+        .service(act_on_grant_programme)
+        .service(act_on_grant_application);
+}

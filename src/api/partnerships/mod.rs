@@ -92,3 +92,29 @@ pub fn partnership_visible(
         Err(e) => Err(e),
     }
 }
+
+/// Registers the routes of partnerships and what hangs on them; utoipa collects
+/// each one into the spec, so the spec cannot drift from what is served.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_partnerships)
+        .service(create_partnership)
+        .service(get_partnership)
+        .service(update_partnership)
+        .service(list_parties)
+        .service(add_party)
+        .service(remove_party)
+        .service(accept_partnership_invitation)
+        .service(decline_partnership_invitation)
+        .service(get_contributions)
+        .service(add_funding_line)
+        .service(add_in_kind)
+        .service(list_commitments)
+        .service(add_commitment)
+        .service(update_commitment)
+        .service(list_follow_ups)
+        .service(add_follow_up)
+        .service(get_history)
+        // Last: `/partnerships/{id}/{action}` would otherwise catch the
+        // sub-resources above (`/partnerships/{id}/parties`, ...).
+        .service(act_on_partnership);
+}

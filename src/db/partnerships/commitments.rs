@@ -1,0 +1,156 @@
+//! What each party undertakes, and the status of each commitment.
+
+use super::*;
+
+/// A commitment, as stored.
+#[derive(Debug, Clone)]
+pub struct Commitment {
+    pub id: uuid::Uuid,
+    pub organisation: Option<OrganisationId>,
+    pub unit: Option<CityUnitId>,
+    pub description: String,
+    pub due_on: Option<NaiveDate>,
+    pub recurrence: Option<String>,
+    pub status: CommitmentStatus,
+    pub version: i64,
+}
+
+pub fn commitments(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+) -> Result<Vec<Commitment>, StoreError> {
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<NaiveDate>,
+        Option<String>,
+        String,
+        i64,
+    );
+    let rows: Vec<Row> = pc::table
+        .filter(pc::partnership_id.eq(id.to_string()))
+        .order((pc::created_at.asc(), pc::id.asc()))
+        .select((
+            pc::id,
+            pc::owner_organisation_id,
+            pc::owner_unit_id,
+            pc::description,
+            pc::due_on,
+            pc::recurrence,
+            pc::status,
+            pc::version,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(
+            |(cid, org, unit, description, due_on, recurrence, status, version)| {
+                Ok(Commitment {
+                    id: parse(&cid, "commitment id")?,
+                    organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
+                    unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
+                    description,
+                    due_on,
+                    recurrence,
+                    status: parse(&status, "commitment status")?,
+                    version,
+                })
+            },
+        )
+        .collect()
+}
+
+pub fn add_commitment(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
+    commitment: Commitment,
+) -> Result<Commitment, StoreError> {
+    write_transaction(conn, |conn| {
+        let loaded = load_for_write(conn, id)?;
+        authorize(&loaded)?;
+        still_open(&loaded.partnership)?;
+        if let Some(org) = commitment.organisation {
+            if !loaded
+                .parties
+                .iter()
+                .any(|p| p.organisation_id == org && p.is_current())
+            {
+                return Err(StoreError::invalid(
+                    "owner_organisation_id",
+                    "the organisation is not a party to this partnership",
+                ));
+            }
+        }
+        if let Some(unit) = commitment.unit {
+            let found: bool = diesel::select(diesel::dsl::exists(
+                city_units::table.find(unit.to_string()),
+            ))
+            .get_result(conn)?;
+            if !found {
+                return Err(StoreError::invalid("owner_unit_id", "no such city unit"));
+            }
+        }
+        let now = now().naive_utc();
+        diesel::insert_into(pc::table)
+            .values((
+                pc::id.eq(commitment.id.to_string()),
+                pc::partnership_id.eq(id.to_string()),
+                pc::owner_organisation_id.eq(commitment.organisation.map(|o| o.to_string())),
+                pc::owner_unit_id.eq(commitment.unit.map(|u| u.to_string())),
+                pc::description.eq(&commitment.description),
+                pc::due_on.eq(commitment.due_on),
+                pc::recurrence.eq(commitment.recurrence.as_deref()),
+                pc::status.eq(commitment.status.as_str()),
+                pc::version.eq(1),
+                pc::created_at.eq(now),
+                pc::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(commitment)
+    })
+}
+
+/// Sets a commitment's status. `authorize` sees the partnership and the commitment.
+pub fn set_commitment_status(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    commitment_id: uuid::Uuid,
+    precondition: Option<IfMatch>,
+    authorize: impl FnOnce(&Loaded, &Commitment) -> Result<(), StoreError>,
+    status: CommitmentStatus,
+) -> Result<Commitment, StoreError> {
+    write_transaction(conn, |conn| {
+        let loaded = load_for_write(conn, id)?;
+        let mut commitment = commitments(conn, id)?
+            .into_iter()
+            .find(|c| c.id == commitment_id)
+            .ok_or(StoreError::NotFound)?;
+        authorize(&loaded, &commitment)?;
+        if !Version(commitment.version).satisfies(precondition) {
+            return Err(StoreError::VersionMismatch {
+                current_version: commitment.version,
+            });
+        }
+        let written = diesel::update(
+            pc::table
+                .find(commitment_id.to_string())
+                .filter(pc::version.eq(commitment.version)),
+        )
+        .set((
+            pc::status.eq(status.as_str()),
+            pc::version.eq(commitment.version + 1),
+            pc::updated_at.eq(now().naive_utc()),
+        ))
+        .execute(conn)?;
+        if written != 1 {
+            return Err(StoreError::VersionMismatch {
+                current_version: commitment.version,
+            });
+        }
+        commitment.status = status;
+        commitment.version += 1;
+        Ok(commitment)
+    })
+}
