@@ -5,6 +5,10 @@
 
 use serde_json::{json, Value};
 
+use crate::builders::{
+    ApplicationBuilder, EventBuilder, PartnershipBuilder, ProgrammeBuilder, World, EVENTS,
+    PARTNERSHIPS,
+};
 use crate::helpers::*;
 
 /// A value just past the limit of `field` in the POST schema `create`: a
@@ -55,105 +59,45 @@ fn read(app: &TestApp, path: &str, token: &str, id: Option<&str>) -> Value {
 
 #[test]
 fn a_patch_past_the_posts_limit_is_refused_on_every_resource_and_writes_nothing() {
-    let app = spawn_app();
+    let w = World::new();
+    let app = &*w.app;
     let spec = app.get("/openapi.json", None).json();
-    let admin = admin();
-    let u = id_of(&app.post(
-        "/api/v1/city-units",
-        Some(&admin),
-        &json!({"name": "SDF Lundby", "kind": "district_administration", "district": "lundby"}),
-    ));
-    let staff = staff(&u);
-    let a = app
-        .create_organisation(json!({"name": "Passalen", "legal_form": "non_profit_association"}));
+    let (admin, staff) = (admin(), staff(&w.unit));
+    let (u, a) = (w.unit.clone(), w.orgs[0].clone());
 
     // A partnership that runs, with a commitment.
-    let partnership = id_of(&app.post(
-        "/api/v1/partnerships",
-        Some(&staff),
-        &json!({"title": "IOP Lundby", "purpose": "Mötesplats", "form": "iop",
-                "responsible_unit_id": u, "start_date": "2027-01-01", "end_date": "2027-12-31",
-                "parties": [{"organisation_id": a, "role": "member"}]}),
-    ));
-    let accepted = app.post(
-        &format!("/api/v1/partnerships/{partnership}/parties/{a}/accept"),
-        Some(&partner(&a)),
-        &json!({}),
-    );
-    assert!(matches!(accepted.status, 200 | 409), "{}", accepted.text);
-    for action in ["start_dialogue", "agree", "activate"] {
-        let res = app.post(
-            &format!("/api/v1/partnerships/{partnership}/{action}"),
-            Some(&staff),
-            &json!({}),
-        );
-        assert_eq!(res.status, 200, "{action}: {}", res.text);
-    }
+    let partnership = PartnershipBuilder::new(&u)
+        .with_members(&[&a])
+        .active(app)
+        .id;
     let commitment = id_of(&app.post(
-        &format!("/api/v1/partnerships/{partnership}/commitments"),
+        &format!("{PARTNERSHIPS}/{partnership}/commitments"),
         Some(&staff),
         &json!({"owner_unit_id": u, "description": "Lokal varje tisdag"}),
     ));
 
-    // An event that took place, with an outcome.
-    let event = |title: &str, from: i64, to: i64| {
-        json!({"title": title, "kind": "dialogue_meeting", "participation_level": "dialogue",
-               "organiser_unit_id": u, "starts_at": in_days(from), "ends_at": in_days(to),
-               "format": "in_person", "place": "Lundby stadsdelshus",
-               "description": "Om läxhjälp", "topic": "Läxhjälp"})
-    };
-    let planned = id_of(&app.post(
-        "/api/v1/dialogue-events",
-        Some(&staff),
-        &event("Planerat", 10, 11),
-    ));
-    let held = id_of(&app.post(
-        "/api/v1/dialogue-events",
-        Some(&staff),
-        &event("Genomfört", -3, -2),
-    ));
-    for action in ["publish", "mark-held"] {
-        let res = app.post(
-            &format!("/api/v1/dialogue-events/{held}/{action}"),
-            Some(&staff),
-            &json!({}),
-        );
-        assert_eq!(res.status, 200, "{action}: {}", res.text);
-    }
+    // A planned event, and one that took place, with an outcome.
+    let planned = EventBuilder::new(&u)
+        .with("description", json!("Om läxhjälp"))
+        .with("topic", json!("Läxhjälp"))
+        .create(app)
+        .id;
+    let held = EventBuilder::new(&u).in_days(-3).held(app).id;
     let outcome = id_of(&app.post(
-        &format!("/api/v1/dialogue-events/{held}/outcomes"),
+        &format!("{EVENTS}/{held}/outcomes"),
         Some(&staff),
         &json!({"description": "Gemensam sommaraktivitet", "owner": "Passalen"}),
     ));
 
     // An open programme, and A's application to it.
-    let res = app.post(
-        "/api/v1/grant-programmes",
-        Some(&staff),
-        &json!({"title": "Utvecklingspotten", "description": "För nya idéer",
-                "budgets": [{"year": 2027, "budget_sek": 100000}], "min_sek": 1000, "max_sek": 50000,
-                "rounds": [{"name": "Omgång 1", "opens_at": in_days(-10), "deadline": in_days(30)}]}),
-    );
-    let programme = id_of(&res);
-    let round = res.json()["rounds"][0]["id"].as_str().unwrap().to_owned();
-    let res = app.send(
-        "POST",
-        &format!("/api/v1/grant-programmes/{programme}/open"),
-        Some(&staff),
-        None,
-        &[],
-    );
-    assert_eq!(res.status, 200, "{}", res.text);
-    let application = id_of(&app.post(
-        "/api/v1/grant-applications",
-        Some(&partner(&a)),
-        &json!({"organisation_id": a, "programme_id": programme, "round_id": round,
-                "title": "Läxhjälp", "purpose": "Läxhjälp i Lundby", "requested_sek": 20000,
-                "start_date": "2027-06-01", "end_date": "2027-08-31"}),
-    ));
+    let open = ProgrammeBuilder::new(&u).open(app);
+    let programme = open.id.clone();
+    let application = ApplicationBuilder::new(&a, &open.and_round())
+        .create(app)
+        .id;
 
     let applicant = partner(&a);
-    let events = "/api/v1/dialogue-events";
+    let events = EVENTS;
     let case = |path: String, item: Option<&str>, token: &str, create, fields| {
         // A listed item is read from its list: the path without its id.
         let read = match item {
@@ -237,7 +181,7 @@ fn a_patch_past_the_posts_limit_is_refused_on_every_resource_and_writes_nothing(
         fields,
     } in &cases
     {
-        let before = read(&app, read_path, token, item.as_deref());
+        let before = read(app, read_path, token, item.as_deref());
         for field in fields {
             let past = past_post_limit(&spec, create, field);
             let res = app.patch(path, Some(token), &json!({ *field: past }), None);
@@ -257,7 +201,7 @@ fn a_patch_past_the_posts_limit_is_refused_on_every_resource_and_writes_nothing(
         expected.sort();
         assert_eq!(named, expected, "{path}: {}", res.text);
 
-        let after = read(&app, read_path, token, item.as_deref());
+        let after = read(app, read_path, token, item.as_deref());
         assert_eq!(
             after["version"], before["version"],
             "{path}: nothing written"

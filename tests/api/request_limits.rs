@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::builders::World;
 use crate::helpers::*;
 
 /// The keywords that limit a value.
@@ -442,24 +443,18 @@ fn names(res: &Res, field: &str) -> bool {
 /// objects, so the fields of those are probed too.
 #[test]
 fn every_body_bound_in_the_spec_is_the_one_the_server_holds() {
-    let app = spawn_app();
+    let w = World::new();
+    let app = &*w.app;
     let spec = app.get("/openapi.json", None).json();
     let token = admin();
     // A follow-up's fields are judged after who may file: a real
-    // partnership, and a member of its lead organisation.
-    let a = app.create_organisation(json!({"name": "Gränsföreningen", "legal_form": "other"}));
-    let res = app.post(
-        "/api/v1/city-units",
-        Some(&token),
-        &json!({"name": "Gränsenheten", "kind": "specialist_administration"}),
-    );
-    assert_eq!(res.status, 201, "{}", res.text);
-    let unit = res.json()["id"].as_str().unwrap().to_owned();
+    // partnership, proposed by its lead organisation, whose member files.
+    let a = w.orgs[0].clone();
     let res = app.post(
         "/api/v1/partnerships",
         Some(&partner(&a)),
         &json!({"title": "Gränser", "purpose": "Provning", "form": "iop",
-                "responsible_unit_id": unit, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
+                "responsible_unit_id": w.unit, "start_date": "2027-01-01", "end_date": "2027-12-31"}),
     );
     assert_eq!(res.status, 201, "{}", res.text);
     let partnership = res.json()["id"].as_str().unwrap().to_owned();
