@@ -135,7 +135,7 @@ pub struct CreateOrganisation {
     pub organisation_number: Option<String>,
     pub legal_form: LegalForm,
     #[serde(default)]
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(max_items = 10)]
     pub districts: Vec<District>,
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
@@ -230,7 +230,7 @@ pub struct UpdateOrganisation {
     #[schema(nullable = false)]
     pub legal_form: Option<LegalForm>,
     #[serde(default, deserialize_with = "required_in_patch")]
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(nullable = false, max_items = 10)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "merge_patch_field")]

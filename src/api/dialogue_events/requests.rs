@@ -40,7 +40,7 @@ pub struct CreateDialogueEvent {
     /// Defaults to the caller's own unit for staff.
     pub organiser_unit_id: Option<CityUnitId>,
     #[serde(default)]
-    #[validate(length(max = 50, message = "must name at most 50 organisations"))]
+    #[validate(length(max = 50, message = "must be at most 50 organisations"))]
     #[schema(max_items = 50)]
     pub co_organiser_ids: Vec<OrganisationId>,
     /// RFC 3339 with offset, or Stockholm local time (`2026-04-26T09:00`).
@@ -75,7 +75,7 @@ pub struct CreateDialogueEvent {
     #[schema(value_type = Option<String>)]
     pub registration_deadline: Option<DateTime<Utc>>,
     #[serde(default)]
-    #[validate(length(max = 50, message = "must have at most 50 items"), nested)]
+    #[validate(length(max = 50, message = "must be at most 50 items"), nested)]
     #[schema(max_items = 50)]
     pub agenda: Vec<AgendaItem>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
@@ -157,7 +157,7 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<String>, max_length = 500)]
     pub topic: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 50, message = "must name at most 50 organisations"))]
+    #[validate(length(max = 50, message = "must be at most 50 organisations"))]
     #[schema(nullable = false, max_items = 50)]
     pub co_organiser_ids: Option<Vec<OrganisationId>>,
     #[serde(default, deserialize_with = "crate::api::dates::instant_in_patch")]
@@ -200,7 +200,7 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<String>)]
     pub registration_deadline: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 50, message = "must have at most 50 items"), nested)]
+    #[validate(length(max = 50, message = "must be at most 50 items"), nested)]
     #[schema(nullable = false, max_items = 50)]
     pub agenda: Option<Vec<AgendaItem>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
@@ -286,7 +286,7 @@ pub struct CancelDialogueEvent {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_ids": ["0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e"]}))]
 pub struct Invitations {
-    #[validate(length(max = 500, message = "must name at most 500 organisations"))]
+    #[validate(length(max = 500, message = "must be at most 500 organisations"))]
     #[schema(max_items = 500)]
     pub organisation_ids: Vec<OrganisationId>,
 }
@@ -361,7 +361,7 @@ fn head_count(n: i32) -> Result<(), validator::ValidationError> {
 #[validate(schema(function = "attendance_rules", skip_on_field_errors = false))]
 pub struct AttendanceRecord {
     #[validate(
-        length(max = 500, message = "must list at most 500 organisations"),
+        length(max = 500, message = "must be at most 500 organisations"),
         nested
     )]
     #[schema(max_items = 500)]

@@ -90,21 +90,21 @@ pub struct CreateProgramme {
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: i64,
     #[serde(default)]
-    #[validate(length(max = 6, message = "must name at most 6 legal forms"))]
+    #[validate(length(max = 6, message = "must be at most 6 legal forms"))]
     #[schema(max_items = 6)]
     pub eligible_legal_forms: Vec<LegalForm>,
     #[serde(default)]
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(max_items = 10)]
     pub districts: Vec<District>,
     #[serde(default)]
-    #[validate(length(max = 50, message = "must name at most 50 documents"))]
+    #[validate(length(max = 50, message = "must be at most 50 documents"))]
     #[schema(max_items = 50)]
     pub required_documents: Vec<RequiredDocument>,
     #[serde(default)]
     pub multi_year_allowed: bool,
     #[serde(default)]
-    #[validate(length(max = 50, message = "must have at most 50 rounds"), nested)]
+    #[validate(length(max = 50, message = "must be at most 50 rounds"), nested)]
     #[schema(max_items = 50)]
     pub rounds: Vec<CreateRound>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
@@ -191,13 +191,13 @@ pub struct UpdateProgramme {
     /// Budgets to set, per year; years not named keep theirs. A budget can
     /// never drop below what is already granted that year (409).
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(min = 1, max = 50, message = "must name 1 to 50 years"), nested)]
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 years"), nested)]
     #[schema(nullable = false, min_items = 1, max_items = 50)]
     pub budgets: Option<Vec<YearBudget>>,
     /// Rounds to change, by id; rounds not named keep theirs (new rounds
     /// are added with `POST .../rounds`).
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 50, message = "must have at most 50 rounds"), nested)]
+    #[validate(length(max = 50, message = "must be at most 50 rounds"), nested)]
     #[schema(nullable = false, max_items = 50)]
     pub rounds: Option<Vec<RoundChange>>,
 }
@@ -350,7 +350,7 @@ pub struct CreateApplication {
     #[schema(max_length = 1000)]
     pub target_group: Option<String>,
     #[serde(default)]
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(max_items = 10)]
     pub districts: Vec<District>,
     #[validate(custom(function = "crate::api::checks::sek"))]
@@ -359,11 +359,11 @@ pub struct CreateApplication {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     #[serde(default)]
-    #[validate(length(max = 100, message = "must have at most 100 lines"))]
+    #[validate(length(max = 100, message = "must be at most 100 lines"))]
     #[schema(max_items = 100)]
     pub budget_lines: Vec<BudgetLine>,
     #[serde(default)]
-    #[validate(length(max = 50, message = "must have at most 50 answers"))]
+    #[validate(length(max = 50, message = "must be at most 50 answers"))]
     #[schema(max_items = 50)]
     pub document_answers: Vec<DocumentAnswer>,
     /// City only.
@@ -523,11 +523,11 @@ pub struct UpdateApplication {
     #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 100, message = "must have at most 100 lines"))]
+    #[validate(length(max = 100, message = "must be at most 100 lines"))]
     #[schema(nullable = false, max_items = 100)]
     pub budget_lines: Option<Vec<BudgetLine>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 50, message = "must have at most 50 answers"))]
+    #[validate(length(max = 50, message = "must be at most 50 answers"))]
     #[schema(nullable = false, max_items = 50)]
     pub document_answers: Option<Vec<DocumentAnswer>>,
 }

@@ -108,15 +108,15 @@ pub struct CreatePartnership {
     /// The organisation that took the initiative; a partner's own by default.
     pub initiating_organisation_id: Option<OrganisationId>,
     #[serde(default)]
-    #[validate(length(max = 100, message = "must name at most 100 organisations"))]
+    #[validate(length(max = 100, message = "must be at most 100 organisations"))]
     #[schema(max_items = 100)]
     pub parties: Vec<NewParty>,
     #[serde(default)]
-    #[validate(length(max = 20, message = "must name at most 20 target groups"))]
+    #[validate(length(max = 20, message = "must be at most 20 target groups"))]
     #[schema(value_type = Vec<TargetGroup>, max_items = 20)]
     pub target_groups: Vec<String>,
     #[serde(default)]
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(max_items = 10)]
     pub districts: Vec<District>,
     pub start_date: NaiveDate,
@@ -303,11 +303,11 @@ pub struct UpdatePartnership {
     )]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 20, message = "must name at most 20 target groups"))]
+    #[validate(length(max = 20, message = "must be at most 20 target groups"))]
     #[schema(nullable = false, value_type = Option<Vec<TargetGroup>>, max_items = 20)]
     pub target_groups: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(nullable = false, max_items = 10)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
@@ -412,10 +412,10 @@ pub struct Amendment {
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
     #[schema(min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
-    #[validate(length(max = 20, message = "must name at most 20 target groups"))]
+    #[validate(length(max = 20, message = "must be at most 20 target groups"))]
     #[schema(value_type = Option<Vec<TargetGroup>>, max_items = 20)]
     pub target_groups: Option<Vec<String>>,
-    #[validate(length(max = 10, message = "must name at most 10 districts"))]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
     #[schema(max_items = 10)]
     pub districts: Option<Vec<District>>,
     pub end_date: Option<NaiveDate>,
