@@ -689,6 +689,45 @@ mod tests {
         );
     }
 
+    #[derive(serde::Deserialize, validator::Validate, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[validate(schema(function = "period_rules", skip_on_field_errors = false))]
+    #[allow(dead_code)]
+    struct Period {
+        #[validate(length(max = 3, message = "at most 3"))]
+        name: String,
+        from: i64,
+        to: i64,
+    }
+
+    fn period_rules(p: &Period) -> Result<(), validator::ValidationError> {
+        let mut found = crate::api::checks::Findings::new();
+        if p.to < p.from {
+            found.rule("to", "must not be before from");
+        }
+        found.done()
+    }
+
+    #[test]
+    fn every_body_is_checked_and_its_rules_judged_when_every_field_was_read() {
+        // The field checks run on a body that parses ...
+        assert_eq!(
+            field_names(parse_json::<Period>(br#"{"name":"long","from":1,"to":2}"#).unwrap_err()),
+            ["name"]
+        );
+        // ... and the rules with them, every bad field at once.
+        assert_eq!(
+            field_names(parse_json::<Period>(br#"{"name":"long","from":2,"to":1}"#).unwrap_err()),
+            ["name", "to"]
+        );
+        // A rule is not judged on a stand-in for a field of the wrong type.
+        assert_eq!(
+            field_names(parse_json::<Period>(br#"{"name":"long","from":"x","to":0}"#).unwrap_err()),
+            ["from", "name"]
+        );
+        assert!(parse_json::<Period>(br#"{"name":"ok","from":1,"to":1}"#).is_ok());
+    }
+
     #[test]
     fn malformed_json_and_non_objects_are_bad_requests() {
         for body in [&b"{"[..], b"[1,2]", b"\"text\"", b""] {
