@@ -25,6 +25,7 @@ mod partnership_invariants;
 mod partnerships;
 mod patch_limits;
 mod problem_messages;
+mod programme_creation;
 mod programme_editing;
 mod proxy;
 mod readme;

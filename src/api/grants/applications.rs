@@ -121,7 +121,7 @@ pub async fn create_grant_application(
     for field in req.city_kept_fields() {
         authorize(&caller.0, Action::SetCityKeptField(field))?;
     }
-    let details = req.into_details();
+    let details = req.into_details()?;
     let who = Actor::from(&caller.0);
     let a = state
         .db(move |conn| store::insert_application(conn, details, &who))

@@ -5,6 +5,79 @@ use super::*;
 use crate::api::checks::Findings;
 use crate::domain::access::CityKeptField;
 
+/// A document a programme asks for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredDocument {
+    #[schema(example = "gender_equality_plan", min_length = 1, max_length = 100)]
+    pub key: String,
+    #[schema(example = "Gender-equality plan", min_length = 1, max_length = 300)]
+    pub title: String,
+}
+
+impl From<RequiredDocument> for grant::RequiredDocument {
+    fn from(d: RequiredDocument) -> Self {
+        grant::RequiredDocument {
+            key: d.key,
+            title: d.title,
+        }
+    }
+}
+
+/// A budget line of an application.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    #[schema(
+        example = "Supervisor, 3 months half time",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub description: String,
+    #[schema(example = 60000, minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub amount_sek: i64,
+}
+
+/// An answer to a required document: a reference, or a request to waive it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentAnswer {
+    #[schema(example = "gender_equality_plan", max_length = 100)]
+    pub key: String,
+    /// A URL or registry reference to the document.
+    #[schema(max_length = 2000)]
+    pub reference: Option<String>,
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+    /// Why the requirement does not fit the organisation (a waiver request).
+    #[schema(
+        example = "We are a women's shelter; the plan template does not fit our work.",
+        max_length = 2000
+    )]
+    pub waiver_reason: Option<String>,
+}
+
+impl From<DocumentAnswer> for grant::DocumentAnswer {
+    fn from(a: DocumentAnswer) -> Self {
+        grant::DocumentAnswer {
+            key: a.key,
+            reference: a.reference,
+            note: a.note,
+            waiver_reason: a.waiver_reason,
+        }
+    }
+}
+
+/// An amount of a request as a [`Sek`]: the body's checks (`checks::sek`)
+/// already named it if out of range; a request made without them is
+/// refused here all the same, the field named.
+fn amount(field: impl Into<String>, kronor: i64, errors: &mut Vec<FieldError>) -> Sek {
+    Sek::new(kronor).unwrap_or_else(|message| {
+        errors.push(FieldError::new(field, message));
+        Sek::ZERO
+    })
+}
+
 /// A year's budget.
 #[derive(Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +328,17 @@ impl CreateProgramme {
         principal: &Principal,
     ) -> Result<(ProgrammeDetails, Vec<CreateRound>), ApiError> {
         let mut errors = Vec::new();
+        let min_sek = amount("min_sek", self.min_sek, &mut errors);
+        let max_sek = amount("max_sek", self.max_sek, &mut errors);
+        let budgets = self
+            .budgets
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let field = format!("budgets[{i}].budget_sek");
+                (b.year, amount(field, b.budget_sek, &mut errors))
+            })
+            .collect();
         let owning_unit = self.owning_unit_id.or(principal.unit());
         if owning_unit.is_none() {
             errors.push(FieldError::new(
@@ -269,17 +353,17 @@ impl CreateProgramme {
                     title: self.title.trim().to_owned(),
                     description: self.description,
                     owning_unit: owning_unit.unwrap_or(CityUnitId(uuid::Uuid::nil())),
-                    min_sek: self.min_sek,
-                    max_sek: self.max_sek,
+                    min_sek,
+                    max_sek,
                     eligible_legal_forms: self.eligible_legal_forms,
                     districts: self.districts,
-                    required_documents: self.required_documents,
-                    multi_year_allowed: self.multi_year_allowed,
-                    budgets: self
-                        .budgets
-                        .iter()
-                        .map(|b| (b.year, b.budget_sek))
+                    required_documents: self
+                        .required_documents
+                        .into_iter()
+                        .map(Into::into)
                         .collect(),
+                    multi_year_allowed: self.multi_year_allowed,
+                    budgets,
                     external_id: self.external_id,
                 },
                 self.rounds,
@@ -290,31 +374,43 @@ impl CreateProgramme {
 
 impl UpdateProgramme {
     /// The change (the body's checks ran in the extractor).
-    pub fn into_patch(self) -> ProgrammePatch {
-        ProgrammePatch {
-            title: self.title.map(|t| t.trim().to_owned()),
-            description: self.description,
-            min_sek: self.min_sek,
-            max_sek: self.max_sek,
-            budgets: self
-                .budgets
-                .iter()
-                .flatten()
-                .map(|b| (b.year, b.budget_sek))
-                .collect(),
-            rounds: self
-                .rounds
-                .into_iter()
-                .flatten()
-                .map(|r| crate::db::grants::RoundPatch {
-                    id: r.id,
-                    name: r.name.map(|n| n.trim().to_owned()),
-                    opens_at: r.opens_at,
-                    deadline: r.deadline,
-                    accepts_late: r.accepts_late_applications,
-                })
-                .collect(),
-        }
+    pub fn into_patch(self) -> Result<ProgrammePatch, ApiError> {
+        let mut errors = Vec::new();
+        let min_sek = self.min_sek.map(|v| amount("min_sek", v, &mut errors));
+        let max_sek = self.max_sek.map(|v| amount("max_sek", v, &mut errors));
+        let budgets = self
+            .budgets
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, b)| {
+                let field = format!("budgets[{i}].budget_sek");
+                (b.year, amount(field, b.budget_sek, &mut errors))
+            })
+            .collect();
+        let rounds = self
+            .rounds
+            .into_iter()
+            .flatten()
+            .map(|r| RoundPatch {
+                id: r.id,
+                name: r.name.map(|n| n.trim().to_owned()),
+                opens_at: r.opens_at,
+                deadline: r.deadline,
+                accepts_late: r.accepts_late_applications,
+            })
+            .collect();
+        all_valid(
+            errors,
+            ProgrammePatch {
+                title: self.title.map(|t| t.trim().to_owned()),
+                description: self.description,
+                min_sek,
+                max_sek,
+                budgets,
+                rounds,
+            },
+        )
     }
 }
 
@@ -387,26 +483,32 @@ fn application_rules(a: &CreateApplication) -> Result<(), validator::ValidationE
 
 impl CreateApplication {
     /// What the application says (the body's checks ran in the extractor).
-    pub(super) fn into_details(self) -> ApplicationDetails {
+    pub(super) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
+        let mut errors = Vec::new();
+        let requested_sek = amount("requested_sek", self.requested_sek, &mut errors);
+        let budget_lines = budget_lines(self.budget_lines, &mut errors);
         let mut districts = self.districts;
         districts.sort();
         districts.dedup();
-        ApplicationDetails {
-            organisation: self.organisation_id,
-            programme: self.programme_id,
-            round: self.round_id,
-            title: self.title.trim().to_owned(),
-            purpose: self.purpose,
-            target_group: self.target_group,
-            districts,
-            requested_sek: self.requested_sek,
-            start_date: self.start_date,
-            end_date: self.end_date,
-            budget_lines: self.budget_lines,
-            document_answers: self.document_answers,
-            registry_number: self.registry_number,
-            external_id: self.external_id,
-        }
+        all_valid(
+            errors,
+            ApplicationDetails {
+                organisation: self.organisation_id,
+                programme: self.programme_id,
+                round: self.round_id,
+                title: self.title.trim().to_owned(),
+                purpose: self.purpose,
+                target_group: self.target_group,
+                districts,
+                requested_sek,
+                start_date: self.start_date,
+                end_date: self.end_date,
+                budget_lines,
+                document_answers: self.document_answers.into_iter().map(Into::into).collect(),
+                registry_number: self.registry_number,
+                external_id: self.external_id,
+            },
+        )
     }
 
     /// The fields the city keeps that the request sets.
@@ -422,6 +524,26 @@ impl CreateApplication {
         .filter_map(|(sent, field)| sent.then_some(field))
         .collect()
     }
+}
+
+/// The budget lines as the domain keeps them (checked with the body:
+/// `check_lines`).
+pub(super) fn budget_lines(
+    lines: Vec<BudgetLine>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<grant::BudgetLine> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| grant::BudgetLine {
+            amount_sek: amount(
+                format!("budget_lines[{i}].amount_sek"),
+                l.amount_sek,
+                errors,
+            ),
+            description: l.description,
+        })
+        .collect()
 }
 
 /// Budget lines and document answers, each named by its place in the list.
@@ -456,7 +578,7 @@ fn check_lines(lines: &[BudgetLine], answers: &[DocumentAnswer], found: &mut Fin
                 );
             }
         }
-        if !a.counts() {
+        if !grant::DocumentAnswer::from(a.clone()).counts() {
             found.field(
                 format!("document_answers[{i}]"),
                 "give a reference to the document, or a waiver_reason that says why it does not fit",
@@ -554,13 +676,19 @@ impl UpdateApplication {
             d.title = v.trim().to_owned();
         }
         set(&mut d.purpose, self.purpose);
-        set(&mut d.requested_sek, self.requested_sek);
+        if let Some(v) = self.requested_sek {
+            d.requested_sek = amount("requested_sek", v, &mut errors);
+        }
         set(&mut d.start_date, self.start_date);
         set(&mut d.end_date, self.end_date);
-        set(&mut d.budget_lines, self.budget_lines);
-        set(&mut d.document_answers, self.document_answers);
         if d.end_date < d.start_date {
             errors.push(FieldError::new("end_date", "must not be before start_date"));
+        }
+        if let Some(lines) = self.budget_lines {
+            d.budget_lines = budget_lines(lines, &mut errors);
+        }
+        if let Some(answers) = self.document_answers {
+            d.document_answers = answers.into_iter().map(Into::into).collect();
         }
         fields_valid(errors, d)
     }
@@ -613,12 +741,20 @@ impl ApplicationActionRequest {
                 if self.outcome.is_none() {
                     errors.push(FieldError::new("outcome", "is required to decide"));
                 }
-                if self.granted_sek.is_none() {
-                    errors.push(FieldError::new(
-                        "granted_sek",
-                        "is required (0 for a rejection)",
-                    ));
-                }
+                let granted_sek = match self.granted_sek.map(Sek::new) {
+                    None => {
+                        errors.push(FieldError::new(
+                            "granted_sek",
+                            "is required (0 for a rejection)",
+                        ));
+                        None
+                    }
+                    Some(Err(message)) => {
+                        errors.push(FieldError::new("granted_sek", message));
+                        None
+                    }
+                    Some(Ok(granted)) => Some(granted),
+                };
                 if self
                     .motivation
                     .as_deref()
@@ -626,10 +762,14 @@ impl ApplicationActionRequest {
                 {
                     errors.push(FieldError::new("motivation", "a decision is motivated"));
                 }
-                if let (Some(o), Some(g), Some(m)) =
-                    (self.outcome, self.granted_sek, self.motivation)
+                if let (Some(outcome), Some(granted_sek), Some(motivation)) =
+                    (self.outcome, granted_sek, self.motivation)
                 {
-                    input.decision = Some((o, g, m));
+                    input.decision = Some(NewDecision {
+                        outcome,
+                        granted_sek,
+                        motivation,
+                    });
                 }
             }
             ApplicationAction::Report => match self.report {
