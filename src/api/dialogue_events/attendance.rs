@@ -57,7 +57,7 @@ pub async fn record_attendance(
     body: JsonBody<AttendanceRecord>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let attendance = body.0.into_attendance()?;
+    let attendance = body.0.into_attendance();
     let (_, attendance) = state
         .db(move |conn| {
             store::record_attendance(

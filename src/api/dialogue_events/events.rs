@@ -20,7 +20,7 @@ use super::*;
 pub async fn list_dialogue_events(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<DialogueEventQuery>,
+    query: crate::api::extract::ValidQuery<DialogueEventQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -107,12 +107,7 @@ pub async fn create_dialogue_event(
     caller: SignedIn,
     body: JsonBody<CreateDialogueEvent>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            detail: "only the city plans dialogue events".into(),
-        });
-    }
+    authorize(&caller.0, Action::PlanDialogueEvents)?;
     let details = body.0.into_details(&caller.0)?;
     authorize(
         &caller.0,
@@ -309,9 +304,6 @@ pub async fn cancel_dialogue_event(
     precondition: Precondition,
     body: JsonBody<CancelDialogueEvent>,
 ) -> Result<HttpResponse, ApiError> {
-    body.0
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     act(
         state,
         caller,

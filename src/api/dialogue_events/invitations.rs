@@ -43,7 +43,7 @@ pub async fn list_invitations(
     caller: Caller,
     id: web::Path<DialogueEventId>,
     req: HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let organisation_ids = state

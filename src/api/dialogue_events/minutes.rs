@@ -64,9 +64,6 @@ pub async fn write_minutes(
     precondition: Precondition,
     body: JsonBody<MinutesText>,
 ) -> Result<HttpResponse, ApiError> {
-    body.0
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let id = id.into_inner();
     let (event, counts) = state
         .db(move |conn| {
@@ -112,8 +109,6 @@ pub async fn contribute_to_minutes(
     body: JsonBody<CreateContribution>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
-    req.validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let id = id.into_inner();
     let organisation = req.organisation_id;
     let contribution = MinutesContribution {

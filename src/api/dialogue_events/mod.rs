@@ -30,7 +30,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
-use super::{all_valid, field_errors, fields_valid, merge_patch_field, paging, respond, set};
+use super::{all_valid, fields_valid, merge_patch_field, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::dialogue_events::{

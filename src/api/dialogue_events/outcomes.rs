@@ -72,7 +72,7 @@ pub async fn list_outcomes(
     caller: Caller,
     id: web::Path<DialogueEventId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -167,8 +167,6 @@ pub async fn create_outcome(
     body: JsonBody<CreateOutcome>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
-    req.validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let id = id.into_inner();
     let values = OutcomeValues {
         description: req.description,
@@ -227,9 +225,6 @@ pub async fn update_outcome(
     body: JsonBody<UpdateOutcome>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.0;
-    patch
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let (id, outcome_id) = path.into_inner();
     let principal = caller.0.clone();
     let view = state

@@ -26,7 +26,7 @@ pub async fn list_registrations(
     caller: Caller,
     id: web::Path<DialogueEventId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -73,8 +73,6 @@ pub async fn register_for_dialogue_event(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let req = body.0;
-    req.validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     authorize(
         &caller.0,
         Action::RegisterForDialogueEvent(req.organisation_id),

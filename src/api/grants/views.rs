@@ -335,6 +335,7 @@ pub struct ApplicationList {
 #[schema(example = json!({"amount_sek": 37500, "paid_on": "2015-06-15"}))]
 pub struct PaymentView {
     /// Whole kronor, more than 0.
+    #[validate(custom(function = "crate::api::checks::positive_sek"))]
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
     pub paid_on: NaiveDate,

@@ -22,7 +22,7 @@ pub async fn list_commitments(
     caller: Caller,
     id: web::Path<PartnershipId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -62,7 +62,7 @@ pub async fn add_commitment(
     body: JsonBody<CreateCommitment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let commitment = body.0.into_commitment()?;
+    let commitment = body.0.into_commitment();
     let added = state
         .db(move |conn| {
             let who = Actor::from(&caller.0);

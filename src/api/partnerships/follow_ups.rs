@@ -23,15 +23,15 @@ pub async fn list_follow_ups(
     caller: Caller,
     id: web::Path<PartnershipId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
     let (insider, items) = state
         .db(move |conn| {
             let loaded = store::load_visible(conn, id, &principal)?;
-            let insider =
-                principal.is_city() || is_party(&principal, &loaded.partnership, &loaded.parties);
+            let party = is_party(&principal, &loaded.partnership, &loaded.parties);
+            let insider = can(&principal, Action::FollowPartnership { party });
             Ok((insider, store::follow_ups(conn, id)?))
         })
         .await?;
@@ -76,10 +76,12 @@ pub async fn add_follow_up(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<PartnershipId>,
-    body: JsonBody<CreateFollowUp>,
+    body: HeldJsonBody<CreateFollowUp>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (follow_up, errors) = body.0.into_follow_up(&caller.0);
+    let (request, found) = body.into_parts();
+    let (follow_up, mut errors) = request.into_follow_up(&caller.0);
+    errors.extend(found);
     let principal = caller.0.clone();
     let actor = Actor::from(&caller.0);
     let added = state

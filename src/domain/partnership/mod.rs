@@ -201,13 +201,9 @@ pub struct PartnershipDetails {
 
 impl PartnershipDetails {
     pub fn check(&self) -> Vec<super::FieldError> {
-        let mut errors = Vec::new();
-        if self.end_date < self.start_date {
-            errors.push(super::FieldError::new(
-                "end_date",
-                "must not be before start_date",
-            ));
-        }
+        let mut errors: Vec<_> = check_period(self.start_date, self.end_date)
+            .into_iter()
+            .collect();
         match (self.initiated_by, self.initiating_organisation) {
             (Initiator::Organisation, None) => errors.push(super::FieldError::new(
                 "initiating_organisation_id",
@@ -221,6 +217,11 @@ impl PartnershipDetails {
         }
         errors
     }
+}
+
+/// A partnership's period ends on or after the day it starts.
+pub fn check_period(start: NaiveDate, end: NaiveDate) -> Option<FieldError> {
+    (end < start).then(|| FieldError::new("end_date", "must not be before start_date"))
 }
 
 /// A stored partnership.
