@@ -366,6 +366,10 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidCursor => {
                 ApiError::bad_query("`cursor` is not a cursor this service gave out")
             }
+            StoreError::CursorExpired => ApiError::Gone {
+                code: "cursor_expired",
+                detail: "changes after this cursor are no longer kept (retention); read again what you follow and continue from a new cursor".into(),
+            },
             StoreError::Unavailable(reason) => ApiError::DatabaseUnavailable(reason),
             StoreError::StatementTimeout => ApiError::DatabaseTimeout,
             StoreError::DiskFull => ApiError::InsufficientStorage,

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "grants", description = "Grant programmes with rounds and budgets; applications, completions, decisions within delegation, payments and reports"),
         (name = "partnerships", description = "IOP agreements and other collaborations between a city unit and organisations"),
         (name = "dialogue events", description = "Dialogue meetings, consultations, council meetings, leadership forums, workshops and matching meetings"),
+        (name = "changes", description = "The change feed: every committed change, in commit order, for systems that integrate"),
         (name = "reference data", description = "Districts and other fixed lists"),
         (name = "operations", description = "Health, readiness and problem documentation"),
     ),

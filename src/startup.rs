@@ -27,6 +27,7 @@ fn routes(cfg: &mut ServiceConfig) {
         .configure(api::problems::configure)
         .service(
             utoipa_actix_web::scope("/api/v1")
+                .configure(api::changes::configure)
                 .configure(api::districts::configure)
                 .configure(api::city_units::configure)
                 .configure(api::organisations::configure)

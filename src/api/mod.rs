@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource, and the pieces they share. Every
 //! handler is thin: parse, authorize (domain::access), call db, respond.
 
+pub mod changes;
 pub mod checks;
 pub mod city_units;
 pub mod dates;

@@ -41,6 +41,9 @@ pub enum StoreError {
     /// A page cursor that this service did not give out.
     #[error("invalid cursor")]
     InvalidCursor,
+    /// A change feed cursor from before the changes that were pruned.
+    #[error("cursor expired")]
+    CursorExpired,
     /// The database is away, restarting, read-only or busy, or no pooled
     /// connection came in time: nothing was written.
     #[error("database unavailable: {0}")]
