@@ -82,7 +82,34 @@ fn build(w: &World) -> Objects {
         &json!({"owner_unit_id": u, "description": "Lokal varje tisdag"}),
     );
     ids.insert("commitment", id(&commitment));
+    // What is added to a partnership, each addressable on its own.
+    let funding_line = app.post(
+        &format!("/api/v1/partnerships/{active}/funding-lines"),
+        Some(&staff(u)),
+        &json!({"year": 2027, "amount_sek": 5000, "source_name": "Statligt bidrag"}),
+    );
+    ids.insert("funding_line", id(&funding_line));
+    let in_kind = app.post(
+        &format!("/api/v1/partnerships/{active}/in-kind-contributions"),
+        Some(&partner(a)),
+        &json!({"kind": "premises", "description": "Lokalen på tisdagar", "organisation_id": a}),
+    );
+    ids.insert("in_kind", id(&in_kind));
+    let follow_up = app.post(
+        &format!("/api/v1/partnerships/{active}/follow-ups"),
+        Some(&partner(a)),
+        &json!({"held_on": "2027-03-01", "kind": "report", "summary": "Fyra träffar",
+                "participants": "Styrelsen", "organisation_id": a}),
+    );
+    ids.insert("follow_up", id(&follow_up));
     ids.insert("active", active);
+    // Under A's proposal: a commitment only those who see the proposal may read.
+    let proposal_commitment = app.post(
+        &format!("/api/v1/partnerships/{}/commitments", ids["proposal"]),
+        Some(&staff(u)),
+        &json!({"owner_unit_id": u, "description": "Svar inom en månad"}),
+    );
+    ids.insert("proposal_commitment", id(&proposal_commitment));
 
     // Events: planned (the city's until published) and published, with A registered.
     let event = |title: &str| {
@@ -119,6 +146,7 @@ fn build(w: &World) -> Objects {
     let mut past = event("Genomfört");
     past["starts_at"] = json!(in_days(-3));
     past["ends_at"] = json!(in_days(-2));
+    past["co_organiser_ids"] = json!([a]);
     let held = id(&app.post("/api/v1/dialogue-events", Some(&staff(u)), &past));
     for action in ["publish", "mark-held"] {
         let res = app.post(
@@ -134,6 +162,12 @@ fn build(w: &World) -> Objects {
         &json!({"description": "Gemensam sommaraktivitet", "owner": "A"}),
     );
     ids.insert("outcome", id(&outcome));
+    let contribution = app.post(
+        &format!("/api/v1/dialogue-events/{held}/minutes/contributions"),
+        Some(&partner(a)),
+        &json!({"organisation_id": a, "text": "Våra anteckningar"}),
+    );
+    ids.insert("contribution", id(&contribution));
     ids.insert("held", held);
     ids.insert("published", published);
 
