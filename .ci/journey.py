@@ -42,6 +42,7 @@ from samverkan_client.models import (
     PartnershipAction,
     PaymentView,
     Problem,
+    ProgrammeActionName,
 )
 
 BASE, BINARY = sys.argv[1], sys.argv[2]
@@ -86,7 +87,7 @@ programme = ok("staff create a programme", create_grant_programme.sync_detailed(
     "title": "Utvecklingspotten", "budgets": [{"year": year, "budget_sek": 1000000}],
     "min_sek": 1000, "max_sek": 50000, "districts": ["vastra_goteborg"],
     "rounds": [{"name": "Round 1", "opens_at": when(-10), "deadline": when(30)}]})), 201)
-ok("staff open it", act_on_grant_programme.sync_detailed(programme.id, "open", client=staff), 200)
+ok("staff open it", act_on_grant_programme.sync_detailed(programme.id, ProgrammeActionName.OPEN, client=staff), 200)
 application = ok("the partner applies", create_grant_application.sync_detailed(client=partner, body=CreateApplication.from_dict({
     "organisation_id": str(org), "programme_id": str(programme.id), "round_id": str(programme.rounds[0].id),
     "title": "Sommarjobb", "purpose": "Summer jobs for young people", "districts": ["vastra_goteborg"],

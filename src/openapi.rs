@@ -1,6 +1,8 @@
-//! The parts of the OpenAPI document that are not collected from handlers:
-//! info, servers, security scheme and tags.
+//! The parts of the OpenAPI document that are not collected from handlers
+//! (info, servers, security scheme and tags), and what is written once here
+//! for every operation instead of on each handler (`finish`).
 
+use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -9,7 +11,8 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "samverkan",
         description = "The API a city uses to run its collaboration with civil society: organisations, partnerships (IOP), grants and dialogue events. First home: the City of Gothenburg.\n\nErrors are RFC 9457 problems (`application/problem+json`) with a stable `code`. Lists are cursor-paginated (`items`, `next_cursor`, `Link: rel=\"next\"`). Every resource has a `version` and an `ETag`; send `If-Match` to change it safely. `POST` accepts `Idempotency-Key`.",
-        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+        contact(name = "samverkan, City of Gothenburg (Göteborgs Stad)")
     ),
     modifiers(&BearerScheme),
     tags(
@@ -25,7 +28,8 @@ use utoipa::{Modify, OpenApi};
         crate::error::Problem,
         crate::domain::FieldError,
         crate::db::organisations::OrganisationSort,
-        crate::api::grants::ApplicationActionName
+        crate::api::grants::ApplicationActionName,
+        ProgrammeActionName
     ))
 )]
 struct BaseDoc;
@@ -42,7 +46,7 @@ impl Modify for BearerScheme {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A JWT from the city's identity provider. Claims: `sub`, `role` (city_admin, city_staff, partner, integration), `org` (partners), `unit` (staff, integrations), `delegation_limit_sek` (optional), `exp`, `iat`, `iss`, `aud`.",
+                        "A JWT from the city's identity provider. Claims: `sub`, `role` (city_admin, city_staff, partner, integration), `org` (partners), `unit` (staff, integrations), `delegation_limit_sek` (optional), `exp`, `iat`, `iss`, `aud`.\n\nVerified as RFC8725 (JSON Web Token Best Current Practices) asks: the accepted algorithms are pinned by configuration, each key with exactly one; `alg: none` never passes; `exp`, `nbf`, `iss` and `aud` are always checked, with at most 60 s leeway; keys come only from configuration, never from the token (`jku`, `x5u`). A missing, expired or invalid token is a 401 with `WWW-Authenticate: Bearer` (RFC 6750).",
                     ))
                     .build(),
             ),
@@ -50,35 +54,83 @@ impl Modify for BearerScheme {
     }
 }
 
+crate::text_enum!(
+    /// An action taken at `POST /api/v1/grant-programmes/{id}/{action}`:
+    /// `open` (from draft) starts taking applications, `close` (from open)
+    /// ends it.
+    ProgrammeActionName {
+        Open => "open",
+        Close => "close",
+    }
+);
+
+/// Where `samverkan serve` listens with the default `SAMVERKAN_BIND`: the
+/// server of the committed document. A running service names its own
+/// `SAMVERKAN_PUBLIC_URL` instead ([`serve_at`]).
+pub const LOCAL_SERVER: &str = "http://127.0.0.1:8080";
+
 /// The document's fixed parts; routes are added by `startup::openapi`.
 pub fn base() -> utoipa::openapi::OpenApi {
-    BaseDoc::openapi()
+    let mut spec = BaseDoc::openapi();
+    spec.servers = Some(vec![server(
+        LOCAL_SERVER,
+        "local: `samverkan serve` with the default `SAMVERKAN_BIND`. A running service's own `/openapi.json` names its `SAMVERKAN_PUBLIC_URL` here instead.",
+    )]);
+    spec
+}
+
+/// The document a running service serves: its one server is where clients
+/// reach it (`SAMVERKAN_PUBLIC_URL`, as problem `type` URIs are), not the
+/// local default of the committed copy.
+pub fn serve_at(spec: &mut utoipa::openapi::OpenApi, public_url: &str) {
+    spec.servers = Some(vec![server(
+        public_url.trim_end_matches('/'),
+        "This service, at its `SAMVERKAN_PUBLIC_URL`.",
+    )]);
+}
+
+/// A server of the API. `x-internal: false`: the API is meant for other
+/// city systems, third-party frontends and scripts, not for the service's
+/// own use only.
+fn server(url: &str, description: &str) -> utoipa::openapi::server::Server {
+    utoipa::openapi::server::ServerBuilder::new()
+        .url(url)
+        .description(Some(description))
+        .extensions(Some(
+            [("x-internal", serde_json::Value::Bool(false))]
+                .into_iter()
+                .collect(),
+        ))
+        .build()
 }
 
 /// The syntax of `Idempotency-Key` the service accepts (1 to 255 visible ASCII characters).
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 
 /// The operations of a path item (GET, POST, PUT, PATCH, DELETE; HEAD is
-/// added last, from the GET), each with whether it writes.
-pub fn operations_mut(
+/// added last, from the GET), each with its method.
+fn operations_mut(
     item: &mut utoipa::openapi::PathItem,
-) -> impl Iterator<Item = (bool, &mut utoipa::openapi::path::Operation)> {
+) -> impl Iterator<Item = (HttpMethod, &mut utoipa::openapi::path::Operation)> {
     [
-        (false, &mut item.get),
-        (true, &mut item.post),
-        (true, &mut item.put),
-        (true, &mut item.patch),
-        (true, &mut item.delete),
+        (HttpMethod::Get, &mut item.get),
+        (HttpMethod::Post, &mut item.post),
+        (HttpMethod::Put, &mut item.put),
+        (HttpMethod::Patch, &mut item.patch),
+        (HttpMethod::Delete, &mut item.delete),
     ]
     .into_iter()
-    .filter_map(|(writes, op)| op.as_mut().map(|op| (writes, op)))
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
 }
 
 /// Completes the collected document: every operation under `/api/`
 /// documents the problems every handler can answer (`common_problems`), and
 /// every `POST` the `Idempotency-Key` header the service honours on all of
 /// them, and the edge's rules as patterns (`document_edge_rules`); each
-/// page of items shows its item's example (`page_examples`).
+/// page of items shows its item's example (`page_examples`); every
+/// operation the problems of the server itself (`document_bounds`) and the
+/// headers the service sends with them (`response_headers`); HEAD beside
+/// every GET, last, as it copies the GET (`document_head`).
 pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
     common_problems(spec);
     idempotency_keys(spec);
@@ -86,6 +138,48 @@ pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
     document_edge_rules(spec);
     response_links(spec);
     page_examples(spec);
+    document_bounds(spec);
+    response_headers(spec);
+    document_head(spec);
+}
+
+/// A response with an RFC 9457 problem body.
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// Whether `schema` names a page: a component whose fields are exactly
+/// `items` and `next_cursor`, the shape of every list.
+fn is_page(
+    components: Option<&utoipa::openapi::Components>,
+    schema: Option<&utoipa::openapi::RefOr<utoipa::openapi::Schema>>,
+) -> bool {
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(RefOr::Ref(reference)) = schema else {
+        return false;
+    };
+    let Some(name) = reference.ref_location.strip_prefix("#/components/schemas/") else {
+        return false;
+    };
+    match components.and_then(|c| c.schemas.get(name)) {
+        Some(RefOr::T(Schema::Object(page))) => {
+            let mut fields: Vec<&str> = page.properties.keys().map(String::as_str).collect();
+            fields.sort_unstable();
+            fields == ["items", "next_cursor"]
+        }
+        _ => false,
+    }
 }
 
 /// Gives each page schema (`items` and `next_cursor`, the shape of every
@@ -145,20 +239,6 @@ fn page_examples(spec: &mut utoipa::openapi::OpenApi) {
 /// 400 malformed JSON, 413 and 415. An operation that says more about one
 /// of these statuses keeps its own description.
 fn common_problems(spec: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build(),
-        )
-    };
     for (path, item) in spec.paths.paths.iter_mut() {
         if !path.starts_with("/api/") {
             continue;
@@ -188,10 +268,17 @@ fn common_problems(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The `Idempotency-Key` header on every `POST` under `/api/` (the
+/// middleware honours it on all of them), and what it answers: 409 while
+/// the key's first request runs, 422 for a key reused with another
+/// request; added to the operation's own 409 and 422, or as its own (an
+/// action without a body has no other 422).
 fn idempotency_keys(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::Required;
+    use utoipa::openapi::{RefOr, Required};
+    const REUSED: &str = "`idempotency_key_reused`: the `Idempotency-Key` was used for another request (another endpoint, query or body) within 24 hours.";
+    const IN_PROGRESS: &str = "`idempotency_request_in_progress`: a request with this `Idempotency-Key` is still running; retry after `Retry-After`.";
     for (path, item) in spec.paths.paths.iter_mut() {
         if !path.starts_with("/api/") {
             continue;
@@ -199,6 +286,25 @@ fn idempotency_keys(spec: &mut utoipa::openapi::OpenApi) {
         let Some(post) = item.post.as_mut() else {
             continue;
         };
+        for (status, refusal) in [("409", IN_PROGRESS), ("422", REUSED)] {
+            match post.responses.responses.get_mut(status) {
+                Some(RefOr::T(response)) => {
+                    if !response
+                        .description
+                        .to_ascii_lowercase()
+                        .contains("idempotency")
+                    {
+                        response.description = format!("{}; or {refusal}", response.description);
+                    }
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    post.responses
+                        .responses
+                        .insert(status.into(), problem(refusal));
+                }
+            }
+        }
         let parameters = post.parameters.get_or_insert_with(Vec::new);
         if parameters
             .iter()
@@ -224,6 +330,138 @@ fn idempotency_keys(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Adds to every operation the problems the server itself can answer,
+/// whatever the handler: 408, 414 and 431 before any handler runs; 500
+/// for the unexpected (a handler's panic too); 503 and 504 when the
+/// database is away or slow or the request deadline passes; 507 for
+/// writes when the database's disk is full.
+fn document_bounds(spec: &mut utoipa::openapi::OpenApi) {
+    const UNAVAILABLE: &str = "`database_unavailable`: the database is away, read-only or busy, or no pooled connection was free within `SAMVERKAN_POOL_TIMEOUT_MS` (5 s by default; 250 ms while the database is known to be away); or `request_deadline_exceeded`: no answer within `SAMVERKAN_REQUEST_TIMEOUT_MS` (by default a second above the pool and statement timeouts, 6 s). Nothing was changed (after a deadline, read before retrying a write, or retry a POST with the same `Idempotency-Key`). `Retry-After: 1`.";
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/");
+        for (method, op) in operations_mut(item) {
+            let write = method != HttpMethod::Get;
+            let responses = &mut op.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            add("408", "`request_timeout`: the request head was not received within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS` (5 s by default); answered before any handler runs.");
+            add("414", "`uri_too_long`: the path and query exceed `SAMVERKAN_MAX_URI_BYTES` (8 KiB by default).");
+            add("431", "`request_header_fields_too_large`: the request headers exceed 128 KiB or 96 fields; answered before any handler runs.");
+            add("500", "`internal_error`: something unexpected failed. The body shows nothing internal; the response's `X-Request-Id` finds it in the logs.");
+            if path != "/healthz" {
+                add("503", UNAVAILABLE);
+            }
+            if api {
+                add("504", "`database_timeout`: a statement ran past `SAMVERKAN_STATEMENT_TIMEOUT_MS` (5 s by default) and was cancelled. Nothing was changed. `Retry-After: 1`.");
+                if write {
+                    add("507", "`insufficient_storage`: the database's disk is full. Nothing was changed; reads keep working.");
+                }
+            }
+        }
+    }
+}
+
+/// The `Link` header of a list as `api::respond::page` writes it.
+pub const LINK_NEXT_PATTERN: &str = r#"^<[^>]*>; rel="next"$"#;
+
+/// Declares the headers the service sends, where it sends them:
+/// `Link` on every list (`respond::page`: a GET whose 200 is a page);
+/// `Location` on every 201; `WWW-Authenticate` on every 401
+/// (`error.rs`); `Retry-After` on every 503 and 504 (1 s), 507 (60 s),
+/// and on a POST's 409, which is `idempotency_request_in_progress` among
+/// others (1 s). An operation's own declaration of a header is kept.
+fn response_headers(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::RefOr;
+    let text = |description: &str, schema: ObjectBuilder| {
+        HeaderBuilder::new()
+            .schema(schema.schema_type(Type::String))
+            .description(Some(description))
+            .build()
+    };
+    let seconds = |description: &str| {
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0)),
+            )
+            .description(Some(description))
+            .build()
+    };
+    let components = spec.components.as_ref();
+    for item in spec.paths.paths.values_mut() {
+        for (method, op) in operations_mut(item) {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let header = match status.as_str() {
+                    "200" if method == HttpMethod::Get
+                        && is_page(
+                            components,
+                            response
+                                .content
+                                .get("application/json")
+                                .and_then(|c| c.schema.as_ref()),
+                        ) =>
+                    {
+                        Some(("Link", text("`<...>; rel=\"next\"` (RFC 8288) when there is a next page: this request with the next cursor", ObjectBuilder::new().pattern(Some(LINK_NEXT_PATTERN)))))
+                    }
+                    "201" => Some(("Location", text("The path of the created resource (for a sub-resource not yet addressable on its own: its collection)", ObjectBuilder::new().format(Some(SchemaFormat::Custom("uri-reference".into())))))),
+                    "401" => Some(("WWW-Authenticate", text("`Bearer`, with `error=\"invalid_token\"` when a token was sent and refused (RFC 6750)", ObjectBuilder::new().enum_values(Some(["Bearer", "Bearer error=\"invalid_token\""]))))),
+                    "503" | "504" => Some(("Retry-After", seconds("Seconds to wait before retrying: 1"))),
+                    "507" => Some(("Retry-After", seconds("Seconds to wait before retrying: 60"))),
+                    "409" if method == HttpMethod::Post => Some(("Retry-After", seconds("With `idempotency_request_in_progress`: seconds to wait before retrying (1)"))),
+                    _ => None,
+                };
+                if let Some((name, header)) = header {
+                    if !response
+                        .headers
+                        .keys()
+                        .any(|h| h.eq_ignore_ascii_case(name))
+                    {
+                        response.headers.insert(name.to_owned(), header);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Documents HEAD beside every GET of the spec: the same parameters,
+/// statuses and headers, no body.
+fn document_head(spec: &mut utoipa::openapi::OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        if let Some(get) = &item.get {
+            let mut head = get.clone();
+            head.operation_id = get.operation_id.as_ref().map(|id| format!("head_{id}"));
+            head.summary = Some(format!(
+                "HEAD: {}",
+                get.summary.as_deref().unwrap_or("the headers of the GET")
+            ));
+            head.description = Some(
+                "The status and headers (ETag, Link, Content-Type) the GET would answer, without a body (RFC 9110)."
+                    .into(),
+            );
+            // Success answers carry no body; error answers are described as
+            // for the GET (the problem's headers), a HEAD client reads no body.
+            for (status, response) in head.responses.responses.iter_mut() {
+                if let utoipa::openapi::RefOr::T(response) = response {
+                    if status.starts_with('2') || status.starts_with('3') {
+                        response.content.clear();
+                    }
+                }
+            }
+            item.head = Some(head);
+        }
+    }
+}
+
 /// One-line text: no control character (C0, DEL, C1), as `api::extract`
 /// refuses them in bodies and `refuse_control_characters_in_query` in queries.
 pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
@@ -245,7 +483,7 @@ pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]*$";
 fn document_edge_rules(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::schema::{SchemaType, Type};
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
+    use utoipa::openapi::{RefOr, Schema};
     if let Some(components) = spec.components.as_mut() {
         for (name, schema) in components.schemas.iter_mut() {
             // Problems may quote what the client sent; they are not checked.
@@ -304,17 +542,7 @@ fn document_edge_rules(spec: &mut utoipa::openapi::OpenApi) {
             if checked_header && !op.responses.responses.contains_key("400") {
                 op.responses.responses.insert(
                     "400".into(),
-                    RefOr::T(
-                        ResponseBuilder::new()
-                            .description("`invalid_if_match` or `invalid_idempotency_key`: the header's syntax is wrong")
-                            .content(
-                                "application/problem+json",
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("Problem")))
-                                    .build(),
-                            )
-                            .build(),
-                    ),
+                    problem("`invalid_if_match` or `invalid_idempotency_key`: the header's syntax is wrong"),
                 );
             }
             if let Some(body) = op.request_body.as_mut() {

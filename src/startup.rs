@@ -44,54 +44,7 @@ pub fn openapi() -> OpenApi {
         .configure(routes)
         .split_for_parts();
     crate::openapi::finish(&mut spec);
-    document_bounds(&mut spec);
-    document_head(&mut spec);
     spec
-}
-
-/// Adds to every operation the problems the server itself can answer,
-/// whatever the handler: 408, 414 and 431 before any handler runs; 503
-/// and 504 when the database is away or slow or the request deadline
-/// passes; 507 for writes when the database's disk is full.
-fn document_bounds(spec: &mut OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build(),
-        )
-    };
-    const UNAVAILABLE: &str = "`database_unavailable`: the database is away, read-only or busy, or no pooled connection was free within `SAMVERKAN_POOL_TIMEOUT_MS` (5 s by default; 250 ms while the database is known to be away); or `request_deadline_exceeded`: no answer within `SAMVERKAN_REQUEST_TIMEOUT_MS` (by default a second above the pool and statement timeouts, 6 s). Nothing was changed (after a deadline, read before retrying a write, or retry a POST with the same `Idempotency-Key`). `Retry-After: 1`.";
-    for (path, item) in spec.paths.paths.iter_mut() {
-        let api = path.starts_with("/api/");
-        for (write, op) in crate::openapi::operations_mut(item) {
-            let responses = &mut op.responses.responses;
-            let mut add = |status: &str, description: &str| {
-                responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(description));
-            };
-            add("408", "`request_timeout`: the request head was not received within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS` (5 s by default); answered before any handler runs.");
-            add("414", "`uri_too_long`: the path and query exceed `SAMVERKAN_MAX_URI_BYTES` (8 KiB by default).");
-            add("431", "`request_header_fields_too_large`: the request headers exceed 128 KiB or 96 fields; answered before any handler runs.");
-            if path != "/healthz" {
-                add("503", UNAVAILABLE);
-            }
-            if api {
-                add("504", "`database_timeout`: a statement ran past `SAMVERKAN_STATEMENT_TIMEOUT_MS` (5 s by default) and was cancelled. Nothing was changed. `Retry-After: 1`.");
-                if write {
-                    add("507", "`insufficient_storage`: the database's disk is full. Nothing was changed; reads keep working.");
-                }
-            }
-        }
-    }
 }
 
 fn route_table(spec: &OpenApi) -> Vec<(Vec<String>, Vec<Method>)> {
@@ -146,7 +99,8 @@ impl Application {
         verifier: TokenVerifier,
     ) -> anyhow::Result<Self> {
         crate::error::set_problem_base(&settings.public_url);
-        let spec = openapi();
+        let mut spec = openapi();
+        crate::openapi::serve_at(&mut spec, &settings.public_url);
         let listener = TcpListener::bind(settings.bind).map_err(|e| {
             anyhow::anyhow!(
                 "configuration error: SAMVERKAN_BIND: cannot listen on {}: {e}",
@@ -227,35 +181,6 @@ fn swagger_ui(spec: &OpenApi) -> SwaggerUi {
     SwaggerUi::new("/docs/{_:.*}")
         .url("/openapi.json", spec.clone())
         .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none"))
-}
-
-/// Documents HEAD beside every GET of the spec: the same parameters,
-/// statuses and headers, no body.
-fn document_head(spec: &mut OpenApi) {
-    for item in spec.paths.paths.values_mut() {
-        if let Some(get) = &item.get {
-            let mut head = get.clone();
-            head.operation_id = get.operation_id.as_ref().map(|id| format!("head_{id}"));
-            head.summary = Some(format!(
-                "HEAD: {}",
-                get.summary.as_deref().unwrap_or("the headers of the GET")
-            ));
-            head.description = Some(
-                "The status and headers (ETag, Link, Content-Type) the GET would answer, without a body (RFC 9110)."
-                    .into(),
-            );
-            // Success answers carry no body; error answers are described as
-            // for the GET (the problem's headers), a HEAD client reads no body.
-            for (status, response) in head.responses.responses.iter_mut() {
-                if let utoipa::openapi::RefOr::T(response) = response {
-                    if status.starts_with('2') || status.starts_with('3') {
-                        response.content.clear();
-                    }
-                }
-            }
-            item.head = Some(head);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -129,6 +129,9 @@ pub struct CityUnitQuery {
 }
 
 /// List city units
+///
+/// Every district administration, specialist administration and city
+/// company, by name; anyone may read them. Filter by `kind` and `district`.
 #[utoipa::path(
     tag = "city units",
     security((), ("bearer" = [])),
@@ -158,6 +161,9 @@ pub async fn list_city_units(
 }
 
 /// Read a city unit
+///
+/// Anyone may read a unit. The `ETag` is what `If-Match` compares when the
+/// unit is changed or deleted.
 #[utoipa::path(
     tag = "city units",
     security((), ("bearer" = [])),

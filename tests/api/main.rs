@@ -31,4 +31,5 @@ mod schema_check;
 mod security_matrix;
 mod shape;
 mod spec;
+mod spec_promises;
 mod views_per_caller;

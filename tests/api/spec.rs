@@ -6,15 +6,37 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::schema_check;
 
+/// The committed spec is the served one but for its server: the committed
+/// copy names `samverkan serve` on its default address, a running service
+/// the `SAMVERKAN_PUBLIC_URL` where clients reach it.
 #[test]
 fn committed_openapi_json_is_current() {
-    let app = spawn_app();
-    let served = app.get("/openapi.json", None).json();
+    // An http URL: the problem base is set once per process, and other
+    // tests expect it to be http.
+    let app = spawn_app_with(|s| s.public_url = "http://samverkan.localhost:8080/".into());
+    let mut served = app.get("/openapi.json", None).json();
     let committed: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .expect("openapi/openapi.json exists"),
     )
     .expect("openapi/openapi.json is JSON");
+    assert_eq!(
+        served["servers"],
+        json!([{
+            "url": "http://samverkan.localhost:8080",
+            "description": "This service, at its `SAMVERKAN_PUBLIC_URL`.",
+            "x-internal": false
+        }])
+    );
+    assert_eq!(
+        committed["servers"],
+        json!([{
+            "url": "http://127.0.0.1:8080",
+            "description": "local: `samverkan serve` with the default `SAMVERKAN_BIND`. A running service's own `/openapi.json` names its `SAMVERKAN_PUBLIC_URL` here instead.",
+            "x-internal": false
+        }])
+    );
+    served["servers"] = committed["servers"].clone();
     assert!(
         served == committed,
         "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json`"

@@ -3,6 +3,10 @@
 use super::*;
 
 /// Read the attendance
+///
+/// Who came, per organisation and in walk-ins, with the total; empty until
+/// the organiser records it after the event is held. Anyone who may see the
+/// event may read it.
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),

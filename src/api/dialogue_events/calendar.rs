@@ -48,6 +48,9 @@ pub async fn dialogue_events_calendar(
 }
 
 /// One event as iCalendar
+///
+/// An iCalendar file (RFC 5545) of one public event, to import into a
+/// calendar program; no token needed. A `planned` event is not public: 404.
 #[utoipa::path(
     tag = "dialogue events",
     security(()),

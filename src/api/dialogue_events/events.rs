@@ -50,6 +50,10 @@ pub async fn list_dialogue_events(
 }
 
 /// Read a dialogue event
+///
+/// Published, held and cancelled events are public; a `planned` one is the
+/// city's until it is published (404 for others). Times come in UTC and in
+/// Stockholm local time, with the places taken and the waiting list.
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),

@@ -24,6 +24,9 @@ fn invitation_views(organisation_ids: Vec<OrganisationId>) -> Vec<InvitationView
 }
 
 /// List the organisations invited
+///
+/// In the order they were invited. Anyone who may see the event may see
+/// whom it invites; a `planned` event is the city's (404 for others).
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),
@@ -62,7 +65,8 @@ pub async fn list_invitations(
     params(("id" = DialogueEventId, Path, description = "The event's id")),
     request_body(content = Invitations, content_type = "application/json"),
     responses(
-        (status = 200, description = "The first page of the invited organisations", body = InvitationList),
+        (status = 200, description = "The first page of the invited organisations", body = InvitationList,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` (RFC 8288) when more than a page (50) are invited: the next page, to GET"))),
         (status = 403, description = "Not staff of the organising unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),

@@ -53,6 +53,9 @@ pub(super) fn check_link_exists(
 }
 
 /// List outcomes
+///
+/// What the event led to, in the order recorded. A linked partnership or
+/// grant application is named only to a caller who may see that case.
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),

@@ -4,6 +4,12 @@
 use super::*;
 
 /// List registrations
+///
+/// In the order they came, with their status (registered, waitlisted,
+/// cancelled). Everyone who may see the event sees which organisations come
+/// and how many;
+/// participants' names and needs only the city and the registering
+/// organisation.
 #[utoipa::path(
     tag = "dialogue events",
     security((), ("bearer" = [])),

@@ -59,6 +59,10 @@ pub async fn list_grant_applications(
 }
 
 /// Read a grant application
+///
+/// The city and the applying organisation see it whole; anyone else sees
+/// only a decided grant (not a rejection), which names the deciding unit and
+/// role but no person. Others get 404.
 #[utoipa::path(
     tag = "grants",
     security((), ("bearer" = [])),

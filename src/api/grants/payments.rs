@@ -3,6 +3,9 @@
 use super::*;
 
 /// List payments
+///
+/// The amounts paid and when, for the city and the applying organisation
+/// (404 for others, even for a public grant).
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),

@@ -267,7 +267,7 @@ pub async fn get_grant_programme_history(
     security(("bearer" = [])),
     params(
         ("id" = GrantProgrammeId, Path, description = "The programme's id"),
-        ("action" = String, Path, description = "`open` or `close`"),
+        ("action" = crate::openapi::ProgrammeActionName, Path, description = "`open` (from draft) or `close` (from open)"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
     ),
     responses(

@@ -3,6 +3,10 @@
 use super::*;
 
 /// List review notes (city only)
+///
+/// The city's internal notes and recommendations on an application, in the
+/// order written. The organisation never sees them: 404 for anyone but the
+/// city.
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),

@@ -3,6 +3,9 @@
 use super::*;
 
 /// List commitments
+///
+/// What each party has promised, when it is due and its status; for
+/// anyone who may see the partnership.
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),

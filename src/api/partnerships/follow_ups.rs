@@ -3,6 +3,10 @@
 use super::*;
 
 /// List follow-ups
+///
+/// The follow-ups of the action plan's indicators, for anyone who may see
+/// the partnership; who took part (which may name people) only for the city
+/// and the parties.
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),

@@ -130,6 +130,12 @@ pub async fn create_partnership(
 }
 
 /// Change a partnership
+///
+/// A JSON merge patch of its fields. Staff of the responsible unit and
+/// admins change any field, except an active partnership's period (409
+/// `use_extend`: the `extend` and `amend` actions keep its history); the
+/// proposing organisation changes the fields an organisation may send, of
+/// its own proposal while it is a `proposal`.
 #[utoipa::path(
     tag = "partnerships",
     security(("bearer" = [])),

@@ -4,6 +4,10 @@
 use super::*;
 
 /// List the parties
+///
+/// The organisations taking part, with their role and the dates they joined
+/// and left. Invitations not yet answered are shown to the city, the
+/// parties and the invited organisation only.
 #[utoipa::path(
     tag = "partnerships",
     security((), ("bearer" = [])),
