@@ -12,6 +12,7 @@ use super::{field_errors, merge_patch_field, paging, respond};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::city_units::{self as store, CityUnitFilter};
+use crate::db::Actor;
 use crate::domain::access::{authorize, Action};
 use crate::domain::city_unit::{check_district, CityUnit, CityUnitDetails, CityUnitKind};
 use crate::domain::district::District;
@@ -217,7 +218,10 @@ pub async fn create_city_unit(
         district: req.district,
     })
     .map_err(ApiError::Validation)?;
-    let unit = state.db(move |conn| store::insert(conn, details)).await?;
+    let who = Actor::from(&caller.0);
+    let unit = state
+        .db(move |conn| store::insert(conn, details, &who))
+        .await?;
     Ok(respond::created(
         format!("/api/v1/city-units/{}", unit.id),
         unit.version,
@@ -258,9 +262,10 @@ pub async fn update_city_unit(
     let id = id.into_inner();
     let patch = body.0;
     name_errors(patch.validate(), patch.name.as_deref())?;
+    let who = Actor::from(&caller.0);
     let unit = state
         .db(move |conn| {
-            store::update(conn, id, precondition.0, |mut d| {
+            store::update(conn, id, precondition.0, &who, |mut d| {
                 if let Some(name) = patch.name {
                     d.name = name.trim().to_owned();
                 }
@@ -306,7 +311,7 @@ pub async fn delete_city_unit(
     authorize(&caller.0, Action::ManageCityUnits)?;
     let id = id.into_inner();
     state
-        .db(move |conn| store::delete(conn, id, precondition.0))
+        .db(move |conn| store::delete(conn, id, precondition.0, &Actor::from(&caller.0)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

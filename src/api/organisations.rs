@@ -11,6 +11,7 @@ use super::{field_errors, merge_patch_field, paging, respond};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::organisations::{self as store, OrganisationFilter, OrganisationSort};
+use crate::db::Actor;
 use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
@@ -405,7 +406,10 @@ pub async fn create_organisation(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::CreateOrganisation)?;
     let details = OrganisationDetails::try_from(body.0)?;
-    let org = state.db(move |conn| store::insert(conn, details)).await?;
+    let who = Actor::from(&caller.0);
+    let org = state
+        .db(move |conn| store::insert(conn, details, &who))
+        .await?;
     let location = format!("/api/v1/organisations/{}", org.id);
     Ok(respond::created(
         location,
@@ -455,7 +459,10 @@ pub async fn update_organisation(
         authorize(&caller.0, Action::EditOrganisationField(id, field))?;
     }
     let org = state
-        .db(move |conn| store::update(conn, id, precondition.0, change))
+        .db({
+            let who = Actor::from(&caller.0);
+            move |conn| store::update(conn, id, precondition.0, change, &who)
+        })
         .await?;
     Ok(respond::ok(
         org.version,
@@ -492,7 +499,7 @@ pub async fn delete_organisation(
     authorize(&caller.0, Action::DeleteOrganisation)?;
     let id = id.into_inner();
     state
-        .db(move |conn| store::delete(conn, id, precondition.0))
+        .db(move |conn| store::delete(conn, id, precondition.0, &Actor::from(&caller.0)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,10 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::organisations::utc;
+use super::outbox::Change;
 use super::page::{Cursor, Page};
 use super::schema::city_units;
 use super::StoreError;
-use super::{write_transaction, DbConnection};
+use super::{write_transaction, Actor, DbConnection};
+use crate::domain::change::{Audience, ResourceType, CREATED, DELETED, UPDATED};
 use crate::domain::city_unit::{CityUnit, CityUnitDetails, CityUnitKind};
 use crate::domain::district::District;
 use crate::domain::ids::CityUnitId;
@@ -88,7 +90,11 @@ fn check_unique_name(
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, details: CityUnitDetails) -> Result<CityUnit, StoreError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    details: CityUnitDetails,
+    actor: &Actor,
+) -> Result<CityUnit, StoreError> {
     let id = CityUnitId::new();
     let now = crate::domain::now();
     write_transaction(conn, |conn| {
@@ -104,6 +110,7 @@ pub fn insert(conn: &mut DbConnection, details: CityUnitDetails) -> Result<CityU
                 city_units::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+        announce(conn, actor, id, CREATED, Some(1))?;
         Ok(CityUnit {
             id,
             details,
@@ -119,6 +126,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: CityUnitId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     change: impl FnOnce(CityUnitDetails) -> Result<CityUnitDetails, Vec<FieldError>>,
 ) -> Result<CityUnit, StoreError> {
     write_transaction(conn, |conn| {
@@ -154,6 +162,7 @@ pub fn update(
                 current_version: current.version,
             });
         }
+        announce(conn, actor, id, UPDATED, Some(current.version + 1))?;
         Ok(CityUnit {
             id,
             details,
@@ -168,6 +177,7 @@ pub fn delete(
     conn: &mut DbConnection,
     id: CityUnitId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::CityUnit, &id)?;
@@ -178,8 +188,27 @@ pub fn delete(
             });
         }
         diesel::delete(city_units::table.find(id.to_string())).execute(conn)?;
+        announce(conn, actor, id, DELETED, Some(current.version))?;
         Ok(())
     })
+}
+
+/// Appends a change of a city unit to the outbox (units are public).
+fn announce(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CityUnitId,
+    action: &str,
+    version: Option<i64>,
+) -> Result<(), StoreError> {
+    let change = Change::of(
+        ResourceType::CityUnit,
+        id,
+        action,
+        version,
+        Audience::public(),
+    );
+    super::outbox::append(conn, actor, change)
 }
 
 /// City units by name (names are unique, so the name is the whole key).

@@ -9,6 +9,7 @@ pub mod grants;
 pub mod idempotency;
 pub mod instrument;
 pub mod organisations;
+pub mod outbox;
 pub mod page;
 pub mod parsed;
 pub mod partnerships;

@@ -3,10 +3,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::outbox::Change;
 use super::page::{timestamp_key, Cursor, Page};
 use super::schema::organisations;
 use super::StoreError;
-use super::{contains_pattern, list_column, parse, write_transaction, DbConnection};
+use super::{contains_pattern, list_column, parse, write_transaction, Actor, DbConnection};
+use crate::domain::change::{Audience, ResourceType, CREATED, DELETED, UPDATED};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
 use crate::domain::organisation::{
@@ -192,6 +194,7 @@ fn check_unique(
 pub fn insert(
     conn: &mut DbConnection,
     details: OrganisationDetails,
+    actor: &Actor,
 ) -> Result<Organisation, StoreError> {
     let id = OrganisationId::new();
     let now = crate::domain::now();
@@ -206,6 +209,7 @@ pub fn insert(
                 organisations::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+        announce(conn, actor, id, CREATED, Some(1))?;
         Ok(Organisation {
             id,
             details,
@@ -221,6 +225,7 @@ pub fn update(
     id: OrganisationId,
     precondition: Option<IfMatch>,
     change: OrganisationChange,
+    actor: &Actor,
 ) -> Result<Organisation, StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::Organisation, &id)?;
@@ -253,6 +258,7 @@ pub fn update(
                 current_version: current.version,
             });
         }
+        announce(conn, actor, id, UPDATED, Some(current.version + 1))?;
         Ok(Organisation {
             id,
             details,
@@ -267,6 +273,7 @@ pub fn delete(
     conn: &mut DbConnection,
     id: OrganisationId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
         super::lock(conn, super::Guard::Organisation, &id)?;
@@ -277,8 +284,28 @@ pub fn delete(
             });
         }
         diesel::delete(organisations::table.find(id.to_string())).execute(conn)?;
+        announce(conn, actor, id, DELETED, Some(current.version))?;
         Ok(())
     })
+}
+
+/// Appends a change of an organisation to the outbox: its public profile
+/// makes every change public.
+fn announce(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: OrganisationId,
+    action: &str,
+    version: Option<i64>,
+) -> Result<(), StoreError> {
+    let change = Change::of(
+        ResourceType::Organisation,
+        id,
+        action,
+        version,
+        Audience::public(),
+    );
+    super::outbox::append(conn, actor, change)
 }
 
 fn parse_timestamp_key(text: &str) -> Result<NaiveDateTime, StoreError> {

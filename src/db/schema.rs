@@ -45,6 +45,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_events (id) {
+        id -> BigInt,
+        txid -> BigInt,
+        event_id -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        parent_type -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        action -> Text,
+        version -> Nullable<BigInt>,
+        actor_role -> Text,
+        occurred_at -> Timestamp,
+        public -> Bool,
+        organisations -> Text,
+    }
+}
+
+diesel::table! {
+    outbox_pruned (singleton) {
+        singleton -> Bool,
+        txid -> BigInt,
+        id -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(city_units, organisations, idempotency_keys);
 
 diesel::table! {

@@ -4,6 +4,12 @@ use super::{at, day, demo_actor, DemoIds};
 use crate::db::{DbConnection, StoreError};
 use crate::domain::district::District;
 use crate::domain::ids::{GrantProgrammeId, GrantRoundId, OrganisationId};
+use crate::domain::money::Sek;
+
+/// A demo amount, in range as written.
+fn sek(kronor: i64) -> Sek {
+    Sek::new(kronor).expect("demo amounts are in range")
+}
 
 /// This year's development pot: open, a round open now, budgets for this
 /// year and the next, so that an application made today can be decided.
@@ -12,8 +18,8 @@ pub(super) fn load_current_programme(
     demo: &DemoIds,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(GrantProgrammeId, GrantRoundId), StoreError> {
-    use crate::db::grants::{self as store, ProgrammeDetails, Round};
-    use crate::domain::grant::ProgrammeStatus;
+    use crate::db::grants as store;
+    use crate::domain::grant::{ProgrammeAction, ProgrammeDetails, Round};
     let details = ProgrammeDetails {
         title: format!(
             "Utvecklingspotten för samverkan med civilsamhället {}",
@@ -23,16 +29,15 @@ pub(super) fn load_current_programme(
             "Small grants for new collaborations between the district and civil society.".into(),
         ),
         owning_unit: demo.vastra_goteborg,
-        min_sek: 1_000,
-        max_sek: 50_000,
+        min_sek: sek(1_000),
+        max_sek: sek(50_000),
         eligible_legal_forms: Vec::new(),
         districts: Vec::new(),
         required_documents: Vec::new(),
         multi_year_allowed: false,
-        budgets: vec![(demo.year, 1_500_000), (demo.year + 1, 1_500_000)],
+        budgets: vec![(demo.year, sek(1_500_000)), (demo.year + 1, sek(1_500_000))],
         external_id: None,
     };
-    let programme = store::insert_programme(conn, details)?;
     let round = Round {
         id: GrantRoundId::new(),
         name: format!("Open round {}", demo.year),
@@ -41,14 +46,14 @@ pub(super) fn load_current_programme(
         accepts_late: true,
     };
     let round_id = round.id;
-    store::add_round(conn, programme.id, |_| Ok(()), &demo_actor(), round)?;
+    let programme = store::insert_programme(conn, details, vec![round], &demo_actor())?;
     store::set_programme_status(
         conn,
         programme.id,
         None,
         |_| Ok(()),
         &demo_actor(),
-        ProgrammeStatus::Open,
+        ProgrammeAction::Open,
     )?;
     Ok((programme.id, round_id))
 }
@@ -61,12 +66,12 @@ pub(super) fn load_grants(
     demo: &DemoIds,
     orgs: &[OrganisationId],
 ) -> Result<(), StoreError> {
-    use crate::db::grants::{
-        self as store, ActionInput, ApplicationDetails, BudgetLine, Payment, ProgrammeDetails,
-        Round,
-    };
+    use crate::db::grants::{self as store, ActionInput};
     use crate::db::Actor;
-    use crate::domain::grant::{ApplicationAction as A, DecisionOutcome, ProgrammeStatus};
+    use crate::domain::grant::{
+        ApplicationAction as A, ApplicationDetails, BudgetLine, DecisionOutcome, NewDecision,
+        Payment, ProgrammeAction, ProgrammeDetails, Round,
+    };
     use crate::domain::ids::{GrantApplicationId, GrantProgrammeId, GrantRoundId};
     let admin = Actor {
         subject: "demo-loader".into(),
@@ -84,16 +89,15 @@ pub(super) fn load_grants(
             title: title.into(),
             description: None,
             owning_unit: unit,
-            min_sek: range.0,
-            max_sek: range.1,
+            min_sek: sek(range.0),
+            max_sek: sek(range.1),
             eligible_legal_forms: Vec::new(),
             districts: Vec::new(),
             required_documents: Vec::new(),
             multi_year_allowed: false,
-            budgets: vec![(2015, budget_sek)],
+            budgets: vec![(2015, sek(budget_sek))],
             external_id: None,
         };
-        let p = store::insert_programme(conn, details)?;
         let round_id = GrantRoundId::new();
         let new_round = Round {
             id: round_id,
@@ -102,14 +106,14 @@ pub(super) fn load_grants(
             deadline: at(round.2),
             accepts_late: round.3,
         };
-        store::add_round(conn, p.id, |_| Ok(()), &demo_actor(), new_round)?;
+        let p = store::insert_programme(conn, details, vec![new_round], &demo_actor())?;
         store::set_programme_status(
             conn,
             p.id,
             None,
             |_| Ok(()),
             &demo_actor(),
-            ProgrammeStatus::Open,
+            ProgrammeAction::Open,
         )?;
         Ok((p.id, round_id))
     };
@@ -153,12 +157,12 @@ pub(super) fn load_grants(
             purpose: title.into(),
             target_group: None,
             districts: vec![District::VastraGoteborg],
-            requested_sek,
+            requested_sek: sek(requested_sek),
             start_date: day("2015-06-01"),
             end_date: day("2015-12-31"),
             budget_lines: vec![BudgetLine {
                 description: "As described in the application".into(),
-                amount_sek: requested_sek,
+                amount_sek: sek(requested_sek),
             }],
             document_answers: Vec::new(),
             registry_number: None,
@@ -181,7 +185,11 @@ pub(super) fn load_grants(
         step(conn, id, A::StartReview, ActionInput::default())?;
         store::declare_conflict(conn, id, &decider, false, None)?;
         let input = ActionInput {
-            decision: Some((outcome, granted, motivation.to_owned())),
+            decision: Some(NewDecision {
+                outcome,
+                granted_sek: sek(granted),
+                motivation: motivation.to_owned(),
+            }),
             ..Default::default()
         };
         step(conn, id, A::Decide, input)

@@ -93,6 +93,7 @@ pub fn load_at(
                 kind,
                 district,
             },
+            &demo_actor(),
         )
         .map(|u| u.id)
     };
@@ -154,7 +155,7 @@ pub fn load_at(
             contact_phone: None,
             external_id: None,
         };
-        ids.push(organisations::insert(conn, details)?.id);
+        ids.push(organisations::insert(conn, details, &demo_actor())?.id);
     }
     let today = now.date_naive();
     let mut demo = DemoIds {

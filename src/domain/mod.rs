@@ -6,6 +6,7 @@
 mod text_enum;
 
 pub mod access;
+pub mod change;
 pub mod city_unit;
 pub mod dialogue;
 pub mod district;

@@ -46,6 +46,16 @@ impl Sek {
     pub fn kronor(self) -> i64 {
         self.0
     }
+
+    /// The sum, if it is still an amount (at most [`MAX_SEK`]).
+    pub fn checked_add(self, other: Sek) -> Option<Sek> {
+        self.0.checked_add(other.0).and_then(|k| Sek::new(k).ok())
+    }
+
+    /// What is left after taking `other` away, never below nothing.
+    pub fn saturating_sub(self, other: Sek) -> Sek {
+        Sek((self.0 - other.0).max(0))
+    }
 }
 
 impl std::fmt::Display for Sek {
@@ -109,6 +119,22 @@ mod tests {
         assert!(Sek::new(i64::MAX).is_err());
         assert!(Sek::positive(0).is_err());
         assert!(Sek::positive(1).is_ok());
+    }
+
+    #[test]
+    fn amounts_add_and_subtract_within_the_bound() {
+        let sek = |k| Sek::new(k).unwrap();
+        let cases = [
+            (sek(1), sek(2), Some(sek(3)), sek(0)),
+            (sek(5), sek(3), Some(sek(8)), sek(2)),
+            (sek(MAX_SEK), sek(0), Some(sek(MAX_SEK)), sek(MAX_SEK)),
+            (sek(MAX_SEK), sek(1), None, sek(MAX_SEK - 1)),
+            (sek(0), sek(MAX_SEK), Some(sek(MAX_SEK)), sek(0)),
+        ];
+        for (a, b, sum, difference) in cases {
+            assert_eq!(a.checked_add(b), sum, "{a} + {b}");
+            assert_eq!(a.saturating_sub(b), difference, "{a} - {b}");
+        }
     }
 
     #[test]

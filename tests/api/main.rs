@@ -24,6 +24,7 @@ mod organisations;
 mod partnership_invariants;
 mod partnerships;
 mod problem_messages;
+mod programme_creation;
 mod programme_editing;
 mod proxy;
 mod readme;

@@ -30,16 +30,14 @@ use super::extract::{JsonBody, OptionalJsonBody, Precondition};
 use super::{all_valid, field_errors, fields_valid, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
-use crate::db::grants::{
-    self as store, ActionInput, Application, ApplicationDetails, ApplicationFilter,
-    ApplicationScope, BudgetLine, DocumentAnswer, Payment, Programme, ProgrammeDetails,
-    ProgrammePatch, RequiredDocument, Review, Round,
-};
+use crate::db::grants::{self as store, ActionInput, ApplicationFilter, ApplicationScope};
 use crate::db::{Actor, StoreError};
 use crate::domain::access::{authorize, Action, Principal, Refusal};
 use crate::domain::district::District;
 use crate::domain::grant::{
-    ApplicationAction, ApplicationStatus, DecisionOutcome, ProgrammeStatus,
+    self, Application, ApplicationAction, ApplicationDetails, ApplicationStatus, DecisionOutcome,
+    NewDecision, Payment, Programme, ProgrammeAction, ProgrammeDetails, ProgrammePatch,
+    ProgrammeStatus, Review, Round, RoundPatch,
 };
 use crate::domain::ids::{
     CityUnitId, GrantApplicationId, GrantProgrammeId, GrantRoundId, OrganisationId,

@@ -35,13 +35,7 @@ pub async fn list_grant_payments(
     crate::api::sub_list(
         &req,
         &query,
-        items
-            .into_iter()
-            .map(|(amount_sek, paid_on)| PaymentView {
-                amount_sek,
-                paid_on,
-            })
-            .collect(),
+        items.into_iter().map(PaymentView::from).collect(),
     )
 }
 

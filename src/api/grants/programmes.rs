@@ -95,15 +95,9 @@ pub async fn create_grant_programme(
     let (details, rounds) = body.0.into_details(&caller.0)?;
     authorize(&caller.0, Action::ManageGrantProgramme(details.owning_unit))?;
     let actor = crate::db::Actor::from(&caller.0);
+    let rounds = rounds.into_iter().map(round_of).collect();
     let p = state
-        .db(move |conn| {
-            let p = store::insert_programme(conn, details)?;
-            let mut last = p;
-            for r in rounds {
-                last = store::add_round(conn, last.id, |_| Ok(()), &actor, round_of(r))?;
-            }
-            Ok(last)
-        })
+        .db(move |conn| store::insert_programme(conn, details, rounds, &actor))
         .await?;
     Ok(respond::created(
         format!("/api/v1/grant-programmes/{}", p.id),
@@ -185,7 +179,7 @@ pub struct ProgrammeHistoryView {
     /// The token subject of who made the change.
     pub actor: String,
     pub actor_role: String,
-    /// `update` (a PATCH), `add_round`, `open` or `close`.
+    /// `create`, `update` (a PATCH), `add_round`, `open` or `close`.
     pub action: String,
     pub changes: Vec<ProgrammeChangeView>,
 }
@@ -287,9 +281,9 @@ pub async fn act_on_grant_programme(
     precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
-    let to = match action.as_str() {
-        "open" => ProgrammeStatus::Open,
-        "close" => ProgrammeStatus::Closed,
+    let action = match action.as_str() {
+        "open" => ProgrammeAction::Open,
+        "close" => ProgrammeAction::Close,
         _ => return Err(ApiError::NotFound),
     };
     let p = state
@@ -300,7 +294,7 @@ pub async fn act_on_grant_programme(
                 precondition.0,
                 manage_programme(&caller.0),
                 &crate::db::Actor::from(&caller.0),
-                to,
+                action,
             )
         })
         .await?;

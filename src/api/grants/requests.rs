@@ -3,6 +3,69 @@
 
 use super::*;
 
+/// A document a programme asks for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredDocument {
+    #[schema(example = "gender_equality_plan")]
+    pub key: String,
+    #[schema(example = "Gender-equality plan")]
+    pub title: String,
+}
+
+impl From<RequiredDocument> for grant::RequiredDocument {
+    fn from(d: RequiredDocument) -> Self {
+        grant::RequiredDocument {
+            key: d.key,
+            title: d.title,
+        }
+    }
+}
+
+/// A budget line of an application.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    #[schema(example = "Supervisor, 3 months half time", min_length = 1)]
+    pub description: String,
+    #[schema(example = 60000, minimum = 0, maximum = 1_000_000_000_000_i64)]
+    pub amount_sek: i64,
+}
+
+/// An answer to a required document: a reference, or a request to waive it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentAnswer {
+    #[schema(example = "gender_equality_plan")]
+    pub key: String,
+    /// A URL or registry reference to the document.
+    pub reference: Option<String>,
+    pub note: Option<String>,
+    /// Why the requirement does not fit the organisation (a waiver request).
+    #[schema(example = "We are a women's shelter; the plan template does not fit our work.")]
+    pub waiver_reason: Option<String>,
+}
+
+impl From<DocumentAnswer> for grant::DocumentAnswer {
+    fn from(a: DocumentAnswer) -> Self {
+        grant::DocumentAnswer {
+            key: a.key,
+            reference: a.reference,
+            note: a.note,
+            waiver_reason: a.waiver_reason,
+        }
+    }
+}
+
+/// An amount of a request: a [`Sek`], or the field named and nothing (the
+/// request is refused with every field so named).
+fn amount(field: impl Into<String>, kronor: i64, errors: &mut Vec<FieldError>) -> Sek {
+    Sek::new(kronor).unwrap_or_else(|message| {
+        errors.push(FieldError::new(field, message));
+        Sek::ZERO
+    })
+}
+
 /// A year's budget.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -164,12 +227,9 @@ impl CreateProgramme {
         principal: &Principal,
     ) -> Result<(ProgrammeDetails, Vec<CreateRound>), ApiError> {
         let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
-        if let Err(message) = Sek::new(self.min_sek) {
-            errors.push(FieldError::new("min_sek", message));
-        }
-        if let Err(message) = Sek::new(self.max_sek) {
-            errors.push(FieldError::new("max_sek", message));
-        } else if self.max_sek < self.min_sek {
+        let min_sek = amount("min_sek", self.min_sek, &mut errors);
+        let max_sek = amount("max_sek", self.max_sek, &mut errors);
+        if Sek::new(self.max_sek).is_ok() && self.max_sek < self.min_sek {
             errors.push(FieldError::new("max_sek", "must not be below min_sek"));
         }
         if self.budgets.is_empty() {
@@ -178,10 +238,16 @@ impl CreateProgramme {
                 "a programme has a budget for at least one year",
             ));
         }
+        let mut budgets = Vec::new();
         for (i, b) in self.budgets.iter().enumerate() {
-            if let Err(message) = Sek::new(b.budget_sek) {
-                errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), message));
-            }
+            budgets.push((
+                b.year,
+                amount(
+                    format!("budgets[{i}].budget_sek"),
+                    b.budget_sek,
+                    &mut errors,
+                ),
+            ));
             if !(2000..=9999).contains(&b.year) {
                 errors.push(FieldError::new(
                     format!("budgets[{i}].year"),
@@ -212,17 +278,17 @@ impl CreateProgramme {
                     title: self.title.trim().to_owned(),
                     description: self.description,
                     owning_unit: owning_unit.unwrap_or(CityUnitId(uuid::Uuid::nil())),
-                    min_sek: self.min_sek,
-                    max_sek: self.max_sek,
+                    min_sek,
+                    max_sek,
                     eligible_legal_forms: self.eligible_legal_forms,
                     districts: self.districts,
-                    required_documents: self.required_documents,
-                    multi_year_allowed: self.multi_year_allowed,
-                    budgets: self
-                        .budgets
-                        .iter()
-                        .map(|b| (b.year, b.budget_sek))
+                    required_documents: self
+                        .required_documents
+                        .into_iter()
+                        .map(Into::into)
                         .collect(),
+                    multi_year_allowed: self.multi_year_allowed,
+                    budgets,
                     external_id: self.external_id,
                 },
                 self.rounds,
@@ -239,14 +305,9 @@ impl UpdateProgramme {
         if self.title.as_deref().is_some_and(|t| t.trim().is_empty()) && errors.is_empty() {
             errors.push(FieldError::new("title", "must not be blank"));
         }
-        for (field, value) in [("min_sek", self.min_sek), ("max_sek", self.max_sek)] {
-            if let Some(v) = value {
-                if let Err(m) = Sek::new(v) {
-                    errors.push(FieldError::new(field, m));
-                }
-            }
-        }
-        let mut budgets = Vec::new();
+        let min_sek = self.min_sek.map(|v| amount("min_sek", v, &mut errors));
+        let max_sek = self.max_sek.map(|v| amount("max_sek", v, &mut errors));
+        let mut budgets: Vec<(i32, Sek)> = Vec::new();
         for (i, b) in self.budgets.iter().flatten().enumerate() {
             if !(2000..=9999).contains(&b.year) {
                 errors.push(FieldError::new(
@@ -254,13 +315,15 @@ impl UpdateProgramme {
                     "must be a year from 2000 to 9999",
                 ));
             }
-            if let Err(m) = Sek::new(b.budget_sek) {
-                errors.push(FieldError::new(format!("budgets[{i}].budget_sek"), m));
-            }
+            let budget = amount(
+                format!("budgets[{i}].budget_sek"),
+                b.budget_sek,
+                &mut errors,
+            );
             if budgets.iter().any(|(y, _)| *y == b.year) {
                 errors.push(FieldError::new(format!("budgets[{i}].year"), "named twice"));
             }
-            budgets.push((b.year, b.budget_sek));
+            budgets.push((b.year, budget));
         }
         let mut rounds = Vec::new();
         for (i, r) in self.rounds.into_iter().flatten().enumerate() {
@@ -285,13 +348,10 @@ impl UpdateProgramme {
                     "must be 1 to 200 characters",
                 ));
             }
-            if rounds
-                .iter()
-                .any(|c: &crate::db::grants::RoundPatch| c.id == r.id)
-            {
+            if rounds.iter().any(|c: &RoundPatch| c.id == r.id) {
                 errors.push(FieldError::new(format!("rounds[{i}].id"), "named twice"));
             }
-            rounds.push(crate::db::grants::RoundPatch {
+            rounds.push(RoundPatch {
                 id: r.id,
                 name,
                 opens_at,
@@ -304,8 +364,8 @@ impl UpdateProgramme {
             ProgrammePatch {
                 title: self.title.map(|t| t.trim().to_owned()),
                 description: self.description,
-                min_sek: self.min_sek,
-                max_sek: self.max_sek,
+                min_sek,
+                max_sek,
                 budgets,
                 rounds,
             },
@@ -364,10 +424,12 @@ impl CreateApplication {
     /// 422.
     pub(super) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
         let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        let requested_sek = amount("requested_sek", self.requested_sek, &mut errors);
         if self.end_date < self.start_date {
             errors.push(FieldError::new("end_date", "must not be before start_date"));
         }
-        check_lines(&self.budget_lines, &self.document_answers, &mut errors);
+        let budget_lines = budget_lines(self.budget_lines, &mut errors);
+        let document_answers = document_answers(self.document_answers, &mut errors);
         let mut districts = self.districts;
         districts.sort();
         districts.dedup();
@@ -381,11 +443,11 @@ impl CreateApplication {
                 purpose: self.purpose,
                 target_group: self.target_group,
                 districts,
-                requested_sek: self.requested_sek,
+                requested_sek,
                 start_date: self.start_date,
                 end_date: self.end_date,
-                budget_lines: self.budget_lines,
-                document_answers: self.document_answers,
+                budget_lines,
+                document_answers,
                 registry_number: self.registry_number,
                 external_id: self.external_id,
             },
@@ -393,33 +455,54 @@ impl CreateApplication {
     }
 }
 
-pub(super) fn check_lines(
-    lines: &[BudgetLine],
-    answers: &[DocumentAnswer],
+/// The budget lines, each with a description and an amount: every bad field
+/// is named.
+pub(super) fn budget_lines(
+    lines: Vec<BudgetLine>,
     errors: &mut Vec<FieldError>,
-) {
-    for (i, l) in lines.iter().enumerate() {
-        if l.description.trim().is_empty() {
-            errors.push(FieldError::new(
-                format!("budget_lines[{i}].description"),
-                "must not be empty",
-            ));
-        }
-        if let Err(message) = Sek::new(l.amount_sek) {
-            errors.push(FieldError::new(
-                format!("budget_lines[{i}].amount_sek"),
-                message,
-            ));
-        }
-    }
-    for (i, a) in answers.iter().enumerate() {
-        if !a.counts() {
-            errors.push(FieldError::new(
-                format!("document_answers[{i}]"),
-                "give a reference to the document, or a waiver_reason that says why it does not fit",
-            ));
-        }
-    }
+) -> Vec<grant::BudgetLine> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if l.description.trim().is_empty() {
+                errors.push(FieldError::new(
+                    format!("budget_lines[{i}].description"),
+                    "must not be empty",
+                ));
+            }
+            grant::BudgetLine {
+                amount_sek: amount(
+                    format!("budget_lines[{i}].amount_sek"),
+                    l.amount_sek,
+                    errors,
+                ),
+                description: l.description,
+            }
+        })
+        .collect()
+}
+
+/// The document answers, each one that counts (a reference or a reasoned
+/// waiver): every other is named.
+pub(super) fn document_answers(
+    answers: Vec<DocumentAnswer>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<grant::DocumentAnswer> {
+    answers
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let answer = grant::DocumentAnswer::from(a);
+            if !answer.counts() {
+                errors.push(FieldError::new(
+                    format!("document_answers[{i}]"),
+                    "give a reference to the document, or a waiver_reason that says why it does not fit",
+                ));
+            }
+            answer
+        })
+        .collect()
 }
 
 /// Filters and paging of the application list.
@@ -490,15 +573,20 @@ impl UpdateApplication {
             d.title = v.trim().to_owned();
         }
         set(&mut d.purpose, self.purpose);
-        set(&mut d.requested_sek, self.requested_sek);
+        if let Some(v) = self.requested_sek {
+            d.requested_sek = amount("requested_sek", v, &mut errors);
+        }
         set(&mut d.start_date, self.start_date);
         set(&mut d.end_date, self.end_date);
-        set(&mut d.budget_lines, self.budget_lines);
-        set(&mut d.document_answers, self.document_answers);
         if d.end_date < d.start_date {
             errors.push(FieldError::new("end_date", "must not be before start_date"));
         }
-        check_lines(&d.budget_lines, &d.document_answers, &mut errors);
+        if let Some(lines) = self.budget_lines {
+            d.budget_lines = budget_lines(lines, &mut errors);
+        }
+        if let Some(answers) = self.document_answers {
+            d.document_answers = document_answers(answers, &mut errors);
+        }
         fields_valid(errors, d)
     }
 }
@@ -548,14 +636,20 @@ impl ApplicationActionRequest {
                 if self.outcome.is_none() {
                     errors.push(FieldError::new("outcome", "is required to decide"));
                 }
-                match self.granted_sek.map(Sek::new) {
-                    None => errors.push(FieldError::new(
-                        "granted_sek",
-                        "is required (0 for a rejection)",
-                    )),
-                    Some(Err(message)) => errors.push(FieldError::new("granted_sek", message)),
-                    Some(Ok(_)) => {}
-                }
+                let granted_sek = match self.granted_sek.map(Sek::new) {
+                    None => {
+                        errors.push(FieldError::new(
+                            "granted_sek",
+                            "is required (0 for a rejection)",
+                        ));
+                        None
+                    }
+                    Some(Err(message)) => {
+                        errors.push(FieldError::new("granted_sek", message));
+                        None
+                    }
+                    Some(Ok(granted)) => Some(granted),
+                };
                 if self
                     .motivation
                     .as_deref()
@@ -563,10 +657,14 @@ impl ApplicationActionRequest {
                 {
                     errors.push(FieldError::new("motivation", "a decision is motivated"));
                 }
-                if let (Some(o), Some(g), Some(m)) =
-                    (self.outcome, self.granted_sek, self.motivation)
+                if let (Some(outcome), Some(granted_sek), Some(motivation)) =
+                    (self.outcome, granted_sek, self.motivation)
                 {
-                    input.decision = Some((o, g, m));
+                    input.decision = Some(NewDecision {
+                        outcome,
+                        granted_sek,
+                        motivation,
+                    });
                 }
             }
             ApplicationAction::Report => match self.report {

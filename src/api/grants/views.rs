@@ -3,6 +3,35 @@
 
 use super::*;
 
+impl From<grant::RequiredDocument> for RequiredDocument {
+    fn from(d: grant::RequiredDocument) -> Self {
+        RequiredDocument {
+            key: d.key,
+            title: d.title,
+        }
+    }
+}
+
+impl From<grant::BudgetLine> for BudgetLine {
+    fn from(l: grant::BudgetLine) -> Self {
+        BudgetLine {
+            description: l.description,
+            amount_sek: l.amount_sek.kronor(),
+        }
+    }
+}
+
+impl From<grant::DocumentAnswer> for DocumentAnswer {
+    fn from(a: grant::DocumentAnswer) -> Self {
+        DocumentAnswer {
+            key: a.key,
+            reference: a.reference,
+            note: a.note,
+            waiver_reason: a.waiver_reason,
+        }
+    }
+}
+
 /// A year's budget and what has been granted and paid from it.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"year": 2015, "budget_sek": 1500000, "granted_sek": 245000, "paid_sek": 120000, "remaining_sek": 1255000}))]
@@ -73,11 +102,15 @@ impl From<Programme> for ProgrammeView {
             title: d.title,
             description: d.description,
             owning_unit_id: d.owning_unit,
-            min_sek: d.min_sek,
-            max_sek: d.max_sek,
+            min_sek: d.min_sek.kronor(),
+            max_sek: d.max_sek.kronor(),
             eligible_legal_forms: d.eligible_legal_forms,
             districts: d.districts,
-            required_documents: d.required_documents,
+            required_documents: d
+                .required_documents
+                .into_iter()
+                .map(RequiredDocument::from)
+                .collect(),
             multi_year_allowed: d.multi_year_allowed,
             status: p.status,
             rounds: p
@@ -96,10 +129,10 @@ impl From<Programme> for ProgrammeView {
                 .into_iter()
                 .map(|f| YearFiguresView {
                     year: f.year,
-                    budget_sek: f.budget_sek,
-                    granted_sek: f.granted_sek,
-                    paid_sek: f.paid_sek,
-                    remaining_sek: f.budget_sek - f.granted_sek,
+                    budget_sek: f.budget_sek.kronor(),
+                    granted_sek: f.granted_sek.kronor(),
+                    paid_sek: f.paid_sek.kronor(),
+                    remaining_sek: f.budget_sek.kronor() - f.granted_sek.kronor(),
                 })
                 .collect(),
             external_id: d.external_id,
@@ -242,11 +275,16 @@ impl ApplicationView {
             purpose: d.purpose,
             target_group: d.target_group.filter(|_| all),
             districts: d.districts,
-            requested_sek: d.requested_sek,
+            requested_sek: d.requested_sek.kronor(),
             start_date: all.then_some(d.start_date),
             end_date: all.then_some(d.end_date),
-            budget_lines: all.then_some(d.budget_lines),
-            document_answers: all.then_some(d.document_answers),
+            budget_lines: all.then(|| d.budget_lines.into_iter().map(BudgetLine::from).collect()),
+            document_answers: all.then(|| {
+                d.document_answers
+                    .into_iter()
+                    .map(DocumentAnswer::from)
+                    .collect()
+            }),
             registry_number: d.registry_number.filter(|_| all),
             status: a.status,
             allowed_actions: all.then(|| match owning_unit {
@@ -260,7 +298,7 @@ impl ApplicationView {
             completion_message: a.completion_message.filter(|_| all),
             decision: a.decision.map(|d| DecisionView {
                 outcome: d.outcome,
-                granted_sek: d.granted_sek,
+                granted_sek: d.granted_sek.kronor(),
                 motivation: d.motivation,
                 decided_by: all.then_some(d.decided_by),
                 decided_by_role: d.decided_by_role,
@@ -269,10 +307,13 @@ impl ApplicationView {
                 allocation: d
                     .allocation
                     .into_iter()
-                    .map(|(year, amount_sek)| YearAmount { year, amount_sek })
+                    .map(|(year, amount)| YearAmount {
+                        year,
+                        amount_sek: amount.kronor(),
+                    })
                     .collect(),
             }),
-            paid_sek: a.paid_sek,
+            paid_sek: a.paid_sek.kronor(),
             report: a.report.filter(|_| all),
             external_id: d.external_id.filter(|_| all),
             version: a.version,
@@ -297,6 +338,15 @@ pub struct PaymentView {
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
     pub paid_on: NaiveDate,
+}
+
+impl From<Payment> for PaymentView {
+    fn from(p: Payment) -> Self {
+        PaymentView {
+            amount_sek: p.amount_sek.kronor(),
+            paid_on: p.paid_on,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -351,8 +401,8 @@ pub struct ConflictDeclarationView {
     pub release_reason: Option<String>,
 }
 
-impl From<store::ConflictDeclaration> for ConflictDeclarationView {
-    fn from(d: store::ConflictDeclaration) -> Self {
+impl From<grant::ConflictDeclaration> for ConflictDeclarationView {
+    fn from(d: grant::ConflictDeclaration) -> Self {
         ConflictDeclarationView {
             id: d.id,
             application_id: d.application_id,

@@ -1,0 +1,2 @@
+DROP TABLE outbox_pruned;
+DROP TABLE outbox_events;

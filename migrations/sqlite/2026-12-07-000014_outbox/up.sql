@@ -1,0 +1,34 @@
+-- The outbox: one row per committed change of a resource, written in the
+-- transaction of the change (so it commits or rolls back with it). Its
+-- position is (txid, id); on SQLite `txid` is always 0 and the position is
+-- `id`: write transactions take the one write lock at their start (BEGIN
+-- IMMEDIATE), so ids are handed out in commit order (ARCHITECTURE.md,
+-- "Outbox").
+CREATE TABLE outbox_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    txid BIGINT NOT NULL DEFAULT 0,
+    event_id TEXT NOT NULL UNIQUE,
+    resource_type TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    parent_type TEXT,
+    parent_id TEXT,
+    action TEXT NOT NULL,
+    version BIGINT,
+    actor_role TEXT NOT NULL,
+    occurred_at TIMESTAMP NOT NULL,
+    -- Who may learn of it, decided by the resource's read rule at the time
+    -- of the change: anyone (public), or the city and these organisations
+    -- (`,id,id,`).
+    public BOOLEAN NOT NULL,
+    organisations TEXT NOT NULL DEFAULT ','
+);
+CREATE INDEX outbox_events_position ON outbox_events (txid, id);
+CREATE INDEX outbox_events_occurred ON outbox_events (occurred_at);
+
+-- The position below which events have been pruned (retention): a cursor
+-- older than it answers 410.
+CREATE TABLE outbox_pruned (
+    singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+    txid BIGINT NOT NULL,
+    id BIGINT NOT NULL
+);

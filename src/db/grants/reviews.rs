@@ -1,0 +1,38 @@
+//! The city's internal review notes on an application.
+
+use diesel::prelude::*;
+
+use super::rows::{ReviewRow, ReviewValues};
+use super::{authorize_handling, load_for_write};
+use crate::db::schema::grant_reviews as rv;
+use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::domain::access::Principal;
+use crate::domain::grant::Review;
+use crate::domain::ids::GrantApplicationId;
+
+/// An application's review notes, oldest first.
+pub fn reviews(conn: &mut DbConnection, id: GrantApplicationId) -> Result<Vec<Review>, StoreError> {
+    let rows: Vec<ReviewRow> = rv::table
+        .filter(rv::application_id.eq(id.to_string()))
+        .order((rv::created_at.asc(), rv::id.asc()))
+        .select(ReviewRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Review::from).collect())
+}
+
+/// Adds a review note: staff of the owning unit and admins.
+pub fn add_review(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    principal: &Principal,
+    review: Review,
+) -> Result<Review, StoreError> {
+    write_transaction(conn, |conn| {
+        let current = load_for_write(conn, id, principal, None)?;
+        authorize_handling(conn, principal, &current)?;
+        diesel::insert_into(rv::table)
+            .values(ReviewValues::new(id, &review))
+            .execute(conn)?;
+        Ok(review)
+    })
+}

@@ -1,0 +1,269 @@
+//! The outbox: every committed change of a resource, appended in the
+//! transaction of the change (beside its history entry), so an event never
+//! exists without its change and a change that rolls back leaves none.
+//!
+//! Its order is the position `(txid, id)`. On PostgreSQL `txid` is the
+//! writing transaction's id (its default, `pg_current_xact_id()`), and
+//! [`after`] hands out only rows below the *horizon*: the oldest transaction
+//! still running when the read began. Every transaction below the horizon
+//! has ended, and every transaction that has not ended, or starts later, has
+//! an id at or above it; so a row that commits late always lands at a
+//! position no reader has passed yet. On SQLite `txid` is 0 and the
+//! position is `id`: write transactions take the one write lock at their
+//! start (`BEGIN IMMEDIATE`), so ids are given in commit order.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::organisations::utc;
+use super::page::Cursor;
+use super::parsed::Parsed;
+use super::schema::{outbox_events as ev, outbox_pruned};
+use super::{list_column, parse_list, Actor, DbConnection, StoreError};
+use crate::domain::change::{Audience, ResourceType};
+use crate::domain::now;
+
+/// A change to append.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub resource: ResourceType,
+    pub id: String,
+    /// The resource it belongs to (a payment's application, an event's registration).
+    pub parent: Option<(ResourceType, String)>,
+    /// `created`, `updated`, `deleted`, or a state action (`submit`).
+    pub action: String,
+    /// The resource's (or its parent's) version after the change, if it has one.
+    pub version: Option<i64>,
+    pub audience: Audience,
+}
+
+impl Change {
+    /// A change of a resource with no parent.
+    pub fn of(
+        resource: ResourceType,
+        id: impl ToString,
+        action: impl Into<String>,
+        version: Option<i64>,
+        audience: Audience,
+    ) -> Self {
+        Change {
+            resource,
+            id: id.to_string(),
+            parent: None,
+            action: action.into(),
+            version,
+            audience,
+        }
+    }
+
+    /// The same change, of a part of `parent`.
+    pub fn within(mut self, parent: ResourceType, parent_id: impl ToString) -> Self {
+        self.parent = Some((parent, parent_id.to_string()));
+        self
+    }
+}
+
+/// Appends a change to the outbox. Call it inside the write transaction of
+/// the change, after the change is written.
+pub fn append(conn: &mut DbConnection, actor: &Actor, change: Change) -> Result<(), StoreError> {
+    diesel::insert_into(ev::table)
+        .values((
+            ev::event_id.eq(uuid::Uuid::now_v7().to_string()),
+            ev::resource_type.eq(change.resource.as_str()),
+            ev::resource_id.eq(&change.id),
+            ev::parent_type.eq(change.parent.as_ref().map(|(t, _)| t.as_str())),
+            ev::parent_id.eq(change.parent.as_ref().map(|(_, id)| id.as_str())),
+            ev::action.eq(&change.action),
+            ev::version.eq(change.version),
+            ev::actor_role.eq(actor.role),
+            ev::occurred_at.eq(now().naive_utc()),
+            ev::public.eq(change.audience.public),
+            ev::organisations.eq(list_column(&change.audience.organisations)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The place of an event in the outbox's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub txid: i64,
+    pub id: i64,
+}
+
+/// The sort name in a change feed's cursor.
+pub const CURSOR_SORT: &str = "position";
+
+impl Position {
+    pub fn cursor(self) -> Cursor {
+        Cursor {
+            sort: CURSOR_SORT.into(),
+            key: self.txid.to_string(),
+            id: self.id.to_string(),
+        }
+    }
+
+    pub fn from_cursor(cursor: &Cursor) -> Result<Self, StoreError> {
+        match (cursor.key.parse(), cursor.id.parse()) {
+            (Ok(txid), Ok(id)) => Ok(Position { txid, id }),
+            _ => Err(StoreError::InvalidCursor),
+        }
+    }
+}
+
+/// An event as stored.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub position: Position,
+    pub event_id: uuid::Uuid,
+    pub resource: ResourceType,
+    pub resource_id: String,
+    pub parent: Option<(ResourceType, String)>,
+    pub action: String,
+    pub version: Option<i64>,
+    pub actor_role: String,
+    pub occurred_at: DateTime<Utc>,
+    pub audience: Audience,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ev)]
+struct EventRow {
+    id: i64,
+    txid: i64,
+    event_id: Parsed<uuid::Uuid>,
+    resource_type: Parsed<ResourceType>,
+    resource_id: String,
+    parent_type: Option<String>,
+    parent_id: Option<String>,
+    action: String,
+    version: Option<i64>,
+    actor_role: String,
+    occurred_at: NaiveDateTime,
+    public: bool,
+    organisations: String,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        let parent = match (r.parent_type, r.parent_id) {
+            (Some(t), Some(id)) => Some((super::parse(&t, "resource type")?, id)),
+            _ => None,
+        };
+        Ok(Event {
+            position: Position {
+                txid: r.txid,
+                id: r.id,
+            },
+            event_id: r.event_id.0,
+            resource: r.resource_type.0,
+            resource_id: r.resource_id,
+            parent,
+            action: r.action,
+            version: r.version,
+            actor_role: r.actor_role,
+            occurred_at: utc(r.occurred_at),
+            audience: Audience {
+                public: r.public,
+                organisations: parse_list(&r.organisations, "organisation id")?,
+            },
+        })
+    }
+}
+
+/// Up to `scan` events after `after` (from the start when `None`), in order,
+/// of the given resource types (all when empty), below the horizon: every
+/// event returned is final, and none can later appear before the last one.
+pub fn after(
+    conn: &mut DbConnection,
+    after: Option<Position>,
+    types: &[ResourceType],
+    scan: usize,
+) -> Result<Vec<Event>, StoreError> {
+    let horizon = horizon(conn)?;
+    let mut query = ev::table
+        .filter(ev::txid.lt(horizon))
+        .order((ev::txid.asc(), ev::id.asc()))
+        .limit(scan as i64)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(p) = after {
+        query = query.filter(
+            ev::txid
+                .gt(p.txid)
+                .or(ev::txid.eq(p.txid).and(ev::id.gt(p.id))),
+        );
+    }
+    if !types.is_empty() {
+        query = query.filter(ev::resource_type.eq_any(types.iter().map(|t| t.as_str())));
+    }
+    query
+        .load::<EventRow>(conn)?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+}
+
+/// The transaction id below which every transaction has ended (PostgreSQL);
+/// on SQLite every committed row is final.
+fn horizon(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Horizon {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmin: i64,
+    }
+    match conn {
+        DbConnection::Postgres(pg) => Ok(diesel::sql_query(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin",
+        )
+        .get_result::<Horizon>(pg)?
+        .xmin),
+        DbConnection::Sqlite(_) => Ok(i64::MAX),
+    }
+}
+
+/// The position up to which events were pruned, if any were.
+pub fn pruned_up_to(conn: &mut DbConnection) -> Result<Option<Position>, StoreError> {
+    Ok(outbox_pruned::table
+        .select((outbox_pruned::txid, outbox_pruned::id))
+        .first::<(i64, i64)>(conn)
+        .optional()?
+        .map(|(txid, id)| Position { txid, id }))
+}
+
+/// Deletes the events that occurred before `before` (retention), and
+/// remembers the last position deleted so that a cursor older than it is
+/// told so rather than silently missing events. Returns how many went.
+pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<usize, StoreError> {
+    super::write_transaction(conn, |conn| {
+        let last: Option<(i64, i64)> = ev::table
+            .filter(ev::occurred_at.lt(before.naive_utc()))
+            .order((ev::txid.desc(), ev::id.desc()))
+            .select((ev::txid, ev::id))
+            .first(conn)
+            .optional()?;
+        let Some((txid, id)) = last else {
+            return Ok(0);
+        };
+        // Everything up to that position goes, whatever its time, so the
+        // pruned range is one prefix of the order.
+        let deleted = diesel::delete(
+            ev::table.filter(ev::txid.lt(txid).or(ev::txid.eq(txid).and(ev::id.le(id)))),
+        )
+        .execute(conn)?;
+        let written = diesel::update(outbox_pruned::table)
+            .set((outbox_pruned::txid.eq(txid), outbox_pruned::id.eq(id)))
+            .execute(conn)?;
+        if written == 0 {
+            diesel::insert_into(outbox_pruned::table)
+                .values((
+                    outbox_pruned::singleton.eq(true),
+                    outbox_pruned::txid.eq(txid),
+                    outbox_pruned::id.eq(id),
+                ))
+                .execute(conn)?;
+        }
+        Ok(deleted)
+    })
+}
