@@ -178,6 +178,19 @@ fn build(w: &World) -> Objects {
         &json!({"title": "Utkast", "budgets": [{"year": 2027, "budget_sek": 100000}], "min_sek": 1000, "max_sek": 50000}),
     );
     ids.insert("draft_programme", id(&draft_programme));
+    let draft_round = app.post(
+        &format!("{PROGRAMMES}/{}/rounds", ids["draft_programme"]),
+        Some(&staff(u)),
+        &json!({"name": "Utkastomgång", "opens_at": in_days(30), "deadline": in_days(60)}),
+    );
+    assert_eq!(draft_round.status, 201, "{}", draft_round.text);
+    ids.insert(
+        "draft_round",
+        draft_round.json()["rounds"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
     let open = programme(w, 1_000_000, 30, false);
     ids.insert("programme", open.0.clone());
     ids.insert("round", open.1.clone());
@@ -193,6 +206,25 @@ fn build(w: &World) -> Objects {
         Some(json!({"outcome": "granted", "granted_sek": 20_000, "motivation": "Fits"})),
     );
     assert_eq!(res.status, 200, "{}", res.text);
+    let review = app.post(
+        &format!("{APPS}/{decided}/reviews"),
+        Some(&chef),
+        &json!({"note": "Rimlig budget", "recommendation": "granted"}),
+    );
+    ids.insert("review", id(&review));
+    let payment = app.post(
+        &format!("{APPS}/{decided}/payments"),
+        Some(&chef),
+        &json!({"amount_sek": 5_000, "paid_on": "2027-01-15"}),
+    );
+    assert_eq!(payment.status, 201, "{}", payment.text);
+    let payment = payment
+        .header("location")
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    ids.insert("payment", payment.to_owned());
     let declarations = app.get(
         &format!("{APPS}/{decided}/conflict-declarations"),
         Some(&admin()),
