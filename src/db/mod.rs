@@ -436,10 +436,21 @@ where
     }
 }
 
-/// Who did something, for the history.
+/// Who did something, and how, for the history and the outbox.
 pub struct Actor {
     pub subject: String,
     pub role: &'static str,
+    pub via: crate::domain::change::Via,
+}
+
+impl Actor {
+    /// The same caller, changing records through an import.
+    pub fn importing(self) -> Self {
+        Actor {
+            via: crate::domain::change::Via::Import,
+            ..self
+        }
+    }
 }
 
 impl From<&crate::domain::access::Principal> for Actor {
@@ -447,6 +458,7 @@ impl From<&crate::domain::access::Principal> for Actor {
         Actor {
             subject: principal.subject().unwrap_or("anonymous").to_owned(),
             role: principal.role_name(),
+            via: crate::domain::change::Via::Api,
         }
     }
 }

@@ -20,7 +20,7 @@ use super::page::Cursor;
 use super::parsed::Parsed;
 use super::schema::{outbox_events as ev, outbox_pruned};
 use super::{list_column, parse_list, Actor, DbConnection, StoreError};
-use crate::domain::change::{Audience, ResourceType};
+use crate::domain::change::{Audience, ResourceType, Via};
 use crate::domain::now;
 
 /// A change to append.
@@ -76,6 +76,7 @@ pub fn append(conn: &mut DbConnection, actor: &Actor, change: Change) -> Result<
             ev::action.eq(&change.action),
             ev::version.eq(change.version),
             ev::actor_role.eq(actor.role),
+            ev::via.eq(actor.via.as_str()),
             ev::occurred_at.eq(now().naive_utc()),
             ev::public.eq(change.audience.public),
             ev::organisations.eq(list_column(&change.audience.organisations)),
@@ -122,6 +123,7 @@ pub struct Event {
     pub action: String,
     pub version: Option<i64>,
     pub actor_role: String,
+    pub via: Via,
     pub occurred_at: DateTime<Utc>,
     pub audience: Audience,
 }
@@ -139,6 +141,7 @@ struct EventRow {
     action: String,
     version: Option<i64>,
     actor_role: String,
+    via: Parsed<Via>,
     occurred_at: NaiveDateTime,
     public: bool,
     organisations: String,
@@ -163,6 +166,7 @@ impl TryFrom<EventRow> for Event {
             action: r.action,
             version: r.version,
             actor_role: r.actor_role,
+            via: r.via.0,
             occurred_at: utc(r.occurred_at),
             audience: Audience {
                 public: r.public,

@@ -57,6 +57,7 @@ diesel::table! {
         action -> Text,
         version -> Nullable<BigInt>,
         actor_role -> Text,
+        via -> Text,
         occurred_at -> Timestamp,
         public -> Bool,
         organisations -> Text,

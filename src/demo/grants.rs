@@ -67,16 +67,12 @@ pub(super) fn load_grants(
     orgs: &[OrganisationId],
 ) -> Result<(), StoreError> {
     use crate::db::grants::{self as store, ActionInput};
-    use crate::db::Actor;
     use crate::domain::grant::{
         ApplicationAction as A, ApplicationDetails, BudgetLine, DecisionOutcome, NewDecision,
         Payment, ProgrammeAction, ProgrammeDetails, Round,
     };
     use crate::domain::ids::{GrantApplicationId, GrantProgrammeId, GrantRoundId};
-    let admin = Actor {
-        subject: "demo-loader".into(),
-        role: "city_admin",
-    };
+    let admin = demo_actor();
 
     let programme = |conn: &mut DbConnection,
                      title: &str,

@@ -23,6 +23,7 @@ pub(super) fn demo_actor() -> crate::db::Actor {
     crate::db::Actor {
         subject: "demo".into(),
         role: "city_admin",
+        via: crate::domain::change::Via::Api,
     }
 }
 

@@ -14,7 +14,6 @@ pub(super) fn load_partnerships(
     orgs: &[OrganisationId],
 ) -> Result<PartnershipId, StoreError> {
     use crate::db::partnerships::{self as store, ActionInput, Commitment, NewFundingLine};
-    use crate::db::Actor;
     use crate::domain::partnership::{
         CommitmentStatus, Initiator, PartnershipAction as A, PartnershipDetails, PartnershipForm,
         Party, PartyRole, PartyStatus,
@@ -23,10 +22,7 @@ pub(super) fn load_partnerships(
         crate::domain::money::Sek::positive(kronor)
             .map_err(|why| StoreError::Internal(anyhow::anyhow!("demo amount: {why}")))
     };
-    let actor = Actor {
-        subject: "demo-loader".into(),
-        role: "city_admin",
-    };
+    let actor = super::demo_actor();
     let ok = |_: &store::Loaded| Ok(());
     let no_change = |d: PartnershipDetails| Ok(d);
     let party = |org: OrganisationId, role, joined: &str| Party {

@@ -31,6 +31,14 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How a change came: one request to the API, or a row of an import.
+    Via {
+        Api => "api",
+        Import => "import",
+    }
+);
+
 /// What happened: `created`, `updated`, `deleted`, or the name of the state
 /// action taken (`submit`, `decide`, `publish`, ...).
 pub const CREATED: &str = "created";

@@ -15,6 +15,8 @@ CREATE TABLE outbox_events (
     action TEXT NOT NULL,
     version BIGINT,
     actor_role TEXT NOT NULL,
+    -- `api` (one request) or `import` (a row of an import).
+    via TEXT NOT NULL DEFAULT 'api' CHECK (via IN ('api', 'import')),
     occurred_at TIMESTAMP NOT NULL,
     -- Who may learn of it, decided by the resource's read rule at the time
     -- of the change: anyone (public), or the city and these organisations
