@@ -95,6 +95,17 @@ pub struct Settings {
     /// Diagnostic: count the SQL statements of each request and answer them
     /// in `X-Statement-Count` (`SAMVERKAN_COUNT_STATEMENTS`, off by default).
     pub count_statements: bool,
+    /// The outbox behind the change feed.
+    pub outbox: OutboxSettings,
+}
+
+/// The outbox behind the change feed (and what delivers from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxSettings {
+    /// How long a change stays in the feed (`SAMVERKAN_OUTBOX_RETENTION_DAYS`,
+    /// 30 by default): older ones are pruned, and a cursor older than what is
+    /// kept answers 410.
+    pub retention_days: u32,
 }
 
 /// Bounds on time spent in the database, in milliseconds.
@@ -191,6 +202,7 @@ struct FileSettings {
     jwt_leeway_seconds: Option<u64>,
     log_format: Option<String>,
     count_statements: Option<bool>,
+    outbox_retention_days: Option<u32>,
 }
 
 impl Settings {
@@ -506,6 +518,19 @@ impl Settings {
             }
         };
 
+        let retention_days = number(
+            "SAMVERKAN_OUTBOX_RETENTION_DAYS",
+            env("OUTBOX_RETENTION_DAYS"),
+            file.outbox_retention_days,
+            30,
+        )?;
+        if !(1..=3650).contains(&retention_days) {
+            return Err(bad(
+                "SAMVERKAN_OUTBOX_RETENTION_DAYS",
+                "must be 1 to 3650 days",
+            ));
+        }
+
         Ok(Settings {
             database_url,
             bind,
@@ -519,6 +544,7 @@ impl Settings {
             jwt,
             log_format,
             count_statements,
+            outbox: OutboxSettings { retention_days },
         })
     }
 }

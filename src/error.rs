@@ -83,6 +83,10 @@ pub enum ApiError {
     BadRequest { code: &'static str, detail: String },
     #[error("conflict: {detail}")]
     Conflict { code: &'static str, detail: String },
+    /// What the request names is no longer kept (a change feed cursor older
+    /// than the feed's retention).
+    #[error("gone: {detail}")]
+    Gone { code: &'static str, detail: String },
     #[error("invalid transition from {current_state}")]
     InvalidTransition {
         current_state: String,
@@ -162,6 +166,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::BadRequest { code, .. } => code,
             ApiError::Conflict { code, .. } => code,
+            ApiError::Gone { code, .. } => code,
             ApiError::InvalidTransition { .. } => "invalid_transition",
             ApiError::PreconditionFailed { .. } => "version_mismatch",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
@@ -203,6 +208,7 @@ impl ApiError {
             ),
             ApiError::BadRequest { detail, .. } => ("Bad request", detail.clone()),
             ApiError::Conflict { detail, .. } => ("Conflict", detail.clone()),
+            ApiError::Gone { detail, .. } => ("Gone", detail.clone()),
             ApiError::InvalidTransition { current_state, action, allowed_actions } => (
                 "Action not allowed in the current state",
                 format!(
@@ -389,6 +395,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidTransition { .. }
             | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -449,6 +456,7 @@ pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
     ("invalid_token", 401, "The bearer token was refused: expired, not yet valid, wrong issuer or audience, bad signature, an algorithm that is not configured, or claims missing for its role. Get a new token."),
     ("forbidden", 403, "The token is valid but its role may not do this. The detail says which rule refused it."),
     ("not_found", 404, "No such resource, or one the caller may not know exists."),
+    ("cursor_expired", 410, "The change feed cursor is older than the changes the service keeps (`SAMVERKAN_OUTBOX_RETENTION_DAYS`): changes after it were pruned. Read the resources you follow again, then continue from a cursor of the current feed (`GET /api/v1/changes` without `after` starts at the oldest kept change)."),
     ("validation_failed", 422, "The JSON was well formed but some values are invalid. `errors` lists every invalid field with a message."),
     ("malformed_json", 400, "The body is not valid JSON, or not a JSON object."),
     ("invalid_query_parameter", 400, "A query parameter is unknown or has a bad value. Unknown parameters are refused, never ignored."),

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::checks::Findings;
 use super::extract::{required_in_patch, JsonBody, Precondition};
-use super::{field_errors, merge_patch_field, paging, respond};
+use super::{merge_patch_field, paging, respond};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::city_units::{self as store, CityUnitFilter};
@@ -67,8 +68,12 @@ pub struct CityUnitList {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Social resursförvaltning", "kind": "specialist_administration"}))]
+#[validate(schema(function = "unit_rules", skip_on_field_errors = false))]
 pub struct CreateCityUnit {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(function = "crate::api::checks::not_blank")
+    )]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: CityUnitKind,
@@ -81,7 +86,10 @@ pub struct CreateCityUnit {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Stadsdelsförvaltningen Lundby"}))]
 pub struct UpdateCityUnit {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(function = "crate::api::checks::not_blank")
+    )]
     #[serde(default, deserialize_with = "required_in_patch")]
     #[schema(min_length = 1, max_length = 200, nullable = false)]
     pub name: Option<String>,
@@ -93,30 +101,24 @@ pub struct UpdateCityUnit {
     pub district: Option<Option<District>>,
 }
 
-/// The unit as a whole: a district only where its kind has one.
+/// A new unit as a whole: a district only where its kind has one.
+fn unit_rules(unit: &CreateCityUnit) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    if let Err(message) = check_district(unit.kind, unit.district) {
+        found.rule("district", message);
+    }
+    found.done()
+}
+
+/// A changed unit as a whole: a district only where its kind has one.
 fn checked(details: CityUnitDetails) -> Result<CityUnitDetails, Vec<FieldError>> {
     check_district(details.kind, details.district)
         .map_err(|m| vec![FieldError::new("district", m)])?;
     Ok(details)
 }
 
-fn name_errors(
-    result: Result<(), validator::ValidationErrors>,
-    name: Option<&str>,
-) -> Result<(), ApiError> {
-    let mut errors: Vec<FieldError> = result.err().map(field_errors).unwrap_or_default();
-    if name.is_some_and(|n| n.trim().is_empty()) && errors.is_empty() {
-        errors.push(FieldError::new("name", "must not be blank"));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 /// Filters and paging of the city unit list (ordered by name).
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CityUnitQuery {
@@ -126,6 +128,8 @@ pub struct CityUnitQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -146,7 +150,7 @@ pub struct CityUnitQuery {
 pub async fn list_city_units(
     state: web::Data<AppState>,
     _caller: Caller,
-    query: web::Query<CityUnitQuery>,
+    query: crate::api::extract::ValidQuery<CityUnitQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -211,13 +215,11 @@ pub async fn create_city_unit(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ManageCityUnits)?;
     let req = body.0;
-    name_errors(req.validate(), Some(&req.name))?;
-    let details = checked(CityUnitDetails {
+    let details = CityUnitDetails {
         name: req.name.trim().to_owned(),
         kind: req.kind,
         district: req.district,
-    })
-    .map_err(ApiError::Validation)?;
+    };
     let who = Actor::from(&caller.0);
     let unit = state
         .db(move |conn| store::insert(conn, details, &who))
@@ -261,7 +263,6 @@ pub async fn update_city_unit(
     authorize(&caller.0, Action::ManageCityUnits)?;
     let id = id.into_inner();
     let patch = body.0;
-    name_errors(patch.validate(), patch.name.as_deref())?;
     let who = Actor::from(&caller.0);
     let unit = state
         .db(move |conn| {

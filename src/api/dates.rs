@@ -233,6 +233,38 @@ pub fn instant<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Ut
     strict_instant(&text).map_err(serde::de::Error::custom)
 }
 
+/// An instant in a JSON merge patch: absent is `None`, a value is read as
+/// [`instant`] reads it, and `null` is refused as
+/// [`crate::api::extract::required_in_patch`] refuses it.
+pub fn instant_in_patch<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    crate::api::extract::required_in_patch::<String, D>(deserializer)?
+        .map(|text| strict_instant(&text).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// An instant that may be cleared, in a JSON merge patch: absent is
+/// `None`, `null` is `Some(None)`, a value is read as [`instant`] reads it.
+pub fn instant_or_null_in_patch<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<DateTime<Utc>>>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| strict_instant(&text).map_err(serde::de::Error::custom))
+        .transpose()
+        .map(Some)
+}
+
+/// An optional instant: absent or `null` is `None`, a value is read as
+/// [`instant`] reads it.
+pub fn optional_instant<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| strict_instant(&text).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,7 @@ pub struct DistrictList {
 pub async fn list_districts(
     _caller: crate::auth::Caller,
     req: actix_web::HttpRequest,
-    query: actix_web::web::Query<super::SubListQuery>,
+    query: crate::api::extract::ValidQuery<super::SubListQuery>,
 ) -> HttpResponse {
     match super::sub_list(
         &req,

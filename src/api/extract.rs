@@ -97,6 +97,37 @@ fn read_json(
     }
 }
 
+/// A JSON body whose own checks (`Validate`) ran but are held for the
+/// handler, for an operation that must answer who may act (403, 404) before
+/// what is wrong with the fields (422). A body that does not parse is a 422
+/// at once, as with [`JsonBody`]; the value comes only with its findings
+/// ([`HeldJsonBody::into_parts`]), to be raised with the handler's own.
+pub struct HeldJsonBody<T> {
+    value: T,
+    errors: Vec<FieldError>,
+}
+
+impl<T> HeldJsonBody<T> {
+    /// The body, and every field its checks found bad (raise them after
+    /// the caller's right, with the checks that depend on the caller).
+    pub fn into_parts(self) -> (T, Vec<FieldError>) {
+        (self.value, self.errors)
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for HeldJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json(req, payload);
+        Box::pin(async move {
+            let (value, errors) = parse_json_held(&body.await?)?;
+            Ok(HeldJsonBody { value, errors })
+        })
+    }
+}
+
 /// A JSON body that may be left out (actions whose fields are all optional):
 /// no body at all is `None`; a body must be JSON like any other.
 pub struct OptionalJsonBody<T>(pub Option<T>);
@@ -127,13 +158,27 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalJsonBody<
     }
 }
 
-/// Parses a JSON object into `T`. Syntax errors are 400; wrong types,
-/// unknown and missing fields are 422, and every bad field is named once, at
-/// once: a field found bad (its syntax, its type, or missing) is set aside
-/// with a stand-in value and the rest parsed again, and when only set-aside
-/// fields were bad the rest still gets its field checks (`Validate`), so one
-/// answer names a mistyped enum, an empty name and a bad date together.
+/// Parses a JSON object into `T` and runs its checks (`Validate`) on every
+/// body, so no handler has to remember to. Syntax errors are 400; wrong
+/// types, unknown and missing fields and failed checks are 422, and every
+/// bad field is named once, at once: a field found bad (its syntax, its
+/// type, or missing) is set aside with a stand-in value and the rest parsed
+/// again, and the rest still gets its field checks, so one answer names a
+/// mistyped enum, an empty name and a bad date together. The rules of a
+/// type that tie fields together ([`super::checks::Findings`]) are judged
+/// when every field could be read.
 pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
+    match parse_json_held(body)? {
+        (parsed, errors) if errors.is_empty() => Ok(parsed),
+        (_, errors) => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// [`parse_json`], but a body that parses is handed back with what its
+/// checks found (empty when it is valid) instead of being refused.
+fn parse_json_held<T: DeserializeOwned + Validate>(
+    body: &[u8],
+) -> Result<(T, Vec<FieldError>), ApiError> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
@@ -163,15 +208,23 @@ pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiE
     }
     for _ in 0..128 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(parsed) if errors.is_empty() => return Ok(parsed),
             Ok(parsed) => {
+                // The rules that tie fields together are judged only when
+                // every field was read: with a stand-in they would be about
+                // a value the caller never sent.
+                let every_field_read = errors.is_empty();
+                let mut found = Vec::new();
                 if let Err(report) = parsed.validate() {
-                    for error in super::field_errors(report) {
+                    for error in super::checks::field_errors_of(&report, every_field_read) {
                         if !set_aside.covers(&error.field) {
-                            errors.push(error);
+                            found.push(error);
                         }
                     }
                 }
+                if every_field_read {
+                    return Ok((parsed, found));
+                }
+                errors.extend(found);
                 break;
             }
             Err(err) => err,
@@ -477,6 +530,10 @@ where
     }
 }
 
+/// The longest `If-Match` header read (a few dozen entity tags); a longer
+/// one is a 400, as the spec states.
+pub const IF_MATCH_MAX_LENGTH: usize = 1000;
+
 /// The parsed `If-Match` header, if any.
 pub struct Precondition(pub Option<IfMatch>);
 
@@ -497,6 +554,12 @@ fn parse_if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
         code: "invalid_if_match",
         detail: "If-Match must be `*` or entity tags such as \"3\" (from the ETag header)".into(),
     };
+    if value.len() > IF_MATCH_MAX_LENGTH {
+        return Err(ApiError::BadRequest {
+            code: "invalid_if_match",
+            detail: format!("If-Match must be at most {IF_MATCH_MAX_LENGTH} characters"),
+        });
+    }
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
         return Ok(Some(IfMatch::Any));
@@ -517,6 +580,46 @@ fn parse_if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
         versions.push(version.parse().unwrap_or(-1));
     }
     Ok(Some(IfMatch::Versions(versions)))
+}
+
+/// Query parameters of type `T`, read as `web::Query` reads them (a 400
+/// from [`query_error`]) and checked by their `Validate` limits: a 400
+/// naming each parameter past its limit.
+pub struct ValidQuery<T>(pub T);
+
+impl<T> ValidQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ValidQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate> FromRequest for ValidQuery<T> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = match web::Query::<T>::from_query(req.query_string()) {
+            Ok(query) => query.into_inner(),
+            Err(err) => return ready(Err(query_error(err, req))),
+        };
+        ready(match query.validate() {
+            Ok(()) => Ok(ValidQuery(query)),
+            Err(report) => {
+                let problems: Vec<String> = super::field_errors(report)
+                    .into_iter()
+                    .map(|e| format!("`{}` {}", e.field, e.message))
+                    .collect();
+                Err(ApiError::bad_query(problems.join("; ")).into())
+            }
+        })
+    }
 }
 
 /// The handler for query strings that do not parse: a 400 naming the problem.
@@ -584,6 +687,45 @@ mod tests {
             field_names(parse_json::<Sample>(br#"{"name":"x","count":1e300}"#).unwrap_err()),
             ["count"]
         );
+    }
+
+    #[derive(serde::Deserialize, validator::Validate, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[validate(schema(function = "period_rules", skip_on_field_errors = false))]
+    #[allow(dead_code)]
+    struct Period {
+        #[validate(length(max = 3, message = "at most 3"))]
+        name: String,
+        from: i64,
+        to: i64,
+    }
+
+    fn period_rules(p: &Period) -> Result<(), validator::ValidationError> {
+        let mut found = crate::api::checks::Findings::new();
+        if p.to < p.from {
+            found.rule("to", "must not be before from");
+        }
+        found.done()
+    }
+
+    #[test]
+    fn every_body_is_checked_and_its_rules_judged_when_every_field_was_read() {
+        // The field checks run on a body that parses ...
+        assert_eq!(
+            field_names(parse_json::<Period>(br#"{"name":"long","from":1,"to":2}"#).unwrap_err()),
+            ["name"]
+        );
+        // ... and the rules with them, every bad field at once.
+        assert_eq!(
+            field_names(parse_json::<Period>(br#"{"name":"long","from":2,"to":1}"#).unwrap_err()),
+            ["name", "to"]
+        );
+        // A rule is not judged on a stand-in for a field of the wrong type.
+        assert_eq!(
+            field_names(parse_json::<Period>(br#"{"name":"long","from":"x","to":0}"#).unwrap_err()),
+            ["from", "name"]
+        );
+        assert!(parse_json::<Period>(br#"{"name":"ok","from":1,"to":1}"#).is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource, and the pieces they share. Every
 //! handler is thin: parse, authorize (domain::access), call db, respond.
 
+pub mod checks;
 pub mod city_units;
 pub mod dates;
 pub mod dialogue_events;
@@ -50,25 +51,10 @@ pub fn paging(
     Ok((limit, cursor))
 }
 
-/// Turns validator's report into our field errors, one per problem.
+/// Turns validator's report into our field errors, one per problem (see
+/// [`checks::field_errors_of`]).
 pub fn field_errors(report: validator::ValidationErrors) -> Vec<crate::domain::FieldError> {
-    let mut errors: Vec<_> = report
-        .field_errors()
-        .into_iter()
-        .flat_map(|(field, errs)| {
-            errs.iter().map(move |e| {
-                crate::domain::FieldError::new(
-                    field.to_string(),
-                    e.message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| e.code.to_string()),
-                )
-            })
-        })
-        .collect();
-    errors.sort_by(|a, b| a.field.cmp(&b.field));
-    errors
+    checks::field_errors_of(&report, true)
 }
 
 /// Deserializes an optional field of a JSON merge patch: absent is `None`,
@@ -141,7 +127,7 @@ pub async fn refuse_control_characters_in_query(
 
 /// The query of a sub-collection (a case's registrations, parties, history,
 /// ...): only `limit` and `cursor`; any other parameter is a 400.
-#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[derive(serde::Deserialize, utoipa::IntoParams, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SubListQuery {
@@ -149,6 +135,8 @@ pub struct SubListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 

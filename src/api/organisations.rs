@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::extract::{required_in_patch, JsonBody, Precondition};
-use super::{field_errors, merge_patch_field, paging, respond};
+use super::{merge_patch_field, paging, respond};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::organisations::{self as store, OrganisationFilter, OrganisationSort};
@@ -108,14 +108,6 @@ fn check_phone(phone: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
-fn check_not_blank(text: &str) -> Result<(), validator::ValidationError> {
-    if text.trim().is_empty() {
-        Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
-    } else {
-        Ok(())
-    }
-}
-
 /// Registers an organisation.
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -132,7 +124,7 @@ fn check_not_blank(text: &str) -> Result<(), validator::ValidationError> {
 pub struct CreateOrganisation {
     #[validate(
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
-        custom(function = "check_not_blank")
+        custom(function = "crate::api::checks::not_blank")
     )]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
@@ -144,6 +136,8 @@ pub struct CreateOrganisation {
     pub organisation_number: Option<String>,
     pub legal_form: LegalForm,
     #[serde(default)]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(max_items = 10)]
     pub districts: Vec<District>,
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
     #[schema(max_length = 5000)]
@@ -157,8 +151,11 @@ pub struct CreateOrganisation {
         pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$"
     )]
     pub website: Option<String>,
-    #[validate(email(message = "must be an email address"))]
-    #[schema(format = Email)]
+    #[validate(
+        length(max = 254, message = "must be at most 254 characters"),
+        email(message = "must be an email address")
+    )]
+    #[schema(format = Email, max_length = 254)]
     pub contact_email: Option<String>,
     /// 5 to 30 characters: digits, spaces and `+-()`, at least five digits.
     #[validate(custom(function = "check_phone"))]
@@ -183,12 +180,6 @@ fn check_organisation_number(number: &str) -> Result<(), validator::ValidationEr
         })
 }
 
-/// A request's field checks (`Validate`) as one 422 listing every bad field.
-fn validated(req: &impl Validate) -> Result<(), ApiError> {
-    req.validate()
-        .map_err(|report| ApiError::Validation(field_errors(report)))
-}
-
 /// The domain's organisation number, once `check_organisation_number`
 /// has passed.
 fn organisation_number(number: String) -> Result<OrganisationNumber, ApiError> {
@@ -199,7 +190,6 @@ fn organisation_number(number: String) -> Result<OrganisationNumber, ApiError> {
 impl TryFrom<CreateOrganisation> for OrganisationDetails {
     type Error = ApiError;
     fn try_from(req: CreateOrganisation) -> Result<Self, ApiError> {
-        validated(&req)?;
         Ok(OrganisationDetails {
             name: req.name.trim().to_owned(),
             organisation_number: req
@@ -225,7 +215,7 @@ impl TryFrom<CreateOrganisation> for OrganisationDetails {
 pub struct UpdateOrganisation {
     #[validate(
         length(min = 1, max = 200, message = "must be 1 to 200 characters"),
-        custom(function = "check_not_blank")
+        custom(function = "crate::api::checks::not_blank")
     )]
     #[serde(default, deserialize_with = "required_in_patch")]
     #[schema(min_length = 1, max_length = 200, nullable = false)]
@@ -241,7 +231,8 @@ pub struct UpdateOrganisation {
     #[schema(nullable = false)]
     pub legal_form: Option<LegalForm>,
     #[serde(default, deserialize_with = "required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(nullable = false, max_items = 10)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, max_length = 5000)]
@@ -255,8 +246,11 @@ pub struct UpdateOrganisation {
     )]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>, format = Email)]
-    #[validate(email(message = "must be an email address"))]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[validate(
+        length(max = 254, message = "must be at most 254 characters"),
+        email(message = "must be an email address")
+    )]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     /// 5 to 30 characters: digits, spaces and `+-()`, at least five digits.
@@ -272,7 +266,6 @@ pub struct UpdateOrganisation {
 impl TryFrom<UpdateOrganisation> for OrganisationChange {
     type Error = ApiError;
     fn try_from(req: UpdateOrganisation) -> Result<Self, ApiError> {
-        validated(&req)?;
         Ok(OrganisationChange {
             name: req.name.map(|n| n.trim().to_owned()),
             organisation_number: req
@@ -291,12 +284,13 @@ impl TryFrom<UpdateOrganisation> for OrganisationChange {
 }
 
 /// Filters, order and paging of the organisation list.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrganisationQuery {
     /// Text the name contains (case-insensitive).
-    #[param(example = "stadsmission")]
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    #[param(example = "stadsmission", max_length = 200)]
     pub q: Option<String>,
     /// Organisations working in this district.
     pub district: Option<District>,
@@ -310,6 +304,8 @@ pub struct OrganisationQuery {
     #[param(minimum = 1, maximum = 500, example = 50)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -331,7 +327,7 @@ pub struct OrganisationQuery {
 pub async fn list_organisations(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<OrganisationQuery>,
+    query: crate::api::extract::ValidQuery<OrganisationQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();

@@ -1,6 +1,6 @@
 //! The dialogue events of the demo.
 
-use super::{at, DemoIds};
+use super::{at, demo_actor, DemoIds};
 use crate::db::dialogue_events::{self, Attendance, OutcomeValues};
 use crate::db::{DbConnection, StoreError};
 use crate::domain::dialogue::{
@@ -45,8 +45,16 @@ pub(super) fn load_current_events(
             agenda: Vec::new(),
             external_id: None,
         };
-        let event = dialogue_events::insert(conn, details)?;
-        dialogue_events::transition(conn, event.id, None, ok, EventAction::Publish, None)?;
+        let event = dialogue_events::insert(conn, details, &demo_actor())?;
+        dialogue_events::transition(
+            conn,
+            event.id,
+            None,
+            &demo_actor(),
+            ok,
+            EventAction::Publish,
+            None,
+        )?;
         ids.push(event.id);
     }
     Ok((ids[0], ids[1]))
@@ -185,15 +193,31 @@ pub(super) fn load_dialogue_events(
             agenda: Vec::new(),
             external_id: None,
         };
-        let event = dialogue_events::insert(conn, details)?;
-        dialogue_events::transition(conn, event.id, None, ok, EventAction::Publish, None)?;
-        dialogue_events::transition(conn, event.id, None, ok, EventAction::MarkHeld, None)?;
+        let event = dialogue_events::insert(conn, details, &demo_actor())?;
+        dialogue_events::transition(
+            conn,
+            event.id,
+            None,
+            &demo_actor(),
+            ok,
+            EventAction::Publish,
+            None,
+        )?;
+        dialogue_events::transition(
+            conn,
+            event.id,
+            None,
+            &demo_actor(),
+            ok,
+            EventAction::MarkHeld,
+            None,
+        )?;
         let record = Attendance {
             organisations: m.came.iter().map(|(i, n)| (orgs[*i], *n)).collect(),
             walk_ins: m.walk_ins,
         };
-        dialogue_events::record_attendance(conn, event.id, ok, record)?;
-        dialogue_events::write_minutes(conn, event.id, None, ok, m.minutes.into())?;
+        dialogue_events::record_attendance(conn, event.id, &demo_actor(), ok, record)?;
+        dialogue_events::write_minutes(conn, event.id, None, &demo_actor(), ok, m.minutes.into())?;
         for (description, owner) in m.outcomes {
             let values = OutcomeValues {
                 description: (*description).into(),
@@ -203,7 +227,7 @@ pub(super) fn load_dialogue_events(
                 partnership_id: (owner == &"Passalen").then_some(lundby_collaboration.0),
                 grant_application_id: None,
             };
-            dialogue_events::add_outcome(conn, event.id, ok, values)?;
+            dialogue_events::add_outcome(conn, event.id, &demo_actor(), ok, values)?;
         }
     }
     Ok(())

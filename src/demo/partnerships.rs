@@ -135,7 +135,7 @@ pub(super) fn load_partnerships(
             status: CommitmentStatus::Met,
             version: 1,
         };
-        store::add_commitment(conn, friskvard, ok, commitment)?;
+        store::add_commitment(conn, friskvard, &actor, ok, commitment)?;
     }
     let extension = ActionInput {
         new_end_date: Some(day("2016-12-31")),

@@ -116,6 +116,60 @@ pub enum Action {
     /// Accept or decline this organisation's invitation to be a party to a
     /// partnership another organisation proposed (consent).
     AnswerPartnershipInvitation(OrganisationId),
+    /// Read a partnership's history and who took part in its follow-ups:
+    /// the city and the organisations party to it (`party`: the caller's
+    /// organisation is one).
+    FollowPartnership {
+        party: bool,
+    },
+    /// See every partnership and grant application in a list, whatever its
+    /// state; others see the public ones and their own organisation's.
+    ReadEveryCase,
+    /// Set a field of a case that the city keeps (a partnership's or an
+    /// application's registry number, external id, internal notes).
+    SetCityKeptField(CityKeptField),
+    /// Plan dialogue events at all (for which unit: [`Action::ManageDialogueEvent`]).
+    PlanDialogueEvents,
+    /// Run grant programmes at all (which one: [`Action::ManageGrantProgramme`]).
+    RunGrantProgrammes,
+    /// See draft grant programmes.
+    ReadDraftGrantProgrammes,
+    /// Read a programme's history: it names who made each change.
+    ReadGrantProgrammeHistory,
+    /// Register an application for this organisation: its members, or the
+    /// city on its behalf.
+    RegisterGrantApplication(OrganisationId),
+    /// Write an internal review note on an application (whose: the store
+    /// asks [`Action::ManageGrantProgramme`]); the organisation never learns of them.
+    ReviewGrantApplication,
+    /// Read an application's internal review notes.
+    ReadGrantReviews,
+    /// Declare one's own conflict of interest (jäv) on an application.
+    DeclareConflictOfInterest,
+    /// See the declarations of conflict of interest on an application.
+    ReadConflictDeclarations,
+}
+
+/// A field of a case that the city keeps up to date: partners never set
+/// it (an organisation's own registry facts: [`FieldKeeper::City`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CityKeptField {
+    /// The number of the city's registry (diarienummer).
+    RegistryNumber,
+    /// The id in the system the record came from.
+    ExternalId,
+    /// The city's own notes.
+    InternalNotes,
+}
+
+impl CityKeptField {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RegistryNumber => "registry_number",
+            Self::ExternalId => "external_id",
+            Self::InternalNotes => "internal_notes",
+        }
+    }
 }
 
 /// Why an action is refused.
@@ -176,6 +230,22 @@ pub fn can(principal: &Principal, action: Action) -> bool {
         ApplyForGrant(organisation) => principal.is_member_of(organisation),
         ReleaseConflictOfInterest => matches!(principal, Principal::CityAdmin { .. }),
         AnswerPartnershipInvitation(organisation) => principal.is_member_of(organisation),
+        FollowPartnership { party } => {
+            principal.is_city() || (party && matches!(principal, Principal::Partner { .. }))
+        }
+        ReadEveryCase
+        | SetCityKeptField(_)
+        | PlanDialogueEvents
+        | RunGrantProgrammes
+        | ReadDraftGrantProgrammes
+        | ReadGrantProgrammeHistory
+        | ReviewGrantApplication
+        | ReadGrantReviews
+        | DeclareConflictOfInterest
+        | ReadConflictDeclarations => principal.is_city(),
+        RegisterGrantApplication(organisation) => {
+            principal.is_city() || principal.is_member_of(organisation)
+        }
     }
 }
 
@@ -217,6 +287,19 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
             "only city admins record that a declared conflict of interest no longer applies".into()
         }
         Action::AnswerPartnershipInvitation(_) => "only the invited organisation accepts or declines its invitation to be a party".into(),
+        Action::FollowPartnership { .. } => "the history is for the city and the parties".into(),
+        Action::ReadEveryCase => "only the city sees every case".into(),
+        Action::SetCityKeptField(field) => format!("`{}` is kept by the city", field.name()),
+        Action::PlanDialogueEvents => "only the city plans dialogue events".into(),
+        Action::RunGrantProgrammes => "only the city runs grant programmes".into(),
+        Action::ReadDraftGrantProgrammes => "draft programmes are visible to the city only".into(),
+        Action::ReadGrantProgrammeHistory => {
+            "a programme's history is for the city: it names who made each change".into()
+        }
+        Action::RegisterGrantApplication(_) => "an organisation applies, completes and reports only for itself".into(),
+        Action::ReviewGrantApplication | Action::ReadGrantReviews => "review notes are internal to the city".into(),
+        Action::DeclareConflictOfInterest => "only the city's deciders declare conflicts of interest".into(),
+        Action::ReadConflictDeclarations => "declarations of conflict of interest are for the city".into(),
     }))
 }
 
@@ -268,7 +351,8 @@ mod tests {
     }
 
     /// Every (role, action) pair, written out: a new action cannot slip in
-    /// without a decision for every role.
+    /// without a decision for every role (`name` must list it, and the
+    /// table must hold it).
     #[test]
     fn role_matrix() {
         let own = OrganisationId::new();
@@ -289,6 +373,10 @@ mod tests {
             ),
             (
                 Action::EditOrganisationField(own, F::ContactEmail),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::EditOrganisationField(own, F::ContactPhone),
                 [false, true, false, true, true, true],
             ),
             (
@@ -324,6 +412,62 @@ mod tests {
                 [false, false, false, false, true, false],
             ),
             (
+                Action::ManageDialogueEvent(Some(unit)),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ManageDialogueEvent(Some(CityUnitId::new())),
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ManageDialogueEvent(None),
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ReadPlannedDialogueEvents,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::RegisterForDialogueEvent(own),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::ReadRegistrationDetails(own),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::ContributeToMinutesAs(own),
+                [false, true, false, false, false, false],
+            ),
+            (
+                Action::ManagePartnership(unit),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ManagePartnership(CityUnitId::new()),
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ProposePartnership(own),
+                [false, true, false, false, false, false],
+            ),
+            (
+                Action::WithdrawPartnership(unit, Some(own)),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::WithdrawPartnership(unit, None),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::WithdrawPartnership(CityUnitId::new(), Some(own)),
+                [false, true, false, false, true, false],
+            ),
+            (
+                Action::ReadPartnershipInternals,
+                [false, false, false, true, true, true],
+            ),
+            (
                 Action::ManageGrantProgramme(unit),
                 [false, false, false, true, true, true],
             ),
@@ -339,11 +483,152 @@ mod tests {
                 Action::ReleaseConflictOfInterest,
                 [false, false, false, false, true, false],
             ),
+            (
+                Action::AnswerPartnershipInvitation(own),
+                [false, true, false, false, false, false],
+            ),
+            (
+                Action::FollowPartnership { party: false },
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::FollowPartnership { party: true },
+                [false, true, true, true, true, true],
+            ),
+            (
+                Action::ReadEveryCase,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::SetCityKeptField(CityKeptField::RegistryNumber),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::SetCityKeptField(CityKeptField::ExternalId),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::SetCityKeptField(CityKeptField::InternalNotes),
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::PlanDialogueEvents,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::RunGrantProgrammes,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ReadDraftGrantProgrammes,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ReadGrantProgrammeHistory,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::RegisterGrantApplication(own),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::ReviewGrantApplication,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ReadGrantReviews,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::DeclareConflictOfInterest,
+                [false, false, false, true, true, true],
+            ),
+            (
+                Action::ReadConflictDeclarations,
+                [false, false, false, true, true, true],
+            ),
         ];
-        for (action, expected) in table {
+        for (action, expected) in &table {
             for ((role, principal), allowed) in principals(own, unit).iter().zip(expected) {
-                assert_eq!(can(principal, action), allowed, "{role} / {action:?}");
+                assert_eq!(can(principal, *action), *allowed, "{role} / {action:?}");
             }
+        }
+        let mut covered: Vec<&str> = table.iter().map(|(a, _)| name(a)).collect();
+        covered.sort_unstable();
+        covered.dedup();
+        let mut every = EVERY_ACTION.to_vec();
+        every.sort_unstable();
+        assert_eq!(covered, every, "every action has rows in the table");
+    }
+
+    const EVERY_ACTION: [&str; 30] = [
+        "CreateOrganisation",
+        "EditOrganisationField",
+        "DeleteOrganisation",
+        "ReadOrganisationContacts",
+        "ManageCityUnits",
+        "ManageDialogueEvent",
+        "ReadPlannedDialogueEvents",
+        "RegisterForDialogueEvent",
+        "ReadRegistrationDetails",
+        "ContributeToMinutesAs",
+        "ManagePartnership",
+        "ProposePartnership",
+        "WithdrawPartnership",
+        "ReadPartnershipInternals",
+        "ManageGrantProgramme",
+        "ApplyForGrant",
+        "ReleaseConflictOfInterest",
+        "AnswerPartnershipInvitation",
+        "FollowPartnership",
+        "ReadEveryCase",
+        "SetCityKeptField",
+        "PlanDialogueEvents",
+        "RunGrantProgrammes",
+        "ReadDraftGrantProgrammes",
+        "ReadGrantProgrammeHistory",
+        "RegisterGrantApplication",
+        "ReviewGrantApplication",
+        "ReadGrantReviews",
+        "DeclareConflictOfInterest",
+        "ReadConflictDeclarations",
+    ];
+
+    /// The variant's name: a new action does not compile until it has one
+    /// here, a line in `EVERY_ACTION` and rows in `role_matrix`.
+    fn name(action: &Action) -> &'static str {
+        use Action::*;
+        match action {
+            CreateOrganisation => "CreateOrganisation",
+            EditOrganisationField(..) => "EditOrganisationField",
+            DeleteOrganisation => "DeleteOrganisation",
+            ReadOrganisationContacts(_) => "ReadOrganisationContacts",
+            ManageCityUnits => "ManageCityUnits",
+            ManageDialogueEvent(_) => "ManageDialogueEvent",
+            ReadPlannedDialogueEvents => "ReadPlannedDialogueEvents",
+            RegisterForDialogueEvent(_) => "RegisterForDialogueEvent",
+            ReadRegistrationDetails(_) => "ReadRegistrationDetails",
+            ContributeToMinutesAs(_) => "ContributeToMinutesAs",
+            ManagePartnership(_) => "ManagePartnership",
+            ProposePartnership(_) => "ProposePartnership",
+            WithdrawPartnership(..) => "WithdrawPartnership",
+            ReadPartnershipInternals => "ReadPartnershipInternals",
+            ManageGrantProgramme(_) => "ManageGrantProgramme",
+            ApplyForGrant(_) => "ApplyForGrant",
+            ReleaseConflictOfInterest => "ReleaseConflictOfInterest",
+            AnswerPartnershipInvitation(_) => "AnswerPartnershipInvitation",
+            FollowPartnership { .. } => "FollowPartnership",
+            ReadEveryCase => "ReadEveryCase",
+            SetCityKeptField(_) => "SetCityKeptField",
+            PlanDialogueEvents => "PlanDialogueEvents",
+            RunGrantProgrammes => "RunGrantProgrammes",
+            ReadDraftGrantProgrammes => "ReadDraftGrantProgrammes",
+            ReadGrantProgrammeHistory => "ReadGrantProgrammeHistory",
+            RegisterGrantApplication(_) => "RegisterGrantApplication",
+            ReviewGrantApplication => "ReviewGrantApplication",
+            ReadGrantReviews => "ReadGrantReviews",
+            DeclareConflictOfInterest => "DeclareConflictOfInterest",
+            ReadConflictDeclarations => "ReadConflictDeclarations",
         }
     }
 

@@ -109,6 +109,16 @@ impl EventStatus {
     pub fn is_public(self) -> bool {
         self != EventStatus::Planned
     }
+
+    /// Who may learn of a change of an event in this state, or of a part
+    /// of it: anyone once published, the city while planned.
+    pub fn audience(self) -> super::change::Audience {
+        if self.is_public() {
+            super::change::Audience::public()
+        } else {
+            super::change::Audience::city()
+        }
+    }
 }
 
 /// Time rules of actions: an event is marked held only once it has started.
@@ -257,19 +267,42 @@ use super::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, Registr
 use super::money::{self, Overflow};
 
 /// One item of an agenda, in order.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaItem {
+    #[validate(
+        length(min = 1, max = 300, message = "must be 1 to 300 characters"),
+        custom(function = "not_blank", message = "must be 1 to 300 characters")
+    )]
     #[schema(
         example = "Round of ideas, needs and resources",
         min_length = 1,
         max_length = 300
     )]
     pub title: String,
+    #[validate(range(min = 1, max = 1440, message = "must be 1 to 1440 minutes"))]
     #[schema(example = 45, minimum = 1, maximum = 1440)]
     pub duration_minutes: i32,
-    #[schema(example = "Lundby district office")]
+    #[validate(length(max = 300, message = "must be at most 300 characters"))]
+    #[schema(example = "Lundby district office", max_length = 300)]
     pub presenter: Option<String>,
+}
+
+fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        Err(validator::ValidationError::new("blank"))
+    } else {
+        Ok(())
+    }
 }
 
 /// What describes an event, every field already checked.
@@ -298,45 +331,69 @@ pub struct EventDetails {
 impl EventDetails {
     /// The rules that tie fields together; each broken one names its field.
     pub fn check(&self) -> Vec<super::FieldError> {
-        use super::FieldError as E;
-        let mut errors = Vec::new();
-        if self.ends_at <= self.starts_at {
-            errors.push(E::new("ends_at", "must be after starts_at"));
-        }
-        if self
-            .registration_deadline
-            .is_some_and(|d| d > self.starts_at)
-        {
-            errors.push(E::new(
-                "registration_deadline",
-                "must not be after starts_at",
-            ));
-        }
-        if self.organiser_unit.is_none() && self.co_organisers.is_empty() {
-            errors.push(E::new(
-                "organiser_unit_id",
-                "an event needs an organising city unit or co-organising organisations",
-            ));
-        }
-        match self.format {
-            EventFormat::InPerson if self.place.is_none() => {
-                errors.push(E::new("place", "an in-person event needs a place"))
-            }
-            EventFormat::Online if self.online_link.is_none() => {
-                errors.push(E::new("online_link", "an online event needs a link"))
-            }
-            EventFormat::Hybrid if self.place.is_none() || self.online_link.is_none() => errors
-                .push(E::new(
-                    if self.place.is_none() {
-                        "place"
-                    } else {
-                        "online_link"
-                    },
-                    "a hybrid event needs a place and a link",
-                )),
-            _ => {}
-        }
+        let mut errors = check_times(self.starts_at, self.ends_at, self.registration_deadline);
+        errors.extend(check_organisers(self.organiser_unit, &self.co_organisers));
+        errors.extend(check_where(
+            self.format,
+            self.place.is_some(),
+            self.online_link.is_some(),
+        ));
         errors
+    }
+}
+
+/// An event ends after it starts; registration closes by the start.
+pub fn check_times(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    registration_deadline: Option<DateTime<Utc>>,
+) -> Vec<super::FieldError> {
+    use super::FieldError as E;
+    let mut errors = Vec::new();
+    if ends_at <= starts_at {
+        errors.push(E::new("ends_at", "must be after starts_at"));
+    }
+    if registration_deadline.is_some_and(|d| d > starts_at) {
+        errors.push(E::new(
+            "registration_deadline",
+            "must not be after starts_at",
+        ));
+    }
+    errors
+}
+
+/// Someone organises an event: a city unit or co-organising organisations.
+pub fn check_organisers(
+    organiser_unit: Option<CityUnitId>,
+    co_organisers: &[OrganisationId],
+) -> Option<super::FieldError> {
+    (organiser_unit.is_none() && co_organisers.is_empty()).then(|| {
+        super::FieldError::new(
+            "organiser_unit_id",
+            "an event needs an organising city unit or co-organising organisations",
+        )
+    })
+}
+
+/// An event in person has a place, one online a link, a hybrid one both.
+pub fn check_where(
+    format: EventFormat,
+    place: bool,
+    online_link: bool,
+) -> Option<super::FieldError> {
+    use super::FieldError as E;
+    match format {
+        EventFormat::InPerson if !place => {
+            Some(E::new("place", "an in-person event needs a place"))
+        }
+        EventFormat::Online if !online_link => {
+            Some(E::new("online_link", "an online event needs a link"))
+        }
+        EventFormat::Hybrid if !place || !online_link => Some(E::new(
+            if !place { "place" } else { "online_link" },
+            "a hybrid event needs a place and a link",
+        )),
+        _ => None,
     }
 }
 

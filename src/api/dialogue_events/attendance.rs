@@ -57,9 +57,17 @@ pub async fn record_attendance(
     body: JsonBody<AttendanceRecord>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let attendance = body.0.into_attendance()?;
+    let attendance = body.0.into_attendance();
     let (_, attendance) = state
-        .db(move |conn| store::record_attendance(conn, id, manage(&caller.0), attendance))
+        .db(move |conn| {
+            store::record_attendance(
+                conn,
+                id,
+                &Actor::from(&caller.0),
+                manage(&caller.0),
+                attendance,
+            )
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AttendanceView::try_from(attendance)?))
 }

@@ -20,7 +20,7 @@ use super::*;
 pub async fn list_dialogue_events(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<DialogueEventQuery>,
+    query: crate::api::extract::ValidQuery<DialogueEventQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -107,18 +107,16 @@ pub async fn create_dialogue_event(
     caller: SignedIn,
     body: JsonBody<CreateDialogueEvent>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            detail: "only the city plans dialogue events".into(),
-        });
-    }
+    authorize(&caller.0, Action::PlanDialogueEvents)?;
     let details = body.0.into_details(&caller.0)?;
     authorize(
         &caller.0,
         Action::ManageDialogueEvent(details.organiser_unit),
     )?;
-    let event = state.db(move |conn| store::insert(conn, details)).await?;
+    let who = Actor::from(&caller.0);
+    let event = state
+        .db(move |conn| store::insert(conn, details, &who))
+        .await?;
     Ok(respond::created(
         format!("/api/v1/dialogue-events/{}", event.id),
         event.version,
@@ -160,7 +158,8 @@ pub async fn update_dialogue_event(
     let patch = body.0;
     let (event, counts) = state
         .db(move |conn| {
-            let event = store::update(conn, id, precondition.0, manage(&caller.0), |d| {
+            let who = Actor::from(&caller.0);
+            let event = store::update(conn, id, precondition.0, &who, manage(&caller.0), |d| {
                 patch.apply(d)
             })?;
             let counts = counts_of(conn, &event)?;
@@ -183,8 +182,15 @@ pub(super) async fn act(
 ) -> Result<HttpResponse, ApiError> {
     let (event, counts) = state
         .db(move |conn| {
-            let event =
-                store::transition(conn, id, precondition.0, manage(&caller.0), action, reason)?;
+            let event = store::transition(
+                conn,
+                id,
+                precondition.0,
+                &Actor::from(&caller.0),
+                manage(&caller.0),
+                action,
+                reason,
+            )?;
             let counts = counts_of(conn, &event)?;
             Ok((event, counts))
         })
@@ -298,9 +304,6 @@ pub async fn cancel_dialogue_event(
     precondition: Precondition,
     body: JsonBody<CancelDialogueEvent>,
 ) -> Result<HttpResponse, ApiError> {
-    body.0
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     act(
         state,
         caller,

@@ -43,7 +43,7 @@ pub async fn list_invitations(
     caller: Caller,
     id: web::Path<DialogueEventId>,
     req: HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let organisation_ids = state
@@ -83,7 +83,15 @@ pub async fn invite_organisations(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let organisation_ids = state
-        .db(move |conn| store::invite(conn, id, manage(&caller.0), &body.0.organisation_ids))
+        .db(move |conn| {
+            store::invite(
+                conn,
+                id,
+                &Actor::from(&caller.0),
+                manage(&caller.0),
+                &body.0.organisation_ids,
+            )
+        })
         .await?;
     let first_page = crate::api::SubListQuery {
         limit: None,

@@ -64,14 +64,17 @@ pub async fn write_minutes(
     precondition: Precondition,
     body: JsonBody<MinutesText>,
 ) -> Result<HttpResponse, ApiError> {
-    body.0
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let id = id.into_inner();
     let (event, counts) = state
         .db(move |conn| {
-            let event =
-                store::write_minutes(conn, id, precondition.0, manage(&caller.0), body.0.text)?;
+            let event = store::write_minutes(
+                conn,
+                id,
+                precondition.0,
+                &Actor::from(&caller.0),
+                manage(&caller.0),
+                body.0.text,
+            )?;
             let counts = counts_of(conn, &event)?;
             Ok((event, counts))
         })
@@ -106,8 +109,6 @@ pub async fn contribute_to_minutes(
     body: JsonBody<CreateContribution>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
-    req.validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let id = id.into_inner();
     let organisation = req.organisation_id;
     let contribution = MinutesContribution {
@@ -123,6 +124,7 @@ pub async fn contribute_to_minutes(
             store::contribute(
                 conn,
                 id,
+                &Actor::from(&principal),
                 |event| {
                     visible(Some(event.clone()), &principal)?;
                     authorize(&principal, Action::ContributeToMinutesAs(organisation))?;

@@ -30,13 +30,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, Precondition};
-use super::{all_valid, field_errors, fields_valid, merge_patch_field, paging, respond, set};
+use super::{all_valid, fields_valid, merge_patch_field, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::dialogue_events::{
     self as store, Attendance, EventFilter, NewRegistration, OutcomeValues,
 };
-use crate::db::StoreError;
+use crate::db::{Actor, StoreError};
 use crate::domain::access::{authorize, can, Action, Principal, Refusal};
 use crate::domain::dialogue::{
     attendance_total, places_taken, AgendaItem, DialogueEvent, DialogueEventKind, EventAction,

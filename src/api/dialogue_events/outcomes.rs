@@ -72,7 +72,7 @@ pub async fn list_outcomes(
     caller: Caller,
     id: web::Path<DialogueEventId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -167,8 +167,6 @@ pub async fn create_outcome(
     body: JsonBody<CreateOutcome>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
-    req.validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let id = id.into_inner();
     let values = OutcomeValues {
         description: req.description,
@@ -181,7 +179,13 @@ pub async fn create_outcome(
     let view = state
         .db(move |conn| {
             check_link_exists(conn, values.partnership_id, values.grant_application_id)?;
-            let outcome = store::add_outcome(conn, id, manage(&principal), values)?;
+            let outcome = store::add_outcome(
+                conn,
+                id,
+                &Actor::from(&principal),
+                manage(&principal),
+                values,
+            )?;
             let linked = link_visible(conn, &outcome, &principal)?;
             Ok(OutcomeView::for_caller(outcome, linked))
         })
@@ -256,9 +260,6 @@ pub async fn update_outcome(
     body: JsonBody<UpdateOutcome>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.0;
-    patch
-        .validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     let (id, outcome_id) = path.into_inner();
     let principal = caller.0.clone();
     let view = state
@@ -273,6 +274,7 @@ pub async fn update_outcome(
                 id,
                 outcome_id,
                 precondition.0,
+                &Actor::from(&principal),
                 manage(&principal),
                 |o| patch.apply_to(o),
             )?;

@@ -26,7 +26,7 @@ pub async fn list_registrations(
     caller: Caller,
     id: web::Path<DialogueEventId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -73,8 +73,6 @@ pub async fn register_for_dialogue_event(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let req = body.0;
-    req.validate()
-        .map_err(|e| ApiError::Validation(field_errors(e)))?;
     authorize(
         &caller.0,
         Action::RegisterForDialogueEvent(req.organisation_id),
@@ -90,7 +88,7 @@ pub async fn register_for_dialogue_event(
         .db(move |conn| {
             // A planned event stays hidden (404) from those who may not see it.
             visible(store::find(conn, id)?, &principal)?;
-            store::register(conn, id, new)
+            store::register(conn, id, new, &Actor::from(&principal))
         })
         .await?;
     Ok(respond::created(
@@ -165,13 +163,19 @@ pub async fn cancel_registration(
     let principal = caller.0.clone();
     let items = state
         .db(move |conn| {
-            store::cancel_registration(conn, id, registration, |event, r| {
-                visible(Some(event.clone()), &principal)?;
-                Ok(authorize(
-                    &principal,
-                    Action::RegisterForDialogueEvent(r.organisation_id),
-                )?)
-            })
+            store::cancel_registration(
+                conn,
+                id,
+                registration,
+                &Actor::from(&principal),
+                |event, r| {
+                    visible(Some(event.clone()), &principal)?;
+                    Ok(authorize(
+                        &principal,
+                        Action::RegisterForDialogueEvent(r.organisation_id),
+                    )?)
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(RegistrationList {

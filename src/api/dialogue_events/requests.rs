@@ -3,39 +3,8 @@
 
 use super::*;
 
-/// A time as RFC 3339 with an offset (`2026-05-12T16:00:00Z`), or as
-/// Stockholm's wall clock without one (`2026-05-12T18:00`): the one syntax
-/// of `api::dates`, as for every other instant of the API.
-pub(super) fn event_time(
-    field: &str,
-    text: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    match crate::api::dates::strict_instant(text) {
-        Ok(t) => Some(t),
-        Err(message) => {
-            errors.push(FieldError::new(field, message));
-            None
-        }
-    }
-}
-
-pub(super) fn check_agenda(agenda: &[AgendaItem], errors: &mut Vec<FieldError>) {
-    for (i, item) in agenda.iter().enumerate() {
-        if item.title.trim().is_empty() || item.title.chars().count() > 300 {
-            errors.push(FieldError::new(
-                format!("agenda[{i}].title"),
-                "must be 1 to 300 characters",
-            ));
-        }
-        if !(1..=24 * 60).contains(&item.duration_minutes) {
-            errors.push(FieldError::new(
-                format!("agenda[{i}].duration_minutes"),
-                "must be 1 to 1440 minutes",
-            ));
-        }
-    }
-}
+use crate::api::checks::Findings;
+use crate::domain::dialogue::{check_organisers, check_times, check_where};
 
 /// Creates a dialogue event (in state `planned`).
 #[derive(Deserialize, Validate, ToSchema)]
@@ -55,6 +24,7 @@ pub(super) fn check_agenda(agenda: &[AgendaItem], errors: &mut Vec<FieldError>) 
     "registration_deadline": "2026-04-20T23:59",
     "agenda": [{"title": "The situation today", "duration_minutes": 45, "presenter": "Göteborgs Stadsmission"}]
 }))]
+#[validate(schema(function = "event_rules", skip_on_field_errors = false))]
 pub struct CreateDialogueEvent {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
@@ -70,12 +40,16 @@ pub struct CreateDialogueEvent {
     /// Defaults to the caller's own unit for staff.
     pub organiser_unit_id: Option<CityUnitId>,
     #[serde(default)]
+    #[validate(length(max = 50, message = "must be at most 50 organisations"))]
+    #[schema(max_items = 50)]
     pub co_organiser_ids: Vec<OrganisationId>,
     /// RFC 3339 with offset, or Stockholm local time (`2026-04-26T09:00`).
-    #[schema(example = "2026-04-26T09:00")]
-    pub starts_at: String,
-    #[schema(example = "2026-04-26T15:00")]
-    pub ends_at: String,
+    #[serde(deserialize_with = "crate::api::dates::instant")]
+    #[schema(value_type = String, example = "2026-04-26T09:00")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::api::dates::instant")]
+    #[schema(value_type = String, example = "2026-04-26T15:00")]
+    pub ends_at: DateTime<Utc>,
     pub format: EventFormat,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
@@ -97,54 +71,65 @@ pub struct CreateDialogueEvent {
     #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
     #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i32>,
-    pub registration_deadline: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::dates::optional_instant")]
+    #[schema(value_type = Option<String>)]
+    pub registration_deadline: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[validate(length(max = 50, message = "must be at most 50 items"), nested)]
+    #[schema(max_items = 50)]
     pub agenda: Vec<AgendaItem>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
+/// The rules of a new event that do not depend on who plans it.
+fn event_rules(e: &CreateDialogueEvent) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    found.rules(check_times(e.starts_at, e.ends_at, e.registration_deadline));
+    found.rules(check_where(
+        e.format,
+        e.place.is_some(),
+        e.online_link.is_some(),
+    ));
+    found.done()
+}
+
 impl CreateDialogueEvent {
+    /// The event's details, the organiser defaulting to the caller's unit
+    /// (the body's own checks ran in the extractor): a 422 when nobody
+    /// organises it.
     pub(super) fn into_details(self, principal: &Principal) -> Result<EventDetails, ApiError> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
-        let starts_at = event_time("starts_at", &self.starts_at, &mut errors);
-        let ends_at = event_time("ends_at", &self.ends_at, &mut errors);
-        let deadline = self
-            .registration_deadline
-            .as_deref()
-            .map(|t| event_time("registration_deadline", t, &mut errors));
-        check_agenda(&self.agenda, &mut errors);
-        let (Some(starts_at), Some(ends_at), false) =
-            (starts_at, ends_at, matches!(deadline, Some(None)))
-        else {
-            return Err(ApiError::Validation(errors));
-        };
         let mut co_organisers = self.co_organiser_ids;
         co_organisers.sort();
         co_organisers.dedup();
-        let details = EventDetails {
-            title: self.title.trim().to_owned(),
-            description: self.description,
-            kind: self.kind,
-            participation_level: self.participation_level,
-            topic: self.topic,
-            organiser_unit: self.organiser_unit_id.or(principal.unit()),
-            co_organisers,
-            starts_at,
-            ends_at,
-            format: self.format,
-            place: self.place,
-            address: self.address,
-            online_link: self.online_link,
-            district: self.district,
-            capacity: self.capacity,
-            registration_deadline: deadline.flatten(),
-            agenda: self.agenda,
-            external_id: self.external_id,
-        };
-        errors.extend(details.check());
-        all_valid(errors, details)
+        let organiser_unit = self.organiser_unit_id.or(principal.unit());
+        let errors: Vec<FieldError> = check_organisers(organiser_unit, &co_organisers)
+            .into_iter()
+            .collect();
+        all_valid(
+            errors,
+            EventDetails {
+                title: self.title.trim().to_owned(),
+                description: self.description,
+                kind: self.kind,
+                participation_level: self.participation_level,
+                topic: self.topic,
+                organiser_unit,
+                co_organisers,
+                starts_at: self.starts_at,
+                ends_at: self.ends_at,
+                format: self.format,
+                place: self.place,
+                address: self.address,
+                online_link: self.online_link,
+                district: self.district,
+                capacity: self.capacity,
+                registration_deadline: self.registration_deadline,
+                agenda: self.agenda,
+                external_id: self.external_id,
+            },
+        )
     }
 }
 
@@ -158,7 +143,8 @@ pub struct UpdateDialogueEvent {
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(nullable = false)]
@@ -167,17 +153,19 @@ pub struct UpdateDialogueEvent {
     #[schema(nullable = false)]
     pub participation_level: Option<ParticipationLevel>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub topic: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 50, message = "must be at most 50 organisations"))]
+    #[schema(nullable = false, max_items = 50)]
     pub co_organiser_ids: Option<Vec<OrganisationId>>,
-    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
-    pub starts_at: Option<String>,
-    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
-    pub ends_at: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::dates::instant_in_patch")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::api::dates::instant_in_patch")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub ends_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(nullable = false)]
     pub format: Option<EventFormat>,
@@ -186,7 +174,8 @@ pub struct UpdateDialogueEvent {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     pub place: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, max_length = 500, pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?([/?#][!-~]*)?$")]
@@ -204,21 +193,26 @@ pub struct UpdateDialogueEvent {
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 100000)]
     #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000"))]
     pub capacity: Option<Option<i32>>,
-    #[serde(default, deserialize_with = "merge_patch_field")]
+    #[serde(
+        default,
+        deserialize_with = "crate::api::dates::instant_or_null_in_patch"
+    )]
     #[schema(value_type = Option<String>)]
-    pub registration_deadline: Option<Option<String>>,
+    pub registration_deadline: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 50, message = "must be at most 50 items"), nested)]
+    #[schema(nullable = false, max_items = 50)]
     pub agenda: Option<Vec<AgendaItem>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     pub external_id: Option<Option<String>>,
 }
 
 impl UpdateDialogueEvent {
-    /// The details after this patch, or every field it gets wrong.
+    /// The details after this patch, checked as a whole (the body's own
+    /// checks ran in the extractor).
     pub(super) fn apply(self, mut d: EventDetails) -> Result<EventDetails, Vec<FieldError>> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
         }
@@ -231,47 +225,23 @@ impl UpdateDialogueEvent {
             v.dedup();
             d.co_organisers = v;
         }
-        if let Some(t) = self
-            .starts_at
-            .and_then(|t| event_time("starts_at", &t, &mut errors))
-        {
-            d.starts_at = t;
-        }
-        if let Some(t) = self
-            .ends_at
-            .and_then(|t| event_time("ends_at", &t, &mut errors))
-        {
-            d.ends_at = t;
-        }
+        set(&mut d.starts_at, self.starts_at);
+        set(&mut d.ends_at, self.ends_at);
         set(&mut d.format, self.format);
         set(&mut d.place, self.place);
         set(&mut d.address, self.address);
         set(&mut d.online_link, self.online_link);
         set(&mut d.district, self.district);
         set(&mut d.capacity, self.capacity);
-        match self.registration_deadline {
-            Some(Some(t)) => {
-                if let Some(t) = event_time("registration_deadline", &t, &mut errors) {
-                    d.registration_deadline = Some(t);
-                }
-            }
-            Some(None) => d.registration_deadline = None,
-            None => {}
-        }
-        if let Some(v) = self.agenda {
-            check_agenda(&v, &mut errors);
-            d.agenda = v;
-        }
+        set(&mut d.registration_deadline, self.registration_deadline);
+        set(&mut d.agenda, self.agenda);
         set(&mut d.external_id, self.external_id);
-        if errors.is_empty() {
-            errors.extend(d.check());
-        }
-        fields_valid(errors, d)
+        fields_valid(d.check(), d)
     }
 }
 
 /// Filters and paging of the event list (soonest first).
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DialogueEventQuery {
@@ -291,9 +261,13 @@ pub struct DialogueEventQuery {
     pub to: Option<DateTime<Utc>>,
     pub updated_since: Option<DateTime<Utc>>,
     /// Text the title contains (case-insensitive).
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -312,6 +286,8 @@ pub struct CancelDialogueEvent {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_ids": ["0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e"]}))]
 pub struct Invitations {
+    #[validate(length(max = 500, message = "must be at most 500 organisations"))]
+    #[schema(max_items = 500)]
     pub organisation_ids: Vec<OrganisationId>,
 }
 
@@ -319,6 +295,7 @@ pub struct Invitations {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "participants": 2, "needs": "Wheelchair access"}))]
+#[validate(schema(function = "registration_names", skip_on_field_errors = false))]
 pub struct CreateRegistration {
     pub organisation_id: OrganisationId,
     #[validate(range(min = 1, max = 1000, message = "must be 1 to 1000"))]
@@ -327,7 +304,7 @@ pub struct CreateRegistration {
     /// Optional, and personal data: shown only to the city and the organisation.
     #[serde(default)]
     #[validate(length(max = 1000, message = "at most 1000 names"))]
-    #[schema(max_items = 1000)]
+    #[schema(max_items = 1000, value_type = Vec<ParticipantName>)]
     pub names: Vec<String>,
     /// Accessibility or interpretation needs.
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
@@ -335,61 +312,90 @@ pub struct CreateRegistration {
     pub needs: Option<String>,
 }
 
+/// A participant's name, as the spec states it.
+pub struct ParticipantName;
+
+impl utoipa::PartialSchema for ParticipantName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(200))
+            .examples([serde_json::json!("Amina Yusuf")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ParticipantName {}
+
+fn registration_names(r: &CreateRegistration) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    for (i, name) in r.names.iter().enumerate() {
+        if name.chars().count() > 200 {
+            found.field(format!("names[{i}]"), "must be at most 200 characters");
+        }
+    }
+    found.done()
+}
+
 /// Attendance of one organisation.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationAttendance {
     pub organisation_id: OrganisationId,
+    #[validate(custom(function = "head_count"))]
     #[schema(minimum = 0, maximum = 100000)]
     pub attendees: i32,
+}
+
+/// A head count, 0 to 100 000 (`money::count`): no sum of them can overflow.
+fn head_count(n: i32) -> Result<(), validator::ValidationError> {
+    money::count(n, 0)
+        .map(|_| ())
+        .map_err(|message| validator::ValidationError::new("count").with_message(message.into()))
 }
 
 /// Who came: per organisation, plus walk-ins who did not register.
 #[derive(Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisations": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "attendees": 3}], "walk_ins": 4}))]
+#[validate(schema(function = "attendance_rules", skip_on_field_errors = false))]
 pub struct AttendanceRecord {
+    #[validate(
+        length(max = 500, message = "must be at most 500 organisations"),
+        nested
+    )]
+    #[schema(max_items = 500)]
     pub organisations: Vec<OrganisationAttendance>,
+    #[validate(custom(function = "head_count"))]
     #[schema(minimum = 0, maximum = 100000)]
     pub walk_ins: i32,
 }
 
+fn attendance_rules(a: &AttendanceRecord) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, o) in a.organisations.iter().enumerate() {
+        if !seen.insert(o.organisation_id) {
+            found.rule(
+                format!("organisations[{i}].organisation_id"),
+                "is listed twice",
+            );
+        }
+    }
+    found.done()
+}
+
 impl AttendanceRecord {
-    /// The new record, checked: every bad field is named in one 422.
-    pub(super) fn into_attendance(self) -> Result<Attendance, ApiError> {
-        let mut errors = Vec::new();
-        // Head counts are bounded, so no sum of them can overflow.
-        if let Err(message) = money::count(self.walk_ins, 0) {
-            errors.push(FieldError::new("walk_ins", message));
+    /// The new record (the body's checks ran in the extractor).
+    pub(super) fn into_attendance(self) -> Attendance {
+        Attendance {
+            organisations: self
+                .organisations
+                .iter()
+                .map(|o| (o.organisation_id, o.attendees))
+                .collect(),
+            walk_ins: self.walk_ins,
         }
-        for (i, o) in self.organisations.iter().enumerate() {
-            if let Err(message) = money::count(o.attendees, 0) {
-                errors.push(FieldError::new(
-                    format!("organisations[{i}].attendees"),
-                    message,
-                ));
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (i, o) in self.organisations.iter().enumerate() {
-            if !seen.insert(o.organisation_id) {
-                errors.push(FieldError::new(
-                    format!("organisations[{i}].organisation_id"),
-                    "is listed twice",
-                ));
-            }
-        }
-        all_valid(
-            errors,
-            Attendance {
-                organisations: self
-                    .organisations
-                    .iter()
-                    .map(|o| (o.organisation_id, o.attendees))
-                    .collect(),
-                walk_ins: self.walk_ins,
-            },
-        )
     }
 }
 

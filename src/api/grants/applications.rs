@@ -20,7 +20,7 @@ use super::*;
 pub async fn list_grant_applications(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ApplicationQuery>,
+    query: crate::api::extract::ValidQuery<ApplicationQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -39,7 +39,7 @@ pub async fn list_grant_applications(
         q: q.q.filter(|t| !t.trim().is_empty()),
     };
     let scope = match &caller.0 {
-        p if p.is_city() => ApplicationScope::Everything,
+        p if can(p, Action::ReadEveryCase) => ApplicationScope::Everything,
         Principal::Partner { organisation, .. } => ApplicationScope::PublicAnd(Some(*organisation)),
         _ => ApplicationScope::PublicAnd(None),
     };
@@ -114,14 +114,12 @@ pub async fn create_grant_application(
     body: JsonBody<CreateApplication>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
-    if !caller.0.is_city() {
-        authorize(&caller.0, Action::ApplyForGrant(req.organisation_id))?;
-        if req.registry_number.is_some() || req.external_id.is_some() {
-            return Err(ApiError::Forbidden {
-                code: "forbidden",
-                detail: "registry_number and external_id are kept by the city".into(),
-            });
-        }
+    authorize(
+        &caller.0,
+        Action::RegisterGrantApplication(req.organisation_id),
+    )?;
+    for field in req.city_kept_fields() {
+        authorize(&caller.0, Action::SetCityKeptField(field))?;
     }
     let details = req.into_details()?;
     let who = Actor::from(&caller.0);

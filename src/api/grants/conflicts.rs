@@ -31,16 +31,9 @@ pub async fn declare_conflict_of_interest(
     id: web::Path<GrantApplicationId>,
     body: JsonBody<ConflictDeclaration>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    // Organisations never learn of declarations: 404, not 403.
+    if !can(&caller.0, Action::DeclareConflictOfInterest) {
         return Err(ApiError::NotFound);
-    }
-    if body
-        .0
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 2000)
-    {
-        return Err(ApiError::invalid("note", "must be at most 2000 characters"));
     }
     let id = id.into_inner();
     let ConflictDeclaration { has_conflict, note } = body.0;
@@ -81,7 +74,7 @@ pub async fn get_conflict_declaration(
     caller: SignedIn,
     path: web::Path<(GrantApplicationId, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    if !can(&caller.0, Action::ReadConflictDeclarations) {
         return Err(ApiError::NotFound);
     }
     let (id, declaration_id) = path.into_inner();
@@ -113,9 +106,9 @@ pub async fn list_conflict_declarations(
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    if !can(&caller.0, Action::ReadConflictDeclarations) {
         return Err(ApiError::NotFound);
     }
     let id = id.into_inner();
@@ -164,16 +157,11 @@ pub async fn release_conflict_of_interest(
     path: web::Path<(GrantApplicationId, uuid::Uuid)>,
     body: JsonBody<ConflictRelease>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
+    // A declaration is not known to those who may not read them: 404.
+    if !can(&caller.0, Action::ReadConflictDeclarations) {
         return Err(ApiError::NotFound);
     }
     let reason = body.0.reason;
-    if reason.trim().is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::invalid(
-            "reason",
-            "say why the conflict no longer applies (1 to 2000 characters)",
-        ));
-    }
     let (id, declaration) = path.into_inner();
     let principal = caller.0;
     let released = state

@@ -23,7 +23,7 @@ pub async fn get_grant_history(
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state

@@ -28,12 +28,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
-use super::{all_valid, field_errors, fields_valid, paging, respond, set};
+use super::{all_valid, fields_valid, paging, respond, set};
 use crate::api::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::db::grants::{self as store, ActionInput, ApplicationFilter, ApplicationScope};
 use crate::db::{Actor, StoreError};
-use crate::domain::access::{authorize, Action, Principal, Refusal};
+use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::grant::{
     self, Application, ApplicationAction, ApplicationDetails, ApplicationStatus, DecisionOutcome,
@@ -50,7 +50,9 @@ use crate::error::{ApiError, Problem};
 
 fn visible_programme(p: Option<Programme>, principal: &Principal) -> Result<Programme, StoreError> {
     match p {
-        Some(p) if p.status.is_public() || principal.is_city() => Ok(p),
+        Some(p) if p.status.is_public() || can(principal, Action::ReadDraftGrantProgrammes) => {
+            Ok(p)
+        }
         _ => Err(StoreError::NotFound),
     }
 }

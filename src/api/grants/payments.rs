@@ -22,7 +22,7 @@ pub async fn list_grant_payments(
     caller: SignedIn,
     id: web::Path<GrantApplicationId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state

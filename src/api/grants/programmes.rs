@@ -19,12 +19,12 @@ use super::*;
 pub async fn list_grant_programmes(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ProgrammeQuery>,
+    query: crate::api::extract::ValidQuery<ProgrammeQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let (limit, cursor) = paging(q.limit, q.cursor.as_deref(), "created_at")?;
-    let drafts = caller.0.is_city();
+    let drafts = can(&caller.0, Action::ReadDraftGrantProgrammes);
     let page = state
         .db(move |conn| {
             store::list_programmes(
@@ -86,12 +86,7 @@ pub async fn create_grant_programme(
     caller: SignedIn,
     body: JsonBody<CreateProgramme>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.0.is_city() {
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            detail: "only the city runs grant programmes".into(),
-        });
-    }
+    authorize(&caller.0, Action::RunGrantProgrammes)?;
     let (details, rounds) = body.0.into_details(&caller.0)?;
     authorize(&caller.0, Action::ManageGrantProgramme(details.owning_unit))?;
     let actor = crate::db::Actor::from(&caller.0);
@@ -213,19 +208,14 @@ pub async fn get_grant_programme_history(
     caller: SignedIn,
     id: web::Path<GrantProgrammeId>,
     req: HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
             let p = crate::db::grants::find_programme(conn, id)?;
             visible_programme(p, &caller.0)?;
-            if !caller.0.is_city() {
-                return Err(Refusal::Forbidden(
-                    "a programme's history is for the city: it names who made each change".into(),
-                )
-                .into());
-            }
+            authorize(&caller.0, Action::ReadGrantProgrammeHistory)?;
             crate::db::grants::programme_history(conn, id)
         })
         .await?;
@@ -325,9 +315,7 @@ pub async fn add_grant_round(
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let mut errors = Vec::new();
-    check_round(None, &body.0, &mut errors);
-    let round = all_valid(errors, round_of(body.0))?;
+    let round = round_of(body.0);
     let round_id = round.id;
     let p = state
         .db(move |conn| {

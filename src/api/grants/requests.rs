@@ -2,14 +2,16 @@
 //! that turn it into what the store takes.
 
 use super::*;
+use crate::api::checks::Findings;
+use crate::domain::access::CityKeptField;
 
 /// A document a programme asks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
-    #[schema(example = "gender_equality_plan")]
+    #[schema(example = "gender_equality_plan", min_length = 1, max_length = 100)]
     pub key: String,
-    #[schema(example = "Gender-equality plan")]
+    #[schema(example = "Gender-equality plan", min_length = 1, max_length = 300)]
     pub title: String,
 }
 
@@ -26,7 +28,11 @@ impl From<RequiredDocument> for grant::RequiredDocument {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetLine {
-    #[schema(example = "Supervisor, 3 months half time", min_length = 1)]
+    #[schema(
+        example = "Supervisor, 3 months half time",
+        min_length = 1,
+        max_length = 500
+    )]
     pub description: String,
     #[schema(example = 60000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
@@ -36,13 +42,18 @@ pub struct BudgetLine {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentAnswer {
-    #[schema(example = "gender_equality_plan")]
+    #[schema(example = "gender_equality_plan", max_length = 100)]
     pub key: String,
     /// A URL or registry reference to the document.
+    #[schema(max_length = 2000)]
     pub reference: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// Why the requirement does not fit the organisation (a waiver request).
-    #[schema(example = "We are a women's shelter; the plan template does not fit our work.")]
+    #[schema(
+        example = "We are a women's shelter; the plan template does not fit our work.",
+        max_length = 2000
+    )]
     pub waiver_reason: Option<String>,
 }
 
@@ -57,8 +68,9 @@ impl From<DocumentAnswer> for grant::DocumentAnswer {
     }
 }
 
-/// An amount of a request: a [`Sek`], or the field named and nothing (the
-/// request is refused with every field so named).
+/// An amount of a request as a [`Sek`]: the body's checks (`checks::sek`)
+/// already named it if out of range; a request made without them is
+/// refused here all the same, the field named.
 fn amount(field: impl Into<String>, kronor: i64, errors: &mut Vec<FieldError>) -> Sek {
     Sek::new(kronor).unwrap_or_else(|message| {
         errors.push(FieldError::new(field, message));
@@ -67,20 +79,41 @@ fn amount(field: impl Into<String>, kronor: i64, errors: &mut Vec<FieldError>) -
 }
 
 /// A year's budget.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct YearBudget {
+    #[validate(range(min = 2000, max = 9999, message = "must be a year from 2000 to 9999"))]
     #[schema(minimum = 2000, maximum = 9999)]
     pub year: i32,
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub budget_sek: i64,
 }
 
+/// Each year at most once in a list of budgets: every budget of a year
+/// given twice is named, or (`later_only`) every one after the first.
+fn years_once(budgets: &[YearBudget], later_only: bool, message: &str, found: &mut Findings) {
+    for (i, b) in budgets.iter().enumerate() {
+        let others = if later_only { &budgets[..i] } else { budgets };
+        if others.iter().filter(|c| c.year == b.year).count() > usize::from(!later_only) {
+            found.rule(format!("budgets[{i}].year"), message);
+        }
+    }
+}
+
 /// A new round.
-#[derive(Deserialize, ToSchema, validator::Validate)]
+#[derive(Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}))]
+#[validate(schema(function = "round_rules", skip_on_field_errors = false))]
 pub struct CreateRound {
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 200 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// RFC 3339 with an offset, or Stockholm wall-clock time (`2027-03-01T00:00`).
@@ -103,6 +136,7 @@ pub struct CreateRound {
     "districts": ["vastra_goteborg"],
     "rounds": [{"name": "Round 2", "opens_at": "2015-06-01T00:00:00+02:00", "deadline": "2015-09-30T23:59:59+02:00", "accepts_late_applications": true}]
 }))]
+#[validate(schema(function = "programme_rules", skip_on_field_errors = false))]
 pub struct CreateProgramme {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
@@ -112,38 +146,70 @@ pub struct CreateProgramme {
     pub description: Option<String>,
     /// Staff default to their own unit.
     pub owning_unit_id: Option<CityUnitId>,
-    #[schema(min_items = 1)]
+    #[validate(
+        length(
+            min = 1,
+            max = 50,
+            message = "a programme has a budget for at least one year (at most 50)"
+        ),
+        nested
+    )]
+    #[schema(min_items = 1, max_items = 50)]
     pub budgets: Vec<YearBudget>,
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_sek: i64,
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: i64,
     #[serde(default)]
+    #[validate(length(max = 6, message = "must be at most 6 legal forms"))]
+    #[schema(max_items = 6)]
     pub eligible_legal_forms: Vec<LegalForm>,
     #[serde(default)]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(max_items = 10)]
     pub districts: Vec<District>,
     #[serde(default)]
+    #[validate(length(max = 50, message = "must be at most 50 documents"))]
+    #[schema(max_items = 50)]
     pub required_documents: Vec<RequiredDocument>,
     #[serde(default)]
     pub multi_year_allowed: bool,
     #[serde(default)]
+    #[validate(length(max = 50, message = "must be at most 50 rounds"), nested)]
+    #[schema(max_items = 50)]
     pub rounds: Vec<CreateRound>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
-pub(super) fn check_round(i: Option<usize>, r: &CreateRound, errors: &mut Vec<FieldError>) {
-    let at = |f: &str| match i {
-        Some(i) => format!("rounds[{i}].{f}"),
-        None => f.to_owned(),
-    };
-    if r.name.trim().is_empty() || r.name.chars().count() > 200 {
-        errors.push(FieldError::new(at("name"), "must be 1 to 200 characters"));
-    }
+fn round_rules(r: &CreateRound) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
     if r.deadline <= r.opens_at {
-        errors.push(FieldError::new(at("deadline"), "must be after opens_at"));
+        found.rule("deadline", "must be after opens_at");
     }
+    found.done()
+}
+
+fn programme_rules(p: &CreateProgramme) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    if Sek::new(p.max_sek).is_ok() && p.max_sek < p.min_sek {
+        found.rule("max_sek", "must not be below min_sek");
+    }
+    years_once(&p.budgets, false, "is given twice", &mut found);
+    for (i, d) in p.required_documents.iter().enumerate() {
+        for (field, text, max) in [("key", &d.key, 100), ("title", &d.title, 300)] {
+            if !(1..=max).contains(&text.chars().count()) {
+                found.field(
+                    format!("required_documents[{i}].{field}"),
+                    format!("must be 1 to {max} characters"),
+                );
+            }
+        }
+    }
+    found.done()
 }
 
 pub(super) fn round_of(r: CreateRound) -> Round {
@@ -157,7 +223,7 @@ pub(super) fn round_of(r: CreateRound) -> Round {
 }
 
 /// Filters and paging of the programme list.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProgrammeQuery {
@@ -165,6 +231,8 @@ pub struct ProgrammeQuery {
     pub owning_unit_id: Option<CityUnitId>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -172,98 +240,105 @@ pub struct ProgrammeQuery {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Utvecklingspotten 2027", "budgets": [{"year": 2027, "budget_sek": 1800000}]}))]
+#[validate(schema(function = "programme_patch_rules", skip_on_field_errors = false))]
 pub struct UpdateProgramme {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[validate(
+        length(min = 1, max = 300, message = "must be 1 to 300 characters"),
+        custom(function = "crate::api::checks::not_blank")
+    )]
     #[schema(nullable = false, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::api::merge_patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_sek: Option<i64>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: Option<i64>,
     /// Budgets to set, per year; years not named keep theirs. A budget can
     /// never drop below what is already granted that year (409).
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 years"), nested)]
+    #[schema(nullable = false, min_items = 1, max_items = 50)]
     pub budgets: Option<Vec<YearBudget>>,
     /// Rounds to change, by id; rounds not named keep theirs (new rounds
     /// are added with `POST .../rounds`).
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 50, message = "must be at most 50 rounds"), nested)]
+    #[schema(nullable = false, max_items = 50)]
     pub rounds: Option<Vec<RoundChange>>,
 }
 
+fn programme_patch_rules(p: &UpdateProgramme) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    years_once(
+        p.budgets.as_deref().unwrap_or_default(),
+        true,
+        "named twice",
+        &mut found,
+    );
+    let rounds = p.rounds.as_deref().unwrap_or_default();
+    for (i, r) in rounds.iter().enumerate() {
+        if rounds[..i].iter().any(|c| c.id == r.id) {
+            found.rule(format!("rounds[{i}].id"), "named twice");
+        }
+    }
+    found.done()
+}
+
 /// A change to one round of a programme (a merge patch, by the round's id).
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RoundChange {
     pub id: GrantRoundId,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 200 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 200, nullable = false)]
     pub name: Option<String>,
     /// RFC 3339, or Stockholm local time.
-    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
-    pub opens_at: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::dates::instant_in_patch")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub opens_at: Option<DateTime<Utc>>,
     /// RFC 3339, or Stockholm local time.
-    #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
-    pub deadline: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::dates::instant_in_patch")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub deadline: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(nullable = false)]
     pub accepts_late_applications: Option<bool>,
 }
 
 impl CreateProgramme {
-    /// The programme's details and first rounds, checked: every bad field
-    /// is named in one 422.
+    /// The programme's details and first rounds (the body's own checks ran
+    /// in the extractor); a 422 when the token names no unit to default to.
     pub fn into_details(
         self,
         principal: &Principal,
     ) -> Result<(ProgrammeDetails, Vec<CreateRound>), ApiError> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        let mut errors = Vec::new();
         let min_sek = amount("min_sek", self.min_sek, &mut errors);
         let max_sek = amount("max_sek", self.max_sek, &mut errors);
-        if Sek::new(self.max_sek).is_ok() && self.max_sek < self.min_sek {
-            errors.push(FieldError::new("max_sek", "must not be below min_sek"));
-        }
-        if self.budgets.is_empty() {
-            errors.push(FieldError::new(
-                "budgets",
-                "a programme has a budget for at least one year",
-            ));
-        }
-        let mut budgets = Vec::new();
-        for (i, b) in self.budgets.iter().enumerate() {
-            budgets.push((
-                b.year,
-                amount(
-                    format!("budgets[{i}].budget_sek"),
-                    b.budget_sek,
-                    &mut errors,
-                ),
-            ));
-            if !(2000..=9999).contains(&b.year) {
-                errors.push(FieldError::new(
-                    format!("budgets[{i}].year"),
-                    "must be a year from 2000 to 9999",
-                ));
-            }
-            if self.budgets.iter().filter(|c| c.year == b.year).count() > 1 {
-                errors.push(FieldError::new(
-                    format!("budgets[{i}].year"),
-                    "is given twice",
-                ));
-            }
-        }
-        for (i, r) in self.rounds.iter().enumerate() {
-            check_round(Some(i), r, &mut errors);
-        }
+        let budgets = self
+            .budgets
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let field = format!("budgets[{i}].budget_sek");
+                (b.year, amount(field, b.budget_sek, &mut errors))
+            })
+            .collect();
         let owning_unit = self.owning_unit_id.or(principal.unit());
         if owning_unit.is_none() {
             errors.push(FieldError::new(
@@ -298,67 +373,33 @@ impl CreateProgramme {
 }
 
 impl UpdateProgramme {
-    /// The change, checked: every bad field is named in one 422.
+    /// The change (the body's checks ran in the extractor).
     pub fn into_patch(self) -> Result<ProgrammePatch, ApiError> {
-        let mut errors: Vec<FieldError> =
-            self.validate().err().map(field_errors).unwrap_or_default();
-        if self.title.as_deref().is_some_and(|t| t.trim().is_empty()) && errors.is_empty() {
-            errors.push(FieldError::new("title", "must not be blank"));
-        }
+        let mut errors = Vec::new();
         let min_sek = self.min_sek.map(|v| amount("min_sek", v, &mut errors));
         let max_sek = self.max_sek.map(|v| amount("max_sek", v, &mut errors));
-        let mut budgets: Vec<(i32, Sek)> = Vec::new();
-        for (i, b) in self.budgets.iter().flatten().enumerate() {
-            if !(2000..=9999).contains(&b.year) {
-                errors.push(FieldError::new(
-                    format!("budgets[{i}].year"),
-                    "must be a year from 2000 to 9999",
-                ));
-            }
-            let budget = amount(
-                format!("budgets[{i}].budget_sek"),
-                b.budget_sek,
-                &mut errors,
-            );
-            if budgets.iter().any(|(y, _)| *y == b.year) {
-                errors.push(FieldError::new(format!("budgets[{i}].year"), "named twice"));
-            }
-            budgets.push((b.year, budget));
-        }
-        let mut rounds = Vec::new();
-        for (i, r) in self.rounds.into_iter().flatten().enumerate() {
-            let mut time = |field: &str, text: Option<String>| {
-                text.and_then(|t| match crate::api::dates::strict_instant(&t) {
-                    Ok(at) => Some(at),
-                    Err(m) => {
-                        errors.push(FieldError::new(format!("rounds[{i}].{field}"), m));
-                        None
-                    }
-                })
-            };
-            let opens_at = time("opens_at", r.opens_at);
-            let deadline = time("deadline", r.deadline);
-            let name = r.name.map(|n| n.trim().to_owned());
-            if name
-                .as_deref()
-                .is_some_and(|n| n.is_empty() || n.chars().count() > 200)
-            {
-                errors.push(FieldError::new(
-                    format!("rounds[{i}].name"),
-                    "must be 1 to 200 characters",
-                ));
-            }
-            if rounds.iter().any(|c: &RoundPatch| c.id == r.id) {
-                errors.push(FieldError::new(format!("rounds[{i}].id"), "named twice"));
-            }
-            rounds.push(RoundPatch {
+        let budgets = self
+            .budgets
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, b)| {
+                let field = format!("budgets[{i}].budget_sek");
+                (b.year, amount(field, b.budget_sek, &mut errors))
+            })
+            .collect();
+        let rounds = self
+            .rounds
+            .into_iter()
+            .flatten()
+            .map(|r| RoundPatch {
                 id: r.id,
-                name,
-                opens_at,
-                deadline,
+                name: r.name.map(|n| n.trim().to_owned()),
+                opens_at: r.opens_at,
+                deadline: r.deadline,
                 accepts_late: r.accepts_late_applications,
-            });
-        }
+            })
+            .collect();
         all_valid(
             errors,
             ProgrammePatch {
@@ -389,6 +430,7 @@ impl UpdateProgramme {
     "end_date": "2015-12-31",
     "budget_lines": [{"description": "Premises and coffee, 12 meetings", "amount_sek": 18000}, {"description": "Leader fee", "amount_sek": 12000}]
 }))]
+#[validate(schema(function = "application_rules", skip_on_field_errors = false))]
 pub struct CreateApplication {
     /// The partner's own organisation.
     pub organisation_id: OrganisationId,
@@ -404,32 +446,47 @@ pub struct CreateApplication {
     #[schema(max_length = 1000)]
     pub target_group: Option<String>,
     #[serde(default)]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(max_items = 10)]
     pub districts: Vec<District>,
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub requested_sek: i64,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     #[serde(default)]
+    #[validate(length(max = 100, message = "must be at most 100 lines"))]
+    #[schema(max_items = 100)]
     pub budget_lines: Vec<BudgetLine>,
     #[serde(default)]
+    #[validate(length(max = 50, message = "must be at most 50 answers"))]
+    #[schema(max_items = 50)]
     pub document_answers: Vec<DocumentAnswer>,
     /// City only.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub registry_number: Option<String>,
     /// City only.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
 }
 
+fn application_rules(a: &CreateApplication) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    if a.end_date < a.start_date {
+        found.rule("end_date", "must not be before start_date");
+    }
+    check_lines(&a.budget_lines, &a.document_answers, &mut found);
+    found.done()
+}
+
 impl CreateApplication {
-    /// What the application says, checked: every bad field is named in one
-    /// 422.
+    /// What the application says (the body's checks ran in the extractor).
     pub(super) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        let mut errors = Vec::new();
         let requested_sek = amount("requested_sek", self.requested_sek, &mut errors);
-        if self.end_date < self.start_date {
-            errors.push(FieldError::new("end_date", "must not be before start_date"));
-        }
         let budget_lines = budget_lines(self.budget_lines, &mut errors);
-        let document_answers = document_answers(self.document_answers, &mut errors);
         let mut districts = self.districts;
         districts.sort();
         districts.dedup();
@@ -447,16 +504,30 @@ impl CreateApplication {
                 start_date: self.start_date,
                 end_date: self.end_date,
                 budget_lines,
-                document_answers,
+                document_answers: self.document_answers.into_iter().map(Into::into).collect(),
                 registry_number: self.registry_number,
                 external_id: self.external_id,
             },
         )
     }
+
+    /// The fields the city keeps that the request sets.
+    pub(super) fn city_kept_fields(&self) -> Vec<CityKeptField> {
+        [
+            (
+                self.registry_number.is_some(),
+                CityKeptField::RegistryNumber,
+            ),
+            (self.external_id.is_some(), CityKeptField::ExternalId),
+        ]
+        .into_iter()
+        .filter_map(|(sent, field)| sent.then_some(field))
+        .collect()
+    }
 }
 
-/// The budget lines, each with a description and an amount: every bad field
-/// is named.
+/// The budget lines as the domain keeps them (checked with the body:
+/// `check_lines`).
 pub(super) fn budget_lines(
     lines: Vec<BudgetLine>,
     errors: &mut Vec<FieldError>,
@@ -464,49 +535,60 @@ pub(super) fn budget_lines(
     lines
         .into_iter()
         .enumerate()
-        .map(|(i, l)| {
-            if l.description.trim().is_empty() {
-                errors.push(FieldError::new(
-                    format!("budget_lines[{i}].description"),
-                    "must not be empty",
-                ));
-            }
-            grant::BudgetLine {
-                amount_sek: amount(
-                    format!("budget_lines[{i}].amount_sek"),
-                    l.amount_sek,
-                    errors,
-                ),
-                description: l.description,
-            }
+        .map(|(i, l)| grant::BudgetLine {
+            amount_sek: amount(
+                format!("budget_lines[{i}].amount_sek"),
+                l.amount_sek,
+                errors,
+            ),
+            description: l.description,
         })
         .collect()
 }
 
-/// The document answers, each one that counts (a reference or a reasoned
-/// waiver): every other is named.
-pub(super) fn document_answers(
-    answers: Vec<DocumentAnswer>,
-    errors: &mut Vec<FieldError>,
-) -> Vec<grant::DocumentAnswer> {
-    answers
-        .into_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let answer = grant::DocumentAnswer::from(a);
-            if !answer.counts() {
-                errors.push(FieldError::new(
-                    format!("document_answers[{i}]"),
-                    "give a reference to the document, or a waiver_reason that says why it does not fit",
-                ));
+/// Budget lines and document answers, each named by its place in the list.
+fn check_lines(lines: &[BudgetLine], answers: &[DocumentAnswer], found: &mut Findings) {
+    for (i, l) in lines.iter().enumerate() {
+        if l.description.trim().is_empty() {
+            found.field(
+                format!("budget_lines[{i}].description"),
+                "must not be empty",
+            );
+        } else if l.description.chars().count() > 500 {
+            found.field(
+                format!("budget_lines[{i}].description"),
+                "must be at most 500 characters",
+            );
+        }
+        if let Err(message) = Sek::new(l.amount_sek) {
+            found.field(format!("budget_lines[{i}].amount_sek"), message);
+        }
+    }
+    for (i, a) in answers.iter().enumerate() {
+        for (field, text, max) in [
+            ("key", Some(&a.key), 100),
+            ("reference", a.reference.as_ref(), 2000),
+            ("note", a.note.as_ref(), 2000),
+            ("waiver_reason", a.waiver_reason.as_ref(), 2000),
+        ] {
+            if text.is_some_and(|t| t.chars().count() > max) {
+                found.field(
+                    format!("document_answers[{i}].{field}"),
+                    format!("must be at most {max} characters"),
+                );
             }
-            answer
-        })
-        .collect()
+        }
+        if !grant::DocumentAnswer::from(a.clone()).counts() {
+            found.field(
+                format!("document_answers[{i}]"),
+                "give a reference to the document, or a waiver_reason that says why it does not fit",
+            );
+        }
+    }
 }
 
 /// Filters and paging of the application list.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ApplicationQuery {
@@ -520,13 +602,21 @@ pub struct ApplicationQuery {
     /// Decided on or before.
     pub decided_to: Option<NaiveDate>,
     /// Requested at least.
+    #[validate(custom(function = "crate::api::checks::sek"))]
+    #[param(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_sek: Option<i64>,
     /// Requested at most.
+    #[validate(custom(function = "crate::api::checks::sek"))]
+    #[param(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_sek: Option<i64>,
     pub updated_since: Option<DateTime<Utc>>,
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -534,6 +624,7 @@ pub struct ApplicationQuery {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"requested_sek": 25000, "document_answers": [{"key": "gender_equality_plan", "waiver_reason": "We are a women's shelter; the template does not fit.", "reference": null, "note": null}]}))]
+#[validate(schema(function = "application_patch_rules", skip_on_field_errors = false))]
 pub struct UpdateApplication {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
@@ -544,7 +635,8 @@ pub struct UpdateApplication {
     #[schema(nullable = false, min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(custom(function = "crate::api::checks::sek"))]
+    #[schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub requested_sek: Option<i64>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(nullable = false)]
@@ -553,22 +645,33 @@ pub struct UpdateApplication {
     #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 100, message = "must be at most 100 lines"))]
+    #[schema(nullable = false, max_items = 100)]
     pub budget_lines: Option<Vec<BudgetLine>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 50, message = "must be at most 50 answers"))]
+    #[schema(nullable = false, max_items = 50)]
     pub document_answers: Option<Vec<DocumentAnswer>>,
+}
+
+fn application_patch_rules(a: &UpdateApplication) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    check_lines(
+        a.budget_lines.as_deref().unwrap_or_default(),
+        a.document_answers.as_deref().unwrap_or_default(),
+        &mut found,
+    );
+    found.done()
 }
 
 impl UpdateApplication {
     /// The merge patch applied to what the application says, checked as a
-    /// whole (dates in order, budget lines and document answers): every bad
-    /// field is named in one 422.
+    /// whole: the dates in order (the body's own checks ran in the extractor).
     pub(super) fn apply(
         self,
         mut d: ApplicationDetails,
     ) -> Result<ApplicationDetails, Vec<FieldError>> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
+        let mut errors = Vec::new();
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
         }
@@ -585,7 +688,7 @@ impl UpdateApplication {
             d.budget_lines = budget_lines(lines, &mut errors);
         }
         if let Some(answers) = self.document_answers {
-            d.document_answers = document_answers(answers, &mut errors);
+            d.document_answers = answers.into_iter().map(Into::into).collect();
         }
         fields_valid(errors, d)
     }
@@ -597,21 +700,25 @@ impl UpdateApplication {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "partly_granted", "granted_sek": 30000, "motivation": "A good idea; the budget for premises is high."}))]
 pub struct ApplicationActionRequest {
+    #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
     #[schema(max_length = 5000)]
     pub message: Option<String>,
     pub outcome: Option<DecisionOutcome>,
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub granted_sek: Option<i64>,
     /// Required by `decide`: not blank.
-    #[schema(min_length = 1)]
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub motivation: Option<String>,
+    #[validate(length(max = 20000, message = "must be at most 20000 characters"))]
     #[schema(max_length = 20000)]
     pub report: Option<String>,
 }
 
 impl ApplicationActionRequest {
-    /// What `action` carries, checked: every missing or bad field is named
-    /// in one 422.
+    /// What `action` carries: every field the action needs and is missing
+    /// is named in one 422 (the fields' own checks ran in the extractor).
     pub fn into_input(
         self,
         action: ApplicationAction,
@@ -624,9 +731,7 @@ impl ApplicationActionRequest {
         };
         match action {
             ApplicationAction::RequestCompletion => match self.message {
-                Some(m) if !m.trim().is_empty() && m.chars().count() <= 5000 => {
-                    input.message = Some(m)
-                }
+                Some(m) if !m.trim().is_empty() => input.message = Some(m),
                 _ => errors.push(FieldError::new(
                     "message",
                     "say what to complete (1 to 5000 characters)",
@@ -668,9 +773,7 @@ impl ApplicationActionRequest {
                 }
             }
             ApplicationAction::Report => match self.report {
-                Some(t) if !t.trim().is_empty() && t.chars().count() <= 20000 => {
-                    input.report = Some(t)
-                }
+                Some(t) if !t.trim().is_empty() => input.report = Some(t),
                 _ => errors.push(FieldError::new(
                     "report",
                     "the follow-up report (1 to 20000 characters)",
@@ -719,6 +822,7 @@ mod action_name_tests {
 #[schema(example = json!({"amount_sek": 37500, "paid_on": "2015-06-15"}))]
 pub struct CreatePayment {
     /// Whole kronor, more than 0.
+    #[validate(custom(function = "crate::api::checks::positive_sek"))]
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
     pub paid_on: NaiveDate,
@@ -729,6 +833,13 @@ pub struct CreatePayment {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Solid plan; premises cost high.", "recommendation": "partly_granted"}))]
 pub struct CreateReview {
+    #[validate(
+        length(min = 1, max = 20000, message = "must be 1 to 20000 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 20000 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 20000)]
     pub note: String,
     pub recommendation: Option<DecisionOutcome>,
@@ -741,6 +852,7 @@ pub struct CreateReview {
 pub struct ConflictDeclaration {
     pub has_conflict: bool,
     /// Why, in a few words (kept for the city; not shown to the organisation).
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
@@ -750,6 +862,17 @@ pub struct ConflictDeclaration {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "The board member resigned on 2015-06-01 (board minutes §4)."}))]
 pub struct ConflictRelease {
+    #[validate(
+        length(
+            min = 1,
+            max = 2000,
+            message = "say why the conflict no longer applies (1 to 2000 characters)"
+        ),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "say why the conflict no longer applies (1 to 2000 characters)"
+        )
+    )]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }

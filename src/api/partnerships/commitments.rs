@@ -22,7 +22,7 @@ pub async fn list_commitments(
     caller: Caller,
     id: web::Path<PartnershipId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
@@ -62,9 +62,12 @@ pub async fn add_commitment(
     body: JsonBody<CreateCommitment>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let commitment = body.0.into_commitment()?;
+    let commitment = body.0.into_commitment();
     let added = state
-        .db(move |conn| store::add_commitment(conn, id, manage(&caller.0), commitment))
+        .db(move |conn| {
+            let who = Actor::from(&caller.0);
+            store::add_commitment(conn, id, &who, manage(&caller.0), commitment)
+        })
         .await?;
     Ok(respond::created(
         format!("/api/v1/partnerships/{id}/commitments/{}", added.id),
@@ -141,6 +144,7 @@ pub async fn update_commitment(
     let (id, commitment_id) = path.into_inner();
     let principal = caller.0;
     let status = body.0.status;
+    let who = Actor::from(&principal);
     let updated = state
         .db(move |conn| {
             store::set_commitment_status(
@@ -148,6 +152,7 @@ pub async fn update_commitment(
                 id,
                 commitment_id,
                 precondition.0,
+                &who,
                 |l, c| {
                     visible(&principal, l)?;
                     if c.organisation.is_some_and(|o| principal.is_member_of(o)) {

@@ -23,7 +23,7 @@ pub async fn list_follow_ups(
     caller: Caller,
     id: web::Path<PartnershipId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -46,7 +46,8 @@ pub async fn list_follow_ups(
 /// Whether the caller sees who took part in follow-ups: the city and the
 /// parties.
 fn insider(principal: &Principal, loaded: &Loaded) -> bool {
-    principal.is_city() || is_party(principal, &loaded.partnership, &loaded.parties)
+    let party = is_party(principal, &loaded.partnership, &loaded.parties);
+    can(principal, Action::FollowPartnership { party })
 }
 
 fn follow_up_view(f: FollowUp, insider: bool) -> FollowUpView {
@@ -117,10 +118,12 @@ pub async fn add_follow_up(
     state: web::Data<AppState>,
     caller: SignedIn,
     id: web::Path<PartnershipId>,
-    body: JsonBody<CreateFollowUp>,
+    body: HeldJsonBody<CreateFollowUp>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (follow_up, errors) = body.0.into_follow_up(&caller.0);
+    let (request, found) = body.into_parts();
+    let (follow_up, mut errors) = request.into_follow_up(&caller.0);
+    errors.extend(found);
     let principal = caller.0.clone();
     let actor = Actor::from(&caller.0);
     let added = state

@@ -23,18 +23,14 @@ pub async fn get_history(
     caller: SignedIn,
     id: web::Path<PartnershipId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let items = state
         .db(move |conn| {
             let loaded = store::load_visible(conn, id, &caller.0)?;
-            if !(caller.0.is_city() || is_party(&caller.0, &loaded.partnership, &loaded.parties)) {
-                return Err(Refusal::Forbidden(
-                    "the history is for the city and the parties".into(),
-                )
-                .into());
-            }
+            let party = is_party(&caller.0, &loaded.partnership, &loaded.parties);
+            authorize(&caller.0, Action::FollowPartnership { party })?;
             store::history(conn, id)
         })
         .await?;

@@ -21,7 +21,7 @@ use super::*;
 pub async fn list_partnerships(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<PartnershipQuery>,
+    query: crate::api::extract::ValidQuery<PartnershipQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

@@ -24,7 +24,7 @@ pub async fn list_parties(
     caller: Caller,
     id: web::Path<PartnershipId>,
     req: actix_web::HttpRequest,
-    query: web::Query<crate::api::SubListQuery>,
+    query: crate::api::extract::ValidQuery<crate::api::SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let principal = caller.0.clone();
@@ -149,12 +149,6 @@ pub(super) fn answer(
 ) -> impl std::future::Future<Output = Result<(Partnership, Vec<Party>), ApiError>> {
     let reason = body.unwrap_or_default().reason;
     async move {
-        if reason
-            .as_deref()
-            .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 2000)
-        {
-            return Err(ApiError::invalid("reason", "must be 1 to 2000 characters"));
-        }
         let actor = Actor::from(&principal);
         state
             .db(move |conn| {

@@ -2,6 +2,9 @@
 //! what the store takes.
 
 use super::*;
+use crate::api::checks::Findings;
+use crate::domain::access::CityKeptField;
+use crate::domain::partnership::check_period;
 
 pub(super) fn check_email(email: &str) -> Result<(), validator::ValidationError> {
     if validator::ValidateEmail::validate_email(&email) {
@@ -30,21 +33,34 @@ impl utoipa::PartialSchema for TargetGroup {
 
 impl utoipa::ToSchema for TargetGroup {}
 
-pub(super) fn check_target_groups(groups: &[String], errors: &mut Vec<FieldError>) {
+/// Each target group, named by its place in the list.
+fn check_target_groups(groups: &[String], found: &mut Findings) {
     for (i, g) in groups.iter().enumerate() {
         if g.trim().is_empty() || g.chars().count() > 200 {
-            errors.push(FieldError::new(
+            found.field(
                 format!("target_groups[{i}]"),
                 "must be 1 to 200 characters, not only spaces",
-            ));
+            );
         }
     }
+}
+
+fn patch_target_groups(p: &UpdatePartnership) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    check_target_groups(p.target_groups.as_deref().unwrap_or_default(), &mut found);
+    found.done()
+}
+
+fn amended_target_groups(a: &Amendment) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    check_target_groups(a.target_groups.as_deref().unwrap_or_default(), &mut found);
+    found.done()
 }
 
 /// A party named when a partnership is created. Named by the city, it is a
 /// party; named by a partner for another organisation, it is `invited` and
 /// becomes a party only when that organisation accepts.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewParty {
     pub organisation_id: OrganisationId,
@@ -69,6 +85,7 @@ pub struct NewParty {
     "start_date": "2015-03-01",
     "end_date": "2016-02-28"
 }))]
+#[validate(schema(function = "proposal_rules", skip_on_field_errors = false))]
 pub struct CreatePartnership {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
     #[schema(min_length = 1, max_length = 300)]
@@ -82,17 +99,25 @@ pub struct CreatePartnership {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub contact_name: Option<String>,
-    #[validate(custom(function = "check_email"))]
-    #[schema(format = Email)]
+    #[validate(
+        length(max = 254, message = "must be at most 254 characters"),
+        custom(function = "check_email")
+    )]
+    #[schema(format = Email, max_length = 254)]
     pub contact_email: Option<String>,
     /// The organisation that took the initiative; a partner's own by default.
     pub initiating_organisation_id: Option<OrganisationId>,
     #[serde(default)]
+    #[validate(length(max = 100, message = "must be at most 100 organisations"))]
+    #[schema(max_items = 100)]
     pub parties: Vec<NewParty>,
     #[serde(default)]
-    #[schema(value_type = Vec<TargetGroup>)]
+    #[validate(length(max = 20, message = "must be at most 20 target groups"))]
+    #[schema(value_type = Vec<TargetGroup>, max_items = 20)]
     pub target_groups: Vec<String>,
     #[serde(default)]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(max_items = 10)]
     pub districts: Vec<District>,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
@@ -110,6 +135,30 @@ pub struct CreatePartnership {
     pub external_id: Option<String>,
 }
 
+fn proposal_rules(p: &CreatePartnership) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    check_target_groups(&p.target_groups, &mut found);
+    found.rules(check_period(p.start_date, p.end_date));
+    found.done()
+}
+
+impl CreatePartnership {
+    /// The fields the city keeps that the request sets.
+    fn city_kept_fields(&self) -> Vec<CityKeptField> {
+        [
+            (
+                self.registry_number.is_some(),
+                CityKeptField::RegistryNumber,
+            ),
+            (self.internal_notes.is_some(), CityKeptField::InternalNotes),
+            (self.external_id.is_some(), CityKeptField::ExternalId),
+        ]
+        .into_iter()
+        .filter_map(|(sent, field)| sent.then_some(field))
+        .collect()
+    }
+}
+
 pub(super) fn sorted_districts(mut districts: Vec<District>) -> Vec<District> {
     districts.sort();
     districts.dedup();
@@ -117,26 +166,19 @@ pub(super) fn sorted_districts(mut districts: Vec<District>) -> Vec<District> {
 }
 
 impl CreatePartnership {
-    /// The details and first parties, and the action the caller must be allowed.
+    /// The details and first parties, and the action the caller must be
+    /// allowed (the body's own checks ran in the extractor; what depends on
+    /// the caller is checked here).
     pub(super) fn into_parts(
         self,
         principal: &Principal,
     ) -> Result<(PartnershipDetails, Vec<Party>, Action), ApiError> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
-        check_target_groups(&self.target_groups, &mut errors);
+        let mut errors = Vec::new();
+        for field in self.city_kept_fields() {
+            authorize(principal, Action::SetCityKeptField(field))?;
+        }
         let (initiating, needed) = match principal {
             Principal::Partner { organisation, .. } => {
-                if self.registry_number.is_some()
-                    || self.internal_notes.is_some()
-                    || self.external_id.is_some()
-                {
-                    return Err(ApiError::Forbidden {
-                        code: "forbidden",
-                        detail:
-                            "registry_number, internal_notes and external_id are kept by the city"
-                                .into(),
-                    });
-                }
                 let initiating = self.initiating_organisation_id.unwrap_or(*organisation);
                 (Some(initiating), Action::ProposePartnership(initiating))
             }
@@ -225,7 +267,6 @@ impl CreatePartnership {
             internal_notes: self.internal_notes,
             external_id: self.external_id,
         };
-        errors.extend(details.check());
         all_valid(errors, (details, parties, needed))
     }
 }
@@ -237,6 +278,7 @@ impl CreatePartnership {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"purpose": "Jobs and work training for 20 young people a year.", "internal_notes": "Follow up the budget in October."}))]
+#[validate(schema(function = "patch_target_groups", skip_on_field_errors = false))]
 pub struct UpdatePartnership {
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
@@ -254,14 +296,19 @@ pub struct UpdatePartnership {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
-    #[schema(value_type = Option<String>, format = Email)]
-    #[validate(custom(function = "check_email"))]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[validate(
+        length(max = 254, message = "must be at most 254 characters"),
+        custom(function = "check_email")
+    )]
     pub contact_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false, value_type = Option<Vec<TargetGroup>>)]
+    #[validate(length(max = 20, message = "must be at most 20 target groups"))]
+    #[schema(nullable = false, value_type = Option<Vec<TargetGroup>>, max_items = 20)]
     pub target_groups: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
-    #[schema(nullable = false)]
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(nullable = false, max_items = 10)]
     pub districts: Option<Vec<District>>,
     #[serde(default, deserialize_with = "crate::api::extract::required_in_patch")]
     #[schema(nullable = false)]
@@ -298,11 +345,12 @@ impl UpdatePartnership {
         self.start_date.is_some() || self.end_date.is_some()
     }
 
+    /// The patch applied, and the partnership checked as a whole (the
+    /// body's own checks ran in the extractor).
     pub(super) fn apply(
         self,
         mut d: PartnershipDetails,
     ) -> Result<PartnershipDetails, Vec<FieldError>> {
-        let mut errors = self.validate().err().map(field_errors).unwrap_or_default();
         if let Some(v) = self.title {
             d.title = v.trim().to_owned();
         }
@@ -310,10 +358,7 @@ impl UpdatePartnership {
         set(&mut d.form, self.form);
         set(&mut d.contact_name, self.contact_name);
         set(&mut d.contact_email, self.contact_email);
-        if let Some(v) = self.target_groups {
-            check_target_groups(&v, &mut errors);
-            d.target_groups = v;
-        }
+        set(&mut d.target_groups, self.target_groups);
         if let Some(v) = self.districts {
             d.districts = sorted_districts(v);
         }
@@ -322,15 +367,12 @@ impl UpdatePartnership {
         set(&mut d.registry_number, self.registry_number);
         set(&mut d.internal_notes, self.internal_notes);
         set(&mut d.external_id, self.external_id);
-        if errors.is_empty() {
-            errors.extend(d.check());
-        }
-        fields_valid(errors, d)
+        fields_valid(d.check(), d)
     }
 }
 
 /// Filters and paging of the partnership list (oldest first).
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PartnershipQuery {
@@ -349,19 +391,32 @@ pub struct PartnershipQuery {
     pub ends_before: Option<NaiveDate>,
     pub updated_since: Option<DateTime<Utc>>,
     /// Text the title contains (case-insensitive).
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
-/// What an amendment changes.
-#[derive(Deserialize, ToSchema, Default)]
+/// What an amendment changes, with the limits of a change of the partnership.
+#[derive(Deserialize, ToSchema, Default, Validate)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "amended_target_groups", skip_on_field_errors = false))]
 pub struct Amendment {
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub purpose: Option<String>,
+    #[validate(length(max = 20, message = "must be at most 20 target groups"))]
+    #[schema(value_type = Option<Vec<TargetGroup>>, max_items = 20)]
     pub target_groups: Option<Vec<String>>,
+    #[validate(length(max = 10, message = "must be at most 10 districts"))]
+    #[schema(max_items = 10)]
     pub districts: Option<Vec<District>>,
     pub end_date: Option<NaiveDate>,
 }
@@ -394,9 +449,17 @@ impl Amendment {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"new_end_date": "2016-12-31", "reason": "Extended through 2016 by decision of Social resursnämnden"}))]
 pub struct PartnershipActionRequest {
+    #[validate(
+        length(min = 1, max = 2000, message = "must be 1 to 2000 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 2000 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
     pub new_end_date: Option<NaiveDate>,
+    #[validate(nested)]
     pub changes: Option<Amendment>,
 }
 
@@ -423,15 +486,11 @@ impl PartnershipActionRequest {
             action,
             PartnershipAction::Extend | PartnershipAction::Terminate | PartnershipAction::Amend
         );
-        match &self.reason {
-            Some(r) if r.trim().is_empty() || r.chars().count() > 2000 => {
-                errors.push(FieldError::new("reason", "must be 1 to 2000 characters"))
-            }
-            None if needs_reason => errors.push(FieldError::new(
+        if needs_reason && self.reason.is_none() {
+            errors.push(FieldError::new(
                 "reason",
                 format!("`{action}` needs a reason"),
-            )),
-            _ => {}
+            ));
         }
         if action == PartnershipAction::Extend && self.new_end_date.is_none() {
             errors.push(FieldError::new("new_end_date", "is required to extend"));
@@ -470,6 +529,13 @@ pub struct AddParty {
 #[schema(example = json!({"reason": "We have no capacity this year"}))]
 pub struct InvitationAnswer {
     /// 1 to 2000 characters, not blank.
+    #[validate(
+        length(min = 1, max = 2000, message = "must be 1 to 2000 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 2000 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
 }
@@ -487,56 +553,49 @@ pub struct LeaveQuery {
 #[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"source_name": "State PRIO grant", "year": 2015, "amount_sek": 300000}))]
+#[validate(schema(function = "funding_rules", skip_on_field_errors = false))]
 pub struct CreateFundingLine {
     /// A city unit paying (its name becomes the source name unless one is
     /// given). Give `source_unit_id`, `source_name` or both (neither is a 422).
     pub source_unit_id: Option<CityUnitId>,
     /// An external source, such as a state grant. Give `source_unit_id`,
     /// `source_name` or both (neither is a 422).
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 200 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 200)]
     pub source_name: Option<String>,
+    #[validate(range(min = 1900, max = 2200, message = "must be a year such as 2015"))]
     #[schema(minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// Whole kronor for the year, 1 to 10^12 (a line of zero funds nothing).
+    #[validate(custom(function = "crate::api::checks::positive_sek"))]
     #[schema(minimum = 1, maximum = 1000000000000_i64)]
     pub amount_sek: i64,
 }
 
+fn funding_rules(f: &CreateFundingLine) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    if f.source_unit_id.is_none() && f.source_name.is_none() {
+        found.rule("source_name", "name the source, or give source_unit_id");
+    }
+    found.done()
+}
+
 impl CreateFundingLine {
-    /// The new record, checked: every bad field is named in one 422.
+    /// The new record (the body's checks ran in the extractor).
     pub(super) fn into_new_line(self) -> Result<NewFundingLine, ApiError> {
-        let mut errors = Vec::new();
-        if !(1900..=2200).contains(&self.year) {
-            errors.push(FieldError::new("year", "must be a year such as 2015"));
-        }
-        let amount_sek = Sek::positive(self.amount_sek)
-            .map_err(|why| errors.push(FieldError::new("amount_sek", why)))
-            .unwrap_or(Sek::ZERO);
-        if self
-            .source_name
-            .as_deref()
-            .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
-        {
-            errors.push(FieldError::new(
-                "source_name",
-                "must be 1 to 200 characters",
-            ));
-        }
-        if self.source_unit_id.is_none() && self.source_name.is_none() {
-            errors.push(FieldError::new(
-                "source_name",
-                "name the source, or give source_unit_id",
-            ));
-        }
-        all_valid(
-            errors,
-            NewFundingLine {
-                source_unit: self.source_unit_id,
-                source_name: self.source_name,
-                year: self.year,
-                amount_sek,
-            },
-        )
+        Ok(NewFundingLine {
+            source_unit: self.source_unit_id,
+            source_name: self.source_name,
+            year: self.year,
+            amount_sek: Sek::positive(self.amount_sek)
+                .map_err(|why| ApiError::invalid("amount_sek", why))?,
+        })
     }
 }
 
@@ -544,6 +603,7 @@ impl CreateFundingLine {
 #[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "kind": "volunteer_hours", "description": "Members lead the weekly walks", "estimated_value_sek": 40000}))]
+#[validate(schema(function = "in_kind_rules", skip_on_field_errors = false))]
 pub struct CreateInKind {
     /// The contributing organisation (a party). Give exactly one of
     /// `organisation_id` and `unit_id` (both or neither is a 422).
@@ -552,46 +612,46 @@ pub struct CreateInKind {
     /// `unit_id` (both or neither is a 422).
     pub unit_id: Option<CityUnitId>,
     pub kind: InKindKind,
+    #[validate(
+        length(min = 1, max = 2000, message = "must be 1 to 2000 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 2000 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
     /// Whole kronor, 0 to 10^12 (zero: given, of no money value); leave out
     /// when not estimated.
+    #[validate(custom(function = "crate::api::checks::sek"))]
     #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub estimated_value_sek: Option<i64>,
 }
 
+fn in_kind_rules(c: &CreateInKind) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    if c.organisation_id.is_some() == c.unit_id.is_some() {
+        found.rule("organisation_id", "give either organisation_id or unit_id");
+    }
+    found.done()
+}
+
 impl CreateInKind {
-    /// The new record, checked: every bad field is named in one 422.
+    /// The new record (the body's checks ran in the extractor).
     pub(super) fn into_contribution(self) -> Result<InKind, ApiError> {
-        let mut errors = Vec::new();
-        if self.organisation_id.is_some() == self.unit_id.is_some() {
-            errors.push(FieldError::new(
-                "organisation_id",
-                "give either organisation_id or unit_id",
-            ));
-        }
-        if self.description.trim().is_empty() || self.description.chars().count() > 2000 {
-            errors.push(FieldError::new(
-                "description",
-                "must be 1 to 2000 characters",
-            ));
-        }
-        let estimated_value_sek = self.estimated_value_sek.map(|v| {
-            Sek::new(v)
-                .map_err(|why| errors.push(FieldError::new("estimated_value_sek", why)))
-                .unwrap_or(Sek::ZERO)
-        });
-        all_valid(
-            errors,
-            InKind {
-                id: Uuid::now_v7(),
-                organisation: self.organisation_id,
-                unit: self.unit_id,
-                kind: self.kind,
-                description: self.description,
-                estimated_value_sek,
-            },
-        )
+        let estimated_value_sek = self
+            .estimated_value_sek
+            .map(Sek::new)
+            .transpose()
+            .map_err(|why| ApiError::invalid("estimated_value_sek", why))?;
+        Ok(InKind {
+            id: Uuid::now_v7(),
+            organisation: self.organisation_id,
+            unit: self.unit_id,
+            kind: self.kind,
+            description: self.description,
+            estimated_value_sek,
+        })
     }
 }
 
@@ -599,6 +659,7 @@ impl CreateInKind {
 #[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"owner_organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "description": "Two activities a week at the Väster activity house", "recurrence": "weekly during terms"}))]
+#[validate(schema(function = "commitment_rules", skip_on_field_errors = false))]
 pub struct CreateCommitment {
     /// The organisation that owns the commitment. Give exactly one of
     /// `owner_organisation_id` and `owner_unit_id` (both or neither is a 422).
@@ -606,51 +667,53 @@ pub struct CreateCommitment {
     /// The city unit that owns the commitment. Give exactly one of
     /// `owner_organisation_id` and `owner_unit_id` (both or neither is a 422).
     pub owner_unit_id: Option<CityUnitId>,
+    #[validate(
+        length(min = 1, max = 2000, message = "must be 1 to 2000 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 2000 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
     pub due_on: Option<NaiveDate>,
+    #[validate(
+        length(min = 1, max = 200, message = "must be 1 to 200 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 200 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 200)]
     pub recurrence: Option<String>,
     /// Default `planned`.
     pub status: Option<CommitmentStatus>,
 }
 
+fn commitment_rules(c: &CreateCommitment) -> Result<(), validator::ValidationError> {
+    let mut found = Findings::new();
+    if c.owner_organisation_id.is_some() == c.owner_unit_id.is_some() {
+        found.rule(
+            "owner_organisation_id",
+            "give either owner_organisation_id or owner_unit_id",
+        );
+    }
+    found.done()
+}
+
 impl CreateCommitment {
-    /// The new record, checked: every bad field is named in one 422.
-    pub(super) fn into_commitment(self) -> Result<Commitment, ApiError> {
-        let mut errors = Vec::new();
-        if self.owner_organisation_id.is_some() == self.owner_unit_id.is_some() {
-            errors.push(FieldError::new(
-                "owner_organisation_id",
-                "give either owner_organisation_id or owner_unit_id",
-            ));
+    /// The new record (the body's checks ran in the extractor).
+    pub(super) fn into_commitment(self) -> Commitment {
+        Commitment {
+            id: Uuid::now_v7(),
+            organisation: self.owner_organisation_id,
+            unit: self.owner_unit_id,
+            description: self.description,
+            due_on: self.due_on,
+            recurrence: self.recurrence,
+            status: self.status.unwrap_or(CommitmentStatus::Planned),
+            version: 1,
         }
-        if self.description.trim().is_empty() || self.description.chars().count() > 2000 {
-            errors.push(FieldError::new(
-                "description",
-                "must be 1 to 2000 characters",
-            ));
-        }
-        if self
-            .recurrence
-            .as_deref()
-            .is_some_and(|r| r.trim().is_empty() || r.chars().count() > 200)
-        {
-            errors.push(FieldError::new("recurrence", "must be 1 to 200 characters"));
-        }
-        all_valid(
-            errors,
-            Commitment {
-                id: Uuid::now_v7(),
-                organisation: self.owner_organisation_id,
-                unit: self.owner_unit_id,
-                description: self.description,
-                due_on: self.due_on,
-                recurrence: self.recurrence,
-                status: self.status.unwrap_or(CommitmentStatus::Planned),
-                version: 1,
-            },
-        )
     }
 }
 
@@ -669,15 +732,27 @@ pub struct UpdateCommitment {
 pub struct CreateFollowUp {
     pub held_on: NaiveDate,
     pub kind: FollowUpKind,
+    #[validate(
+        length(min = 1, max = 20000, message = "must be 1 to 20000 characters"),
+        custom(
+            function = "crate::api::checks::not_blank",
+            message = "must be 1 to 20000 characters"
+        )
+    )]
     #[schema(min_length = 1, max_length = 20000)]
     pub summary: String,
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000)]
     pub participants: Option<String>,
     /// The organisation's own rating of how it was received ("bemötande"),
     /// 1 (poor) to 5 (very good): only a member of the organisation sets it
     /// (for the city it is a 422).
+    #[validate(range(min = 1, max = 5, message = "must be 1 (poor) to 5 (very good)"))]
     #[schema(minimum = 1, maximum = 5)]
     pub perceived_reception: Option<i32>,
     /// The effects the organisation saw: its own, like the rating.
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    #[schema(max_length = 10000)]
     pub effects: Option<String>,
     /// The organisation a partner files for (its own; required from
     /// partners; the city files as the city and does not send it).
@@ -685,11 +760,11 @@ pub struct CreateFollowUp {
 }
 
 impl CreateFollowUp {
-    /// The follow-up, and every bad field in it. The fields are refused
-    /// only after the caller's right to file (403 before 422), so the
-    /// errors are handed back rather than raised here.
+    /// The follow-up, and every field the caller may not send. Those are
+    /// refused only after the caller's right to file (403 before 422), so
+    /// the errors are handed back rather than raised here.
     pub(super) fn into_follow_up(self, principal: &Principal) -> (FollowUp, Vec<FieldError>) {
-        let mut errors = check_follow_up_voice(
+        let errors = check_follow_up_voice(
             principal,
             FollowUpVoice {
                 organisation: self.organisation_id,
@@ -697,18 +772,6 @@ impl CreateFollowUp {
                 effects: self.effects.is_some(),
             },
         );
-        if self.summary.trim().is_empty() || self.summary.chars().count() > 20000 {
-            errors.push(FieldError::new("summary", "must be 1 to 20000 characters"));
-        }
-        if self
-            .perceived_reception
-            .is_some_and(|r| !(1..=5).contains(&r))
-        {
-            errors.push(FieldError::new(
-                "perceived_reception",
-                "must be 1 (poor) to 5 (very good)",
-            ));
-        }
         let follow_up = FollowUp {
             id: Uuid::now_v7(),
             held_on: self.held_on,

@@ -64,6 +64,7 @@ pub fn attendance_of(
 pub fn record_attendance(
     conn: &mut DbConnection,
     id: DialogueEventId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     record: Attendance,
 ) -> Result<(DialogueEvent, Attendance), StoreError> {
@@ -111,6 +112,8 @@ pub fn record_attendance(
             updated_at: now,
             ..event
         };
+        let part = Some((ResourceType::DialogueAttendance, id.to_string()));
+        announce(conn, actor, &event, part, UPDATED)?;
         Ok((event, record))
     })
 }

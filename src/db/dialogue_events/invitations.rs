@@ -6,6 +6,7 @@ use super::*;
 pub fn invite(
     conn: &mut DbConnection,
     id: DialogueEventId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     organisations_invited: &[OrganisationId],
 ) -> Result<Vec<OrganisationId>, StoreError> {
@@ -38,6 +39,8 @@ pub fn invite(
                         inv::invited_at.eq(now),
                     ))
                     .execute(conn)?;
+                let part = Some((ResourceType::DialogueInvitation, org.to_string()));
+                announce(conn, actor, &event, part, CREATED)?;
             }
         }
         invitations(conn, id)

@@ -11,6 +11,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     change: impl FnOnce(EventDetails) -> Result<EventDetails, Vec<FieldError>>,
 ) -> Result<DialogueEvent, StoreError> {
@@ -42,13 +43,15 @@ pub fn update(
         diesel::update(ev::table.find(id.to_string()))
             .set(DetailValues::from(&details))
             .execute(conn)?;
-        promote(conn, &promoted, now)?;
-        Ok(DialogueEvent {
+        let event = DialogueEvent {
             details,
             version: current.version + 1,
             updated_at: now,
             ..current
-        })
+        };
+        promote(conn, actor, &event, &promoted, now)?;
+        announce(conn, actor, &event, None, UPDATED)?;
+        Ok(event)
     })
 }
 
@@ -75,9 +78,12 @@ pub(super) fn capacity_changes(
         .collect())
 }
 
-/// Gives the registrations `promoted` (from the waiting list) their place.
+/// Gives the registrations `promoted` (from the waiting list) their place,
+/// each a change in the outbox (`promote`: the organisation is told).
 pub(super) fn promote(
     conn: &mut DbConnection,
+    actor: &Actor,
+    event: &DialogueEvent,
     promoted: &[RegistrationId],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -88,6 +94,8 @@ pub(super) fn promote(
                 reg::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+        let part = Some((ResourceType::DialogueRegistration, registration.to_string()));
+        announce(conn, actor, event, part, "promote")?;
     }
     Ok(())
 }
@@ -97,6 +105,7 @@ pub fn transition(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     action: EventAction,
     reason: Option<String>,
@@ -130,12 +139,14 @@ pub fn transition(
                 ev::cancellation_reason.eq(reason.as_deref()),
             ))
             .execute(conn)?;
-        Ok(DialogueEvent {
+        let event = DialogueEvent {
             status: next,
             cancellation_reason: reason,
             version: current.version + 1,
             updated_at: now,
             ..current
-        })
+        };
+        announce(conn, actor, &event, None, action.as_str())?;
+        Ok(event)
     })
 }

@@ -7,6 +7,7 @@ pub fn write_minutes(
     conn: &mut DbConnection,
     id: DialogueEventId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     text: String,
 ) -> Result<DialogueEvent, StoreError> {
@@ -27,12 +28,15 @@ pub fn write_minutes(
         diesel::update(ev::table.find(id.to_string()))
             .set(ev::minutes.eq(&text))
             .execute(conn)?;
-        Ok(DialogueEvent {
+        let event = DialogueEvent {
             minutes: Some(text),
             version: event.version + 1,
             updated_at: now,
             ..event
-        })
+        };
+        let part = Some((ResourceType::DialogueMinutes, id.to_string()));
+        announce(conn, actor, &event, part, UPDATED)?;
+        Ok(event)
     })
 }
 
@@ -97,6 +101,7 @@ pub fn find_contribution(
 pub fn contribute(
     conn: &mut DbConnection,
     id: DialogueEventId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     contribution: MinutesContribution,
 ) -> Result<MinutesContribution, StoreError> {
@@ -122,6 +127,8 @@ pub fn contribute(
                 mc::created_at.eq(contribution.created_at.naive_utc()),
             ))
             .execute(conn)?;
+        let part = Some((ResourceType::DialogueMinutes, contribution.id.to_string()));
+        announce(conn, actor, &event, part, CREATED)?;
         Ok(contribution)
     })
 }

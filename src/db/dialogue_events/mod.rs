@@ -18,6 +18,9 @@ use super::StoreError;
 use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, DbConnection, Guard,
 };
+use crate::db::outbox::Change;
+use crate::db::Actor;
+use crate::domain::change::{ResourceType, CREATED, UPDATED};
 use crate::domain::dialogue::{
     check_capacity, check_registration_open, places_taken, promotions, status_for_new,
     CapacityBelowTaken, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventFormat,
@@ -234,7 +237,11 @@ fn check_references(
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<DialogueEvent, StoreError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    details: EventDetails,
+    actor: &Actor,
+) -> Result<DialogueEvent, StoreError> {
     let id = DialogueEventId::new();
     let now = now();
     write_transaction(conn, |conn| {
@@ -249,7 +256,7 @@ pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<Dialogue
                 ev::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
-        Ok(DialogueEvent {
+        let event = DialogueEvent {
             id,
             details,
             status: EventStatus::Planned,
@@ -259,8 +266,36 @@ pub fn insert(conn: &mut DbConnection, details: EventDetails) -> Result<Dialogue
             version: 1,
             created_at: now,
             updated_at: now,
-        })
+        };
+        announce(conn, actor, &event, None, CREATED)?;
+        Ok(event)
     })
+}
+
+/// Appends a change of an event, or of a part of it (`part`: its kind and
+/// id), to the outbox, for the callers who may see the event as it stands
+/// after the change (planned events are the city's).
+fn announce(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    event: &DialogueEvent,
+    part: Option<(ResourceType, String)>,
+    action: &str,
+) -> Result<(), StoreError> {
+    let audience = event.status.audience();
+    let version = Some(event.version);
+    let change = match part {
+        None => Change::of(
+            ResourceType::DialogueEvent,
+            event.id,
+            action,
+            version,
+            audience,
+        ),
+        Some((resource, part_id)) => Change::of(resource, part_id, action, version, audience)
+            .within(ResourceType::DialogueEvent, event.id),
+    };
+    crate::db::outbox::append(conn, actor, change)
 }
 
 /// Locks an event, then loads it for a write: the first step of every write to an event or to what hangs

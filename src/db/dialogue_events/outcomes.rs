@@ -116,6 +116,7 @@ pub struct OutcomeValues {
 pub fn add_outcome(
     conn: &mut DbConnection,
     id: DialogueEventId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     values: OutcomeValues,
 ) -> Result<Outcome, StoreError> {
@@ -159,6 +160,8 @@ pub fn add_outcome(
                 oc::updated_at.eq(now.naive_utc()),
             ))
             .execute(conn)?;
+        let part = Some((ResourceType::DialogueOutcome, outcome.id.to_string()));
+        announce(conn, actor, &event, part, CREATED)?;
         Ok(outcome)
     })
 }
@@ -169,6 +172,7 @@ pub fn update_outcome(
     id: DialogueEventId,
     outcome_id: OutcomeId,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent) -> Result<(), StoreError>,
     change: impl FnOnce(&mut Outcome),
 ) -> Result<Outcome, StoreError> {
@@ -208,6 +212,8 @@ pub fn update_outcome(
                 current_version: previous,
             });
         }
+        let part = Some((ResourceType::DialogueOutcome, outcome_id.to_string()));
+        announce(conn, actor, &event, part, UPDATED)?;
         Ok(outcome)
     })
 }

@@ -115,6 +115,7 @@ pub fn register(
     conn: &mut DbConnection,
     id: DialogueEventId,
     new: NewRegistration,
+    actor: &Actor,
 ) -> Result<Registration, StoreError> {
     write_transaction(conn, |conn| {
         let event = load_for_write(conn, id)?;
@@ -186,6 +187,11 @@ pub fn register(
                 rid
             }
         };
+        let part = Some((
+            ResourceType::DialogueRegistration,
+            registration_id.to_string(),
+        ));
+        announce(conn, actor, &event, part, CREATED)?;
         Ok(Registration {
             id: registration_id,
             event_id: id,
@@ -205,6 +211,7 @@ pub fn cancel_registration(
     conn: &mut DbConnection,
     id: DialogueEventId,
     registration: RegistrationId,
+    actor: &Actor,
     authorize: impl FnOnce(&DialogueEvent, &Registration) -> Result<(), StoreError>,
 ) -> Result<Vec<Registration>, StoreError> {
     write_transaction(conn, |conn| {
@@ -252,7 +259,9 @@ pub fn cancel_registration(
             .into_iter()
             .map(|i| all[i].id)
             .collect();
-        promote(conn, &promoted, now)?;
+        let part = Some((ResourceType::DialogueRegistration, registration.to_string()));
+        announce(conn, actor, &event, part, "cancel")?;
+        promote(conn, actor, &event, &promoted, now)?;
         registrations(conn, id)
     })
 }

@@ -6,10 +6,18 @@ use diesel::prelude::*;
 
 use super::rows::{field_json, ApplicationRecord, ProgrammeRecord, RecordedChange};
 use crate::db::organisations::utc;
-use crate::db::schema::{grant_history as gh, grant_programme_history as ph};
+use crate::db::outbox::{self, Change};
+use crate::db::parsed::Parsed;
+use crate::db::schema::{
+    grant_applications as ga, grant_history as gh, grant_programme_history as ph,
+    grant_programmes as pr,
+};
 use crate::db::{corrupt, Actor, DbConnection, StoreError};
-use crate::domain::grant::{ApplicationStatus, ProgrammeChange};
-use crate::domain::ids::{GrantApplicationId, GrantProgrammeId};
+use crate::domain::change::{ResourceType, CREATED, UPDATED};
+use crate::domain::grant::{
+    application_audience, ApplicationStatus, DecisionOutcome, ProgrammeChange, ProgrammeStatus,
+};
+use crate::domain::ids::{GrantApplicationId, GrantProgrammeId, OrganisationId};
 use crate::domain::now;
 
 /// Writes an entry of an application's history.
@@ -35,7 +43,45 @@ pub(super) fn record(
             note,
         })
         .execute(conn)?;
-    Ok(())
+    announce_application(conn, actor, id, outbox_action(action))
+}
+
+/// The outbox's word for a history action: `create` and `edit` are the
+/// outbox's `created` and `updated`; state actions keep their names.
+fn outbox_action(history_action: &str) -> &str {
+    match history_action {
+        "create" => CREATED,
+        "edit" | "update" => UPDATED,
+        other => other,
+    }
+}
+
+/// Appends a change of an application to the outbox, beside its history
+/// entry, for the callers who may see the application as it now stands.
+fn announce_application(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: GrantApplicationId,
+    action: &str,
+) -> Result<(), StoreError> {
+    let (organisation, status, outcome, version): (
+        Parsed<OrganisationId>,
+        Parsed<ApplicationStatus>,
+        Option<Parsed<DecisionOutcome>>,
+        i64,
+    ) = ga::table
+        .find(id.to_string())
+        .select((ga::organisation_id, ga::status, ga::outcome, ga::version))
+        .first(conn)?;
+    let audience = application_audience(organisation.0, status.0, outcome.map(|o| o.0));
+    let change = Change::of(
+        ResourceType::GrantApplication,
+        id,
+        action,
+        Some(version),
+        audience,
+    );
+    outbox::append(conn, actor, change)
 }
 
 /// One entry of an application's history.
@@ -120,7 +166,18 @@ pub(super) fn record_programme(
             changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
         })
         .execute(conn)?;
-    Ok(())
+    let (status, version): (Parsed<ProgrammeStatus>, i64) = pr::table
+        .find(id.to_string())
+        .select((pr::status, pr::version))
+        .first(conn)?;
+    let change = Change::of(
+        ResourceType::GrantProgramme,
+        id,
+        outbox_action(action),
+        Some(version),
+        status.0.audience(),
+    );
+    outbox::append(conn, actor, change)
 }
 
 /// One entry of a programme's history.

@@ -4,9 +4,11 @@ use diesel::prelude::*;
 
 use super::rows::{ReviewRow, ReviewValues};
 use super::{authorize_handling, load_for_write};
+use crate::db::outbox::{self, Change};
 use crate::db::schema::grant_reviews as rv;
-use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::db::{write_transaction, Actor, DbConnection, StoreError};
 use crate::domain::access::Principal;
+use crate::domain::change::{Audience, ResourceType, CREATED};
 use crate::domain::grant::Review;
 use crate::domain::ids::GrantApplicationId;
 
@@ -46,9 +48,21 @@ pub fn add_review(
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, None)?;
         authorize_handling(conn, principal, &current)?;
+        let values = ReviewValues::new(id, &review);
+        let review_id = values.id.clone();
         diesel::insert_into(rv::table)
-            .values(ReviewValues::new(id, &review))
+            .values(values)
             .execute(conn)?;
+        // Review notes are the city's own.
+        let change = Change::of(
+            ResourceType::GrantReview,
+            review_id,
+            CREATED,
+            Some(current.version),
+            Audience::city(),
+        )
+        .within(ResourceType::GrantApplication, id);
+        outbox::append(conn, &Actor::from(principal), change)?;
         Ok(review)
     })
 }

@@ -81,6 +81,7 @@ pub fn find_commitment(
 pub fn add_commitment(
     conn: &mut DbConnection,
     id: PartnershipId,
+    actor: &Actor,
     authorize: impl FnOnce(&Loaded) -> Result<(), StoreError>,
     commitment: Commitment,
 ) -> Result<Commitment, StoreError> {
@@ -125,6 +126,11 @@ pub fn add_commitment(
                 pc::updated_at.eq(now),
             ))
             .execute(conn)?;
+        let part = Some((
+            ResourceType::PartnershipCommitment,
+            commitment.id.to_string(),
+        ));
+        announce(conn, actor, id, part, CREATED)?;
         Ok(commitment)
     })
 }
@@ -135,6 +141,7 @@ pub fn set_commitment_status(
     id: PartnershipId,
     commitment_id: uuid::Uuid,
     precondition: Option<IfMatch>,
+    actor: &Actor,
     authorize: impl FnOnce(&Loaded, &Commitment) -> Result<(), StoreError>,
     status: CommitmentStatus,
 ) -> Result<Commitment, StoreError> {
@@ -168,6 +175,11 @@ pub fn set_commitment_status(
         }
         commitment.status = status;
         commitment.version += 1;
+        let part = Some((
+            ResourceType::PartnershipCommitment,
+            commitment_id.to_string(),
+        ));
+        announce(conn, actor, id, part, UPDATED)?;
         Ok(commitment)
     })
 }

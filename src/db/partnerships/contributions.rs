@@ -178,6 +178,8 @@ pub fn add_funding_line(
                 reason: None,
             },
         )?;
+        let part = Some((ResourceType::PartnershipFundingLine, line.id.to_string()));
+        announce(conn, actor, id, part, CREATED)?;
         Ok(line)
     })
 }
@@ -317,6 +319,8 @@ pub fn add_in_kind(
                 reason: None,
             },
         )?;
+        let part = Some((ResourceType::PartnershipInKind, contribution.id.to_string()));
+        announce(conn, actor, id, part, CREATED)?;
         Ok(contribution)
     })
 }

@@ -105,6 +105,8 @@ pub fn add_follow_up(
                 fu::created_at.eq(follow_up.created_at.naive_utc()),
             ))
             .execute(conn)?;
+        let part = Some((ResourceType::PartnershipFollowUp, follow_up.id.to_string()));
+        announce(conn, actor, id, part, CREATED)?;
         Ok(follow_up)
     })
 }

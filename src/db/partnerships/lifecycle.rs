@@ -62,6 +62,7 @@ pub fn insert(
                 reason: None,
             },
         )?;
+        announce(conn, actor, id, None, CREATED)?;
         Ok(Loaded {
             partnership: Partnership {
                 id,
@@ -125,6 +126,7 @@ pub fn update(
                 },
             )?;
         }
+        announce(conn, actor, id, None, UPDATED)?;
         Ok(Loaded {
             partnership: Partnership {
                 details,
@@ -226,6 +228,7 @@ pub fn act(
                 reason: input.reason.as_deref(),
             },
         )?;
+        announce(conn, actor, id, None, action.as_str())?;
         Ok(Loaded {
             partnership: Partnership {
                 details,

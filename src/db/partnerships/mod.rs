@@ -21,7 +21,9 @@ use super::{
     contains_pattern, corrupt, list_column, lock, parse, write_transaction, Actor, DbConnection,
     Guard,
 };
+use crate::db::outbox::Change;
 use crate::domain::access::Principal;
+use crate::domain::change::{ResourceType, CREATED, DELETED, UPDATED};
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, OrganisationId, PartnershipId};
 use crate::domain::money::Sek;
@@ -369,6 +371,27 @@ fn bump(conn: &mut DbConnection, current: &Partnership) -> Result<DateTime<Utc>,
         });
     }
     Ok(now)
+}
+
+/// Appends a change of a partnership, or of a part of it (`part`: its kind
+/// and id), to the outbox, for the callers the partnership's read rule
+/// admits as it stands after the change (read back in the transaction).
+fn announce(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: PartnershipId,
+    part: Option<(ResourceType, String)>,
+    action: &str,
+) -> Result<(), StoreError> {
+    let now = load(conn, id)?;
+    let audience = crate::domain::partnership::audience(&now.partnership, &now.parties);
+    let version = Some(now.partnership.version);
+    let change = match part {
+        None => Change::of(ResourceType::Partnership, id, action, version, audience),
+        Some((resource, part_id)) => Change::of(resource, part_id, action, version, audience)
+            .within(ResourceType::Partnership, id),
+    };
+    crate::db::outbox::append(conn, actor, change)
 }
 
 fn precondition_holds(

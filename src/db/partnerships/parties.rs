@@ -208,6 +208,11 @@ pub fn add_party(
                 reason: None,
             },
         )?;
+        let part = Some((
+            ResourceType::PartnershipParty,
+            party.organisation_id.to_string(),
+        ));
+        announce(conn, actor, id, part, CREATED)?;
         parties(conn, id)
     })
 }
@@ -253,7 +258,9 @@ pub fn remove_party(
                 detail,
                 reason: None,
             },
-        )
+        )?;
+        let part = Some((ResourceType::PartnershipParty, organisation.to_string()));
+        announce(conn, actor, id, part, "leave")
     })
 }
 
@@ -307,6 +314,17 @@ pub fn answer_invitation(
                 detail,
                 reason,
             },
+        )?;
+        let action = match answer {
+            Answer::Accept => "accept",
+            Answer::Decline => DELETED,
+        };
+        announce(
+            conn,
+            actor,
+            id,
+            Some((ResourceType::PartnershipParty, organisation.to_string())),
+            action,
         )?;
         parties(conn, id)
     })

@@ -92,6 +92,18 @@ pub fn application_visible_to(
     sees_whole_application(principal, organisation) || is_public_grant(status, outcome)
 }
 
+/// Who may learn of a change of an application (or of a part of it): the
+/// callers [`application_visible_to`] admits, as it stands after the change.
+pub fn application_audience(
+    organisation: OrganisationId,
+    status: ApplicationStatus,
+    outcome: Option<DecisionOutcome>,
+) -> crate::domain::change::Audience {
+    crate::domain::change::Audience::by_rule([organisation], |principal| {
+        application_visible_to(principal, organisation, status, outcome)
+    })
+}
+
 impl ApplicationStatus {
     /// The state an action leads to. A decision without money goes straight
     /// to closing; payments and reports follow only a grant.

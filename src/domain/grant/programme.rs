@@ -28,6 +28,16 @@ text_enum!(
 );
 
 impl ProgrammeStatus {
+    /// Who may learn of a change of a programme in this state: anyone once
+    /// open, the city while a draft.
+    pub fn audience(self) -> crate::domain::change::Audience {
+        if self.is_public() {
+            crate::domain::change::Audience::public()
+        } else {
+            crate::domain::change::Audience::city()
+        }
+    }
+
     /// Drafts are the city's; open and closed programmes are public.
     pub fn is_public(self) -> bool {
         self != ProgrammeStatus::Draft

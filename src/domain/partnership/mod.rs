@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::access::{authorize, can, Action, Principal, Refusal};
+use super::change::Audience;
 use super::district::District;
 use super::ids::{CityUnitId, OrganisationId, PartnershipId};
 use super::money::{total, Overflow, Sek};
@@ -200,13 +201,9 @@ pub struct PartnershipDetails {
 
 impl PartnershipDetails {
     pub fn check(&self) -> Vec<super::FieldError> {
-        let mut errors = Vec::new();
-        if self.end_date < self.start_date {
-            errors.push(super::FieldError::new(
-                "end_date",
-                "must not be before start_date",
-            ));
-        }
+        let mut errors: Vec<_> = check_period(self.start_date, self.end_date)
+            .into_iter()
+            .collect();
         match (self.initiated_by, self.initiating_organisation) {
             (Initiator::Organisation, None) => errors.push(super::FieldError::new(
                 "initiating_organisation_id",
@@ -220,6 +217,11 @@ impl PartnershipDetails {
         }
         errors
     }
+}
+
+/// A partnership's period ends on or after the day it starts.
+pub fn check_period(start: NaiveDate, end: NaiveDate) -> Option<FieldError> {
+    (end < start).then(|| FieldError::new("end_date", "must not be before start_date"))
 }
 
 /// A stored partnership.
@@ -345,6 +347,17 @@ pub fn visible_by(
         || principal.is_city()
         || is_party_by(principal, initiating_organisation, parties)
         || is_invited(principal, parties)
+}
+
+/// Who may learn of a change of a partnership (or of a part of it): the
+/// callers [`visible_to`] admits, as it stands after the change.
+pub fn audience(p: &Partnership, parties: &[Party]) -> Audience {
+    let named = p
+        .details
+        .initiating_organisation
+        .into_iter()
+        .chain(parties.iter().map(|party| party.organisation_id));
+    Audience::by_rule(named, |principal| visible_to(principal, p, parties))
 }
 
 /// Whether the caller is a member of a current party (or of the organisation

@@ -69,7 +69,7 @@ impl From<ReviewRow> for Review {
 #[derive(Insertable)]
 #[diesel(table_name = rv)]
 pub(in crate::db::grants) struct ReviewValues<'a> {
-    id: String,
+    pub(in crate::db::grants) id: String,
     application_id: String,
     author: &'a str,
     note: &'a str,
