@@ -37,10 +37,10 @@ from samverkan_client.models import (
     CreateDialogueEvent,
     CreateOrganisation,
     CreatePartnership,
+    CreatePayment,
     CreateProgramme,
     CreateRegistration,
     PartnershipAction,
-    PaymentView,
     Problem,
     ProgrammeActionName,
 )
@@ -109,7 +109,7 @@ ok("staff declare no conflict of interest", declare_conflict_of_interest.sync_de
     application.id, client=staff, body=ConflictDeclaration.from_dict({"has_conflict": False})), 201)
 act("staff decide within their delegation", staff, ApplicationActionName.DECIDE,
     {"outcome": "granted", "granted_sek": 20000, "motivation": "Fits the programme"})
-paid = ok("staff record a payment", pay_grant.sync_detailed(application.id, client=staff, body=PaymentView.from_dict(
+paid = ok("staff record a payment", pay_grant.sync_detailed(application.id, client=staff, body=CreatePayment.from_dict(
     {"amount_sek": 20000, "paid_on": datetime.date.today().isoformat()})), 201)
 assert paid.paid_sek == 20000, paid
 

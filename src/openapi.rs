@@ -413,7 +413,7 @@ fn response_headers(spec: &mut utoipa::openapi::OpenApi) {
                     {
                         Some(("Link", text("`<...>; rel=\"next\"` (RFC 8288) when there is a next page: this request with the next cursor", ObjectBuilder::new().pattern(Some(LINK_NEXT_PATTERN)))))
                     }
-                    "201" => Some(("Location", text("The path of the created resource (for a sub-resource not yet addressable on its own: its collection)", ObjectBuilder::new().format(Some(SchemaFormat::Custom("uri-reference".into())))))),
+                    "201" => Some(("Location", text("The path of the created resource, which a GET with the same token reads", ObjectBuilder::new().format(Some(SchemaFormat::Custom("uri-reference".into())))))),
                     "401" => Some(("WWW-Authenticate", text("`Bearer`, with `error=\"invalid_token\"` when a token was sent and refused (RFC 6750)", ObjectBuilder::new().enum_values(Some(["Bearer", "Bearer error=\"invalid_token\""]))))),
                     "503" | "504" => Some(("Retry-After", seconds("Seconds to wait before retrying: 1"))),
                     "507" => Some(("Retry-After", seconds("Seconds to wait before retrying: 60"))),

@@ -31,14 +31,21 @@ pub fn ok<T: Serialize>(version: i64, body: &T) -> HttpResponse {
         .body(body)
 }
 
-/// `201` with `Location`, ETag and the resource.
-pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+/// `201` with `Location` (the created resource's own URL, RFC 9110 15.3.2),
+/// the resource, and its ETag when it has a version (`None` for what is
+/// not changed through `If-Match`: a party, a funding line, a payment, ...).
+pub fn created<T: Serialize>(
+    location: String,
+    version: impl Into<Option<i64>>,
+    body: &T,
+) -> HttpResponse {
     let body = json_body(body);
-    HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, etag(version, &body)))
-        .content_type("application/json")
-        .body(body)
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    if let Some(version) = version.into() {
+        response.insert_header((header::ETAG, etag(version, &body)));
+    }
+    response.content_type("application/json").body(body)
 }
 
 /// Whether `If-None-Match` names the ETag (weak comparison, RFC 9110 13.1.2).

@@ -212,6 +212,7 @@ pub(super) fn load_grants(
         garaget,
         &decider,
         Payment {
+            id: uuid::Uuid::now_v7(),
             amount_sek: crate::domain::money::Sek::new(75_000)
                 .map_err(|m| StoreError::Internal(anyhow::anyhow!(m)))?,
             paid_on: day("2015-06-10"),

@@ -442,6 +442,7 @@ pub struct Outcome {
 /// A co-organiser's (or the city's) contribution to the minutes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MinutesContribution {
+    pub id: uuid::Uuid,
     pub organisation_id: Option<OrganisationId>,
     pub author: String,
     pub text: String,

@@ -82,7 +82,34 @@ fn build(w: &World) -> Objects {
         &json!({"owner_unit_id": u, "description": "Lokal varje tisdag"}),
     );
     ids.insert("commitment", id(&commitment));
+    // What is added to a partnership, each addressable on its own.
+    let funding_line = app.post(
+        &format!("/api/v1/partnerships/{active}/funding-lines"),
+        Some(&staff(u)),
+        &json!({"year": 2027, "amount_sek": 5000, "source_name": "Statligt bidrag"}),
+    );
+    ids.insert("funding_line", id(&funding_line));
+    let in_kind = app.post(
+        &format!("/api/v1/partnerships/{active}/in-kind-contributions"),
+        Some(&partner(a)),
+        &json!({"kind": "premises", "description": "Lokalen på tisdagar", "organisation_id": a}),
+    );
+    ids.insert("in_kind", id(&in_kind));
+    let follow_up = app.post(
+        &format!("/api/v1/partnerships/{active}/follow-ups"),
+        Some(&partner(a)),
+        &json!({"held_on": "2027-03-01", "kind": "report", "summary": "Fyra träffar",
+                "participants": "Styrelsen", "organisation_id": a}),
+    );
+    ids.insert("follow_up", id(&follow_up));
     ids.insert("active", active);
+    // Under A's proposal: a commitment only those who see the proposal may read.
+    let proposal_commitment = app.post(
+        &format!("/api/v1/partnerships/{}/commitments", ids["proposal"]),
+        Some(&staff(u)),
+        &json!({"owner_unit_id": u, "description": "Svar inom en månad"}),
+    );
+    ids.insert("proposal_commitment", id(&proposal_commitment));
 
     // Events: planned (the city's until published) and published, with A registered.
     let event = |title: &str| {
@@ -119,6 +146,7 @@ fn build(w: &World) -> Objects {
     let mut past = event("Genomfört");
     past["starts_at"] = json!(in_days(-3));
     past["ends_at"] = json!(in_days(-2));
+    past["co_organiser_ids"] = json!([a]);
     let held = id(&app.post("/api/v1/dialogue-events", Some(&staff(u)), &past));
     for action in ["publish", "mark-held"] {
         let res = app.post(
@@ -134,6 +162,12 @@ fn build(w: &World) -> Objects {
         &json!({"description": "Gemensam sommaraktivitet", "owner": "A"}),
     );
     ids.insert("outcome", id(&outcome));
+    let contribution = app.post(
+        &format!("/api/v1/dialogue-events/{held}/minutes/contributions"),
+        Some(&partner(a)),
+        &json!({"organisation_id": a, "text": "Våra anteckningar"}),
+    );
+    ids.insert("contribution", id(&contribution));
     ids.insert("held", held);
     ids.insert("published", published);
 
@@ -144,6 +178,19 @@ fn build(w: &World) -> Objects {
         &json!({"title": "Utkast", "budgets": [{"year": 2027, "budget_sek": 100000}], "min_sek": 1000, "max_sek": 50000}),
     );
     ids.insert("draft_programme", id(&draft_programme));
+    let draft_round = app.post(
+        &format!("{PROGRAMMES}/{}/rounds", ids["draft_programme"]),
+        Some(&staff(u)),
+        &json!({"name": "Utkastomgång", "opens_at": in_days(30), "deadline": in_days(60)}),
+    );
+    assert_eq!(draft_round.status, 201, "{}", draft_round.text);
+    ids.insert(
+        "draft_round",
+        draft_round.json()["rounds"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
     let open = programme(w, 1_000_000, 30, false);
     ids.insert("programme", open.0.clone());
     ids.insert("round", open.1.clone());
@@ -159,6 +206,25 @@ fn build(w: &World) -> Objects {
         Some(json!({"outcome": "granted", "granted_sek": 20_000, "motivation": "Fits"})),
     );
     assert_eq!(res.status, 200, "{}", res.text);
+    let review = app.post(
+        &format!("{APPS}/{decided}/reviews"),
+        Some(&chef),
+        &json!({"note": "Rimlig budget", "recommendation": "granted"}),
+    );
+    ids.insert("review", id(&review));
+    let payment = app.post(
+        &format!("{APPS}/{decided}/payments"),
+        Some(&chef),
+        &json!({"amount_sek": 5_000, "paid_on": "2027-01-15"}),
+    );
+    assert_eq!(payment.status, 201, "{}", payment.text);
+    let payment = payment
+        .header("location")
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    ids.insert("payment", payment.to_owned());
     let declarations = app.get(
         &format!("{APPS}/{decided}/conflict-declarations"),
         Some(&admin()),

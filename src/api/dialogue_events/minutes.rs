@@ -112,6 +112,7 @@ pub async fn contribute_to_minutes(
     let id = id.into_inner();
     let organisation = req.organisation_id;
     let contribution = MinutesContribution {
+        id: Uuid::now_v7(),
         organisation_id: Some(organisation),
         author: caller.0.subject().unwrap_or_default().to_owned(),
         text: req.text,
@@ -139,10 +140,45 @@ pub async fn contribute_to_minutes(
             )
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/dialogue-events/{id}/minutes"),
-        ))
-        .json(ContributionView::from(added)))
+    Ok(respond::created(
+        format!(
+            "/api/v1/dialogue-events/{id}/minutes/contributions/{}",
+            added.id
+        ),
+        None,
+        &ContributionView::from(added),
+    ))
+}
+
+/// Read a contribution to the minutes
+///
+/// One co-organiser's contribution, as the minutes show it: public with the
+/// event (a `planned` one is the city's: 404 for others, as for a
+/// contribution to another event).
+#[utoipa::path(
+    tag = "dialogue events",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = DialogueEventId, Path, description = "The event's id"),
+        ("contribution_id" = Uuid, Path, description = "The contribution's id"),
+    ),
+    responses(
+        (status = 200, description = "The contribution", body = ContributionView),
+        (status = 404, description = "No such event or contribution, or an event the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/dialogue-events/{id}/minutes/contributions/{contribution_id}")]
+pub async fn get_minutes_contribution(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(DialogueEventId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, contribution_id) = path.into_inner();
+    let contribution = state
+        .db(move |conn| {
+            visible(store::find(conn, id)?, &caller.0)?;
+            store::find_contribution(conn, id, contribution_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ContributionView::from(contribution)))
 }

@@ -97,13 +97,16 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(invite_organisations)
         .service(list_registrations)
         .service(register_for_dialogue_event)
+        .service(get_registration)
         .service(cancel_registration)
         .service(get_attendance)
         .service(record_attendance)
         .service(get_minutes)
         .service(write_minutes)
         .service(contribute_to_minutes)
+        .service(get_minutes_contribution)
         .service(list_outcomes)
         .service(create_outcome)
+        .service(get_outcome)
         .service(update_outcome);
 }

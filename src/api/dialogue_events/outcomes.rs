@@ -190,9 +190,44 @@ pub async fn create_outcome(
             Ok(OutcomeView::for_caller(outcome, linked))
         })
         .await?;
-    // Outcomes are read in the event's list (only PATCH addresses one).
-    let location = format!("/api/v1/dialogue-events/{id}/outcomes");
+    let location = format!("/api/v1/dialogue-events/{id}/outcomes/{}", view.id);
     Ok(respond::created(location, view.version, &view))
+}
+
+/// Read an outcome
+///
+/// One outcome, as the list shows it to this caller (a linked partnership or
+/// grant application named only to a caller who may see that case), with its
+/// ETag for a change (`If-Match`): for anyone who may see the event (404
+/// otherwise, and for an outcome of another event).
+#[utoipa::path(
+    tag = "dialogue events",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = DialogueEventId, Path, description = "The event's id"),
+        ("outcome_id" = OutcomeId, Path, description = "The outcome's id"),
+    ),
+    responses(
+        (status = 200, description = "The outcome; links only where the caller may see the case", body = OutcomeView, headers(("ETag" = String, description = "The version"))),
+        (status = 404, description = "No such event or outcome, or an event the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/dialogue-events/{id}/outcomes/{outcome_id}")]
+pub async fn get_outcome(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(DialogueEventId, OutcomeId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, outcome_id) = path.into_inner();
+    let view = state
+        .db(move |conn| {
+            visible(store::find(conn, id)?, &caller.0)?;
+            let outcome = store::find_outcome(conn, id, outcome_id)?.ok_or(StoreError::NotFound)?;
+            let linked = link_visible(conn, &outcome, &caller.0)?;
+            Ok(OutcomeView::for_caller(outcome, linked))
+        })
+        .await?;
+    Ok(respond::ok(view.version, &view))
 }
 
 /// Change an outcome

@@ -91,11 +91,49 @@ pub async fn register_for_dialogue_event(
             store::register(conn, id, new, &Actor::from(&principal))
         })
         .await?;
-    // The registration is listed (and cancelled) under the event's registrations.
-    let location = format!("/api/v1/dialogue-events/{id}/registrations");
-    Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .json(RegistrationView::for_caller(registration, &caller.0)))
+    Ok(respond::created(
+        format!(
+            "/api/v1/dialogue-events/{id}/registrations/{}",
+            registration.id
+        ),
+        None,
+        &RegistrationView::for_caller(registration, &caller.0),
+    ))
+}
+
+/// Read a registration
+///
+/// One registration, as the list shows it to this caller (participants'
+/// names and needs only for the city and the registering organisation): for
+/// anyone who may see the event (a `planned` one is the city's: 404 for
+/// others, as for a registration of another event).
+#[utoipa::path(
+    tag = "dialogue events",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = DialogueEventId, Path, description = "The event's id"),
+        ("registration_id" = RegistrationId, Path, description = "The registration's id"),
+    ),
+    responses(
+        (status = 200, description = "The registration, names and needs only where the caller may see them", body = RegistrationView),
+        (status = 404, description = "No such event or registration, or an event the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/dialogue-events/{id}/registrations/{registration_id}")]
+pub async fn get_registration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(DialogueEventId, RegistrationId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, registration_id) = path.into_inner();
+    let principal = caller.0.clone();
+    let registration = state
+        .db(move |conn| {
+            visible(store::find(conn, id)?, &principal)?;
+            store::find_registration(conn, id, registration_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RegistrationView::for_caller(registration, &caller.0)))
 }
 
 /// Cancel a registration

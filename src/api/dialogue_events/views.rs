@@ -269,8 +269,9 @@ impl TryFrom<Attendance> for AttendanceView {
 
 /// A co-organiser's contribution to the minutes.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing.", "created_at": "2016-04-27T08:00:00Z"}))]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c1101", "organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing.", "created_at": "2016-04-27T08:00:00Z"}))]
 pub struct ContributionView {
+    pub id: Uuid,
     pub organisation_id: Option<OrganisationId>,
     pub text: String,
     pub created_at: DateTime<Utc>,
@@ -279,6 +280,7 @@ pub struct ContributionView {
 impl From<MinutesContribution> for ContributionView {
     fn from(c: MinutesContribution) -> Self {
         ContributionView {
+            id: c.id,
             organisation_id: c.organisation_id,
             text: c.text,
             created_at: c.created_at,
@@ -288,7 +290,7 @@ impl From<MinutesContribution> for ContributionView {
 
 /// The minutes and the co-organisers' contributions.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"text": "Four returning and three new actors. Two collaborations were formed.", "contributions": [{"organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing.", "created_at": "2016-04-27T08:00:00Z"}]}))]
+#[schema(example = json!({"text": "Four returning and three new actors. Two collaborations were formed.", "contributions": [{"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c1101", "organisation_id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c0d4e", "text": "Our notes from the group on housing.", "created_at": "2016-04-27T08:00:00Z"}]}))]
 pub struct MinutesView {
     pub text: Option<String>,
     pub contributions: Vec<ContributionView>,

@@ -41,12 +41,50 @@ pub async fn declare_conflict_of_interest(
     let declaration = state
         .db(move |conn| store::declare_conflict(conn, id, &principal, has_conflict, note))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/grant-applications/{id}/conflict-declarations"),
-        ))
-        .json(ConflictDeclarationView::from(declaration)))
+    Ok(respond::created(
+        format!(
+            "/api/v1/grant-applications/{id}/conflict-declarations/{}",
+            declaration.id
+        ),
+        None,
+        &ConflictDeclarationView::from(declaration),
+    ))
+}
+
+/// Read a conflict-of-interest declaration (city only)
+///
+/// One declaration, as the list shows it, with its release when an admin
+/// has recorded one. Organisations never see declarations: 404 for anyone
+/// but the city, as for a declaration on another application.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantApplicationId, Path, description = "The application's id"),
+        ("declaration_id" = Uuid, Path, description = "The declaration's id"),
+    ),
+    responses(
+        (status = 200, description = "The declaration", body = ConflictDeclarationView),
+        (status = 404, description = "No such application or declaration, or not for this caller (organisations never see declarations)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-applications/{id}/conflict-declarations/{declaration_id}")]
+pub async fn get_conflict_declaration(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(GrantApplicationId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    if !can(&caller.0, Action::ReadConflictDeclarations) {
+        return Err(ApiError::NotFound);
+    }
+    let (id, declaration_id) = path.into_inner();
+    let declaration = state
+        .db(move |conn| {
+            store::find_application(conn, id)?.ok_or(StoreError::NotFound)?;
+            store::find_conflict_declaration(conn, id, declaration_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConflictDeclarationView::from(declaration)))
 }
 
 /// List conflict-of-interest declarations (city only)

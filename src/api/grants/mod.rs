@@ -24,6 +24,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::{JsonBody, OptionalJsonBody, Precondition};
@@ -133,16 +134,20 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_grant_programme)
         .service(update_grant_programme)
         .service(add_grant_round)
+        .service(get_grant_round)
         .service(list_grant_applications)
         .service(create_grant_application)
         .service(get_grant_application)
         .service(update_grant_application)
         .service(list_grant_payments)
         .service(pay_grant)
+        .service(get_grant_payment)
         .service(list_grant_reviews)
         .service(add_grant_review)
+        .service(get_grant_review)
         .service(declare_conflict_of_interest)
         .service(list_conflict_declarations)
+        .service(get_conflict_declaration)
         .service(release_conflict_of_interest)
         .service(get_grant_history)
         .service(get_grant_programme_history)

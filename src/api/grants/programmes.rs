@@ -316,6 +316,7 @@ pub async fn add_grant_round(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let round = round_of(body.0);
+    let round_id = round.id;
     let p = state
         .db(move |conn| {
             store::add_round(
@@ -327,10 +328,44 @@ pub async fn add_grant_round(
             )
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/grant-programmes/{id}"),
-        ))
-        .json(ProgrammeView::from(p)))
+    // The round is read at its Location; the body stays the programme with
+    // every round.
+    Ok(respond::created(
+        format!("/api/v1/grant-programmes/{id}/rounds/{round_id}"),
+        None,
+        &ProgrammeView::from(p),
+    ))
+}
+
+/// Read a round
+///
+/// One application round, as the programme lists it: for anyone who may see
+/// the programme (a draft is the city's: 404 for others, as for a round of
+/// another programme).
+#[utoipa::path(
+    tag = "grants",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = GrantProgrammeId, Path, description = "The programme's id"),
+        ("round_id" = GrantRoundId, Path, description = "The round's id"),
+    ),
+    responses(
+        (status = 200, description = "The round", body = RoundView),
+        (status = 404, description = "No such programme or round, or a programme the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-programmes/{id}/rounds/{round_id}")]
+pub async fn get_grant_round(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(GrantProgrammeId, GrantRoundId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, round_id) = path.into_inner();
+    let round = state
+        .db(move |conn| {
+            visible_programme(store::find_programme(conn, id)?, &caller.0)?;
+            store::find_round(conn, id, round_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RoundView::from(round)))
 }

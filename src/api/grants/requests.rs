@@ -816,6 +816,18 @@ mod action_name_tests {
     }
 }
 
+/// A payment to record.
+#[derive(Deserialize, ToSchema, validator::Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount_sek": 37500, "paid_on": "2015-06-15"}))]
+pub struct CreatePayment {
+    /// Whole kronor, more than 0.
+    #[validate(custom(function = "crate::api::checks::positive_sek"))]
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
+    pub amount_sek: i64,
+    pub paid_on: NaiveDate,
+}
+
 /// A new review note.
 #[derive(Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]

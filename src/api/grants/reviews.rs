@@ -39,15 +39,7 @@ pub async fn list_grant_reviews(
     crate::api::sub_list(
         &req,
         &query,
-        items
-            .into_iter()
-            .map(|r| ReviewView {
-                author: r.author,
-                note: r.note,
-                recommendation: r.recommendation,
-                created_at: r.created_at,
-            })
-            .collect(),
+        items.into_iter().map(ReviewView::from).collect(),
     )
 }
 
@@ -80,6 +72,7 @@ pub async fn add_grant_review(
     }
     let id = id.into_inner();
     let review = Review {
+        id: Uuid::now_v7(),
         author: caller.0.subject().unwrap_or_default().to_owned(),
         note: body.0.note,
         recommendation: body.0.recommendation,
@@ -89,15 +82,45 @@ pub async fn add_grant_review(
     let r = state
         .db(move |conn| store::add_review(conn, id, &principal, review))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/grant-applications/{id}/reviews"),
-        ))
-        .json(ReviewView {
-            author: r.author,
-            note: r.note,
-            recommendation: r.recommendation,
-            created_at: r.created_at,
-        }))
+    Ok(respond::created(
+        format!("/api/v1/grant-applications/{id}/reviews/{}", r.id),
+        None,
+        &ReviewView::from(r),
+    ))
+}
+
+/// Read a review note (city only)
+///
+/// One of the city's internal notes, as the list shows it. The organisation
+/// never sees them: 404 for anyone but the city, as for a note on another
+/// application.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(
+        ("id" = GrantApplicationId, Path, description = "The application's id"),
+        ("review_id" = Uuid, Path, description = "The review note's id"),
+    ),
+    responses(
+        (status = 200, description = "The review note", body = ReviewView),
+        (status = 404, description = "No such application or review note, or not for this caller (the organisation never sees reviews)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/grant-applications/{id}/reviews/{review_id}")]
+pub async fn get_grant_review(
+    state: web::Data<AppState>,
+    caller: SignedIn,
+    path: web::Path<(GrantApplicationId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    if !can(&caller.0, Action::ReadGrantReviews) {
+        return Err(ApiError::NotFound);
+    }
+    let (id, review_id) = path.into_inner();
+    let review = state
+        .db(move |conn| {
+            store::find_application(conn, id)?.ok_or(StoreError::NotFound)?;
+            store::find_review(conn, id, review_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReviewView::from(review)))
 }

@@ -45,6 +45,7 @@ pub struct YearFiguresView {
 
 /// An application round.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c5101", "name": "Round 2", "opens_at": "2015-06-01T00:00:00Z", "deadline": "2015-09-30T21:59:59Z", "accepts_late_applications": true}))]
 pub struct RoundView {
     pub id: GrantRoundId,
     #[schema(example = "Round 2")]
@@ -53,6 +54,18 @@ pub struct RoundView {
     pub deadline: DateTime<Utc>,
     /// Late applications are still taken (and marked late).
     pub accepts_late_applications: bool,
+}
+
+impl From<Round> for RoundView {
+    fn from(r: Round) -> Self {
+        RoundView {
+            id: r.id,
+            name: r.name,
+            opens_at: r.opens_at,
+            deadline: r.deadline,
+            accepts_late_applications: r.accepts_late,
+        }
+    }
 }
 
 /// A grant programme (a call).
@@ -113,17 +126,7 @@ impl From<Programme> for ProgrammeView {
                 .collect(),
             multi_year_allowed: d.multi_year_allowed,
             status: p.status,
-            rounds: p
-                .rounds
-                .into_iter()
-                .map(|r| RoundView {
-                    id: r.id,
-                    name: r.name,
-                    opens_at: r.opens_at,
-                    deadline: r.deadline,
-                    accepts_late_applications: r.accepts_late,
-                })
-                .collect(),
+            rounds: p.rounds.into_iter().map(RoundView::from).collect(),
             figures: p
                 .figures
                 .into_iter()
@@ -330,12 +333,11 @@ pub struct ApplicationList {
 }
 
 /// A payment.
-#[derive(Serialize, Deserialize, ToSchema, validator::Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"amount_sek": 37500, "paid_on": "2015-06-15"}))]
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c6101", "amount_sek": 37500, "paid_on": "2015-06-15"}))]
 pub struct PaymentView {
+    pub id: Uuid,
     /// Whole kronor, more than 0.
-    #[validate(custom(function = "crate::api::checks::positive_sek"))]
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount_sek: i64,
     pub paid_on: NaiveDate,
@@ -344,6 +346,7 @@ pub struct PaymentView {
 impl From<Payment> for PaymentView {
     fn from(p: Payment) -> Self {
         PaymentView {
+            id: p.id,
             amount_sek: p.amount_sek.kronor(),
             paid_on: p.paid_on,
         }
@@ -358,12 +361,25 @@ pub struct PaymentList {
 
 /// An internal review note: never shown to the organisation.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"author": "handlaggare@vastra.goteborg.se", "note": "Solid plan; premises cost high.", "recommendation": "partly_granted", "created_at": "2015-05-14T09:00:00Z"}))]
+#[schema(example = json!({"id": "0193516a-6b4f-7cc0-9d1e-3f2a8b1c6201", "author": "handlaggare@vastra.goteborg.se", "note": "Solid plan; premises cost high.", "recommendation": "partly_granted", "created_at": "2015-05-14T09:00:00Z"}))]
 pub struct ReviewView {
+    pub id: Uuid,
     pub author: String,
     pub note: String,
     pub recommendation: Option<DecisionOutcome>,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<Review> for ReviewView {
+    fn from(r: Review) -> Self {
+        ReviewView {
+            id: r.id,
+            author: r.author,
+            note: r.note,
+            recommendation: r.recommendation,
+            created_at: r.created_at,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

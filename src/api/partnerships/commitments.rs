@@ -47,7 +47,7 @@ pub async fn list_commitments(
     params(("id" = PartnershipId, Path, description = "The partnership's id")),
     request_body(content = CreateCommitment, content_type = "application/json"),
     responses(
-        (status = 201, description = "Added", body = CommitmentView),
+        (status = 201, description = "Added", body = CommitmentView, headers(("ETag" = String, description = "The version"))),
         (status = 403, description = "Not staff of the responsible unit, nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The partnership is closed; or the Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
@@ -69,12 +69,47 @@ pub async fn add_commitment(
             store::add_commitment(conn, id, &who, manage(&caller.0), commitment)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/partnerships/{id}/commitments"),
-        ))
-        .json(CommitmentView::from(added)))
+    Ok(respond::created(
+        format!("/api/v1/partnerships/{id}/commitments/{}", added.id),
+        added.version,
+        &CommitmentView::from(added),
+    ))
+}
+
+/// Read a commitment
+///
+/// One commitment, as the list shows it, with its ETag for a report on it
+/// (`If-Match`): for anyone who may see the partnership (404 otherwise, and
+/// for a commitment of another partnership).
+#[utoipa::path(
+    tag = "partnerships",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("commitment_id" = Uuid, Path, description = "The commitment's id"),
+    ),
+    responses(
+        (status = 200, description = "The commitment", body = CommitmentView, headers(("ETag" = String, description = "The version"))),
+        (status = 404, description = "No such partnership or commitment, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/partnerships/{id}/commitments/{commitment_id}")]
+pub async fn get_commitment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(PartnershipId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, commitment_id) = path.into_inner();
+    let commitment = state
+        .db(move |conn| {
+            store::load_visible(conn, id, &caller.0)?;
+            store::find_commitment(conn, id, commitment_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(respond::ok(
+        commitment.version,
+        &CommitmentView::from(commitment),
+    ))
 }
 
 /// Report on a commitment

@@ -65,12 +65,44 @@ pub async fn add_funding_line(
     let line = state
         .db(move |conn| store::add_funding_line(conn, id, &actor, manage(&caller.0), new))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/partnerships/{id}/contributions"),
-        ))
-        .json(FundingLineView::from(line)))
+    Ok(respond::created(
+        format!("/api/v1/partnerships/{id}/funding-lines/{}", line.id),
+        None,
+        &FundingLineView::from(line),
+    ))
+}
+
+/// Read a funding line
+///
+/// One line of the partnership's funding, as the contributions list it: for
+/// anyone who may see the partnership (404 otherwise, and for a line of
+/// another partnership).
+#[utoipa::path(
+    tag = "partnerships",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("funding_line_id" = Uuid, Path, description = "The funding line's id"),
+    ),
+    responses(
+        (status = 200, description = "The funding line", body = FundingLineView),
+        (status = 404, description = "No such partnership or funding line, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/partnerships/{id}/funding-lines/{funding_line_id}")]
+pub async fn get_funding_line(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(PartnershipId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, line_id) = path.into_inner();
+    let line = state
+        .db(move |conn| {
+            store::load_visible(conn, id, &caller.0)?;
+            store::find_funding_line(conn, id, line_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(FundingLineView::from(line)))
 }
 
 /// Add a contribution in kind
@@ -121,10 +153,45 @@ pub async fn add_in_kind(
             )
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/partnerships/{id}/contributions"),
-        ))
-        .json(InKindView::from(added)))
+    Ok(respond::created(
+        format!(
+            "/api/v1/partnerships/{id}/in-kind-contributions/{}",
+            added.id
+        ),
+        None,
+        &InKindView::from(added),
+    ))
+}
+
+/// Read a contribution in kind
+///
+/// One in-kind contribution, as the contributions list it: for anyone who
+/// may see the partnership (404 otherwise, and for a contribution to another
+/// partnership).
+#[utoipa::path(
+    tag = "partnerships",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("contribution_id" = Uuid, Path, description = "The contribution's id"),
+    ),
+    responses(
+        (status = 200, description = "The contribution", body = InKindView),
+        (status = 404, description = "No such partnership or contribution, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/partnerships/{id}/in-kind-contributions/{contribution_id}")]
+pub async fn get_in_kind(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(PartnershipId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, contribution_id) = path.into_inner();
+    let contribution = state
+        .db(move |conn| {
+            store::load_visible(conn, id, &caller.0)?;
+            store::find_in_kind(conn, id, contribution_id)?.ok_or(StoreError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(InKindView::from(contribution)))
 }

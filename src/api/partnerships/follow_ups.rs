@@ -30,9 +30,7 @@ pub async fn list_follow_ups(
     let (insider, items) = state
         .db(move |conn| {
             let loaded = store::load_visible(conn, id, &principal)?;
-            let party = is_party(&principal, &loaded.partnership, &loaded.parties);
-            let insider = can(&principal, Action::FollowPartnership { party });
-            Ok((insider, store::follow_ups(conn, id)?))
+            Ok((insider(&principal, &loaded), store::follow_ups(conn, id)?))
         })
         .await?;
     crate::api::sub_list(
@@ -40,16 +38,60 @@ pub async fn list_follow_ups(
         &query,
         items
             .into_iter()
-            .map(|f| {
-                let mut view = FollowUpView::from(f);
-                // Who took part may name people: for the city and the parties only.
-                if !insider {
-                    view.participants = None;
-                }
-                view
-            })
+            .map(|f| follow_up_view(f, insider))
             .collect(),
     )
+}
+
+/// Whether the caller sees who took part in follow-ups: the city and the
+/// parties.
+fn insider(principal: &Principal, loaded: &Loaded) -> bool {
+    let party = is_party(principal, &loaded.partnership, &loaded.parties);
+    can(principal, Action::FollowPartnership { party })
+}
+
+fn follow_up_view(f: FollowUp, insider: bool) -> FollowUpView {
+    let mut view = FollowUpView::from(f);
+    // Who took part may name people: for the city and the parties only.
+    if !insider {
+        view.participants = None;
+    }
+    view
+}
+
+/// Read a follow-up
+///
+/// One follow-up, as the list shows it to this caller (who took part only
+/// for the city and the parties): for anyone who may see the partnership
+/// (404 otherwise, and for a follow-up of another partnership).
+#[utoipa::path(
+    tag = "partnerships",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("follow_up_id" = Uuid, Path, description = "The follow-up's id"),
+    ),
+    responses(
+        (status = 200, description = "The follow-up", body = FollowUpView),
+        (status = 404, description = "No such partnership or follow-up, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/partnerships/{id}/follow-ups/{follow_up_id}")]
+pub async fn get_follow_up(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(PartnershipId, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, follow_up_id) = path.into_inner();
+    let view = state
+        .db(move |conn| {
+            let loaded = store::load_visible(conn, id, &caller.0)?;
+            let follow_up =
+                store::find_follow_up(conn, id, follow_up_id)?.ok_or(StoreError::NotFound)?;
+            Ok(follow_up_view(follow_up, insider(&caller.0, &loaded)))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// File a follow-up
@@ -106,10 +148,9 @@ pub async fn add_follow_up(
             )
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/partnerships/{id}/follow-ups"),
-        ))
-        .json(FollowUpView::from(added)))
+    Ok(respond::created(
+        format!("/api/v1/partnerships/{id}/follow-ups/{}", added.id),
+        None,
+        &FollowUpView::from(added),
+    ))
 }

@@ -68,6 +68,7 @@ pub async fn add_party(
     let id = id.into_inner();
     let req = body.0;
     let principal = caller.0.clone();
+    let organisation = req.organisation_id;
     let party = Party {
         organisation_id: req.organisation_id,
         role: req.role.unwrap_or(PartyRole::Member),
@@ -88,15 +89,54 @@ pub async fn add_party(
             Ok((store::find(conn, id)?.ok_or(StoreError::NotFound)?, parties))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/partnerships/{id}/parties"),
-        ))
-        .json(PartyList {
+    // The party is addressed by its organisation; the body stays the list
+    // of every party after the change.
+    Ok(respond::created(
+        format!("/api/v1/partnerships/{id}/parties/{organisation}"),
+        None,
+        &PartyList {
             items: parties_for(&caller.0, &partnership, &parties),
             next_cursor: None,
-        }))
+        },
+    ))
+}
+
+/// Read a party
+///
+/// One organisation named in the partnership, as the list of parties shows
+/// it to this caller: for anyone who may see the partnership, an invitation
+/// (`status: invited`) only for the city, the parties and the invited
+/// organisation. What the list does not show answers 404.
+#[utoipa::path(
+    tag = "partnerships",
+    security((), ("bearer" = [])),
+    params(
+        ("id" = PartnershipId, Path, description = "The partnership's id"),
+        ("organisation_id" = OrganisationId, Path, description = "The party's organisation"),
+    ),
+    responses(
+        (status = 200, description = "The party", body = PartyView),
+        (status = 404, description = "No such partnership or party, or one the caller may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/partnerships/{id}/parties/{organisation_id}")]
+pub async fn get_party(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(PartnershipId, OrganisationId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, organisation) = path.into_inner();
+    let principal = caller.0.clone();
+    // Whether an invitation is shown depends on the other parties: the
+    // partnership is read with all of them, as for the list.
+    let loaded = state
+        .db(move |conn| store::load_visible(conn, id, &principal))
+        .await?;
+    let party = parties_for(&caller.0, &loaded.partnership, &loaded.parties)
+        .into_iter()
+        .find(|p| p.organisation_id == organisation)
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(party))
 }
 
 pub(super) fn answer(

@@ -40,25 +40,61 @@ pub fn write_minutes(
     })
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = mc)]
+struct ContributionRow {
+    id: String,
+    organisation_id: Option<String>,
+    author: String,
+    text: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<ContributionRow> for MinutesContribution {
+    type Error = StoreError;
+    fn try_from(r: ContributionRow) -> Result<Self, StoreError> {
+        Ok(MinutesContribution {
+            id: parse(&r.id, "contribution id")?,
+            organisation_id: r
+                .organisation_id
+                .map(|o| parse(&o, "organisation id"))
+                .transpose()?,
+            author: r.author,
+            text: r.text,
+            created_at: utc(r.created_at),
+        })
+    }
+}
+
 pub fn contributions(
     conn: &mut DbConnection,
     id: DialogueEventId,
 ) -> Result<Vec<MinutesContribution>, StoreError> {
-    let rows: Vec<(Option<String>, String, String, NaiveDateTime)> = mc::table
+    mc::table
         .filter(mc::event_id.eq(id.to_string()))
         .order((mc::created_at.asc(), mc::id.asc()))
-        .select((mc::organisation_id, mc::author, mc::text, mc::created_at))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(org, author, text, at)| {
-            Ok(MinutesContribution {
-                organisation_id: org.map(|o| parse(&o, "organisation id")).transpose()?,
-                author,
-                text,
-                created_at: utc(at),
-            })
-        })
+        .select(ContributionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(MinutesContribution::try_from)
         .collect()
+}
+
+/// One contribution to the event's minutes; `None` when the event has none
+/// with that id.
+pub fn find_contribution(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+    contribution_id: uuid::Uuid,
+) -> Result<Option<MinutesContribution>, StoreError> {
+    mc::table
+        .filter(mc::event_id.eq(id.to_string()))
+        .filter(mc::id.eq(contribution_id.to_string()))
+        .select(ContributionRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(MinutesContribution::try_from)
+        .transpose()
 }
 
 /// Adds a co-organiser's contribution to the minutes of a held event.
@@ -81,10 +117,9 @@ pub fn contribute(
                 ),
             });
         }
-        let contribution_id = uuid::Uuid::now_v7();
         diesel::insert_into(mc::table)
             .values((
-                mc::id.eq(contribution_id.to_string()),
+                mc::id.eq(contribution.id.to_string()),
                 mc::event_id.eq(id.to_string()),
                 mc::organisation_id.eq(contribution.organisation_id.map(|o| o.to_string())),
                 mc::author.eq(&contribution.author),
@@ -92,7 +127,7 @@ pub fn contribute(
                 mc::created_at.eq(contribution.created_at.naive_utc()),
             ))
             .execute(conn)?;
-        let part = Some((ResourceType::DialogueMinutes, contribution_id.to_string()));
+        let part = Some((ResourceType::DialogueMinutes, contribution.id.to_string()));
         announce(conn, actor, &event, part, CREATED)?;
         Ok(contribution)
     })

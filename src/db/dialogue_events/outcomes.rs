@@ -55,6 +55,22 @@ pub fn outcomes(conn: &mut DbConnection, id: DialogueEventId) -> Result<Vec<Outc
         .collect()
 }
 
+/// One outcome of the event; `None` when the event has none with that id.
+pub fn find_outcome(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+    outcome_id: OutcomeId,
+) -> Result<Option<Outcome>, StoreError> {
+    oc::table
+        .filter(oc::event_id.eq(id.to_string()))
+        .filter(oc::id.eq(outcome_id.to_string()))
+        .select(OutcomeRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Outcome::try_from)
+        .transpose()
+}
+
 /// How many outcomes an event has.
 pub fn count_outcomes(conn: &mut DbConnection, id: DialogueEventId) -> Result<usize, StoreError> {
     let n: i64 = oc::table

@@ -48,6 +48,23 @@ pub fn registrations(
         .collect()
 }
 
+/// One registration for the event; `None` when the event has none with
+/// that id (another event's is not found either).
+pub fn find_registration(
+    conn: &mut DbConnection,
+    id: DialogueEventId,
+    registration_id: RegistrationId,
+) -> Result<Option<Registration>, StoreError> {
+    reg::table
+        .filter(reg::event_id.eq(id.to_string()))
+        .filter(reg::id.eq(registration_id.to_string()))
+        .select(RegistrationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Registration::try_from)
+        .transpose()
+}
+
 /// The registrations of a page of events in one statement, per event in the
 /// order of [`registrations`]. Events without any are absent.
 pub fn registrations_of(

@@ -57,6 +57,22 @@ pub fn conflict_declarations(
     Ok(rows.into_iter().map(ConflictDeclaration::from).collect())
 }
 
+/// One declaration made on the application; `None` when the application
+/// has none with that id.
+pub fn find_conflict_declaration(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    declaration_id: uuid::Uuid,
+) -> Result<Option<ConflictDeclaration>, StoreError> {
+    let row: Option<ConflictRow> = gc::table
+        .filter(gc::application_id.eq(id.to_string()))
+        .filter(gc::id.eq(declaration_id.to_string()))
+        .select(ConflictRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(ConflictDeclaration::from))
+}
+
 /// Records a person's declaration about conflict of interest. Declarations
 /// are kept, never replaced: a declared conflict binds the person for the
 /// organisation until an admin releases it (see [`release_conflict`]). The

@@ -30,17 +30,19 @@ pub use applications::{
     find_application, import_submission, insert_application, owning_unit, owning_units,
     update_application,
 };
-pub use conflicts::{conflict_declarations, declare_conflict, release_conflict};
+pub use conflicts::{
+    conflict_declarations, declare_conflict, find_conflict_declaration, release_conflict,
+};
 pub use history::{history, programme_history, HistoryEntry, ProgrammeHistoryEntry};
 pub use list::{
     list_applications, visibility_of, ApplicationFilter, ApplicationScope, ApplicationVisibility,
 };
-pub use payments::{pay, payments};
+pub use payments::{find_payment, pay, payments};
 pub use programmes::{
-    add_round, find_programme, insert_programme, list_programmes, set_programme_status,
+    add_round, find_programme, find_round, insert_programme, list_programmes, set_programme_status,
     update_programme,
 };
-pub use reviews::{add_review, reviews};
+pub use reviews::{add_review, find_review, reviews};
 pub use rows::RecordedChange;
 
 use diesel::prelude::*;

@@ -2,13 +2,12 @@
 //! under the application's lock, and added to the programme's paid figures
 //! under the programme's.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::applications::find_application;
 use super::budgets::add_paid;
 use super::history::record;
-use super::rows::{sek, PaymentValues};
+use super::rows::{PaymentRow, PaymentValues};
 use super::{authorize_action, bump, invalid_transition, load_for_write};
 use crate::db::schema::{grant_applications as ga, grant_payments as gp};
 use crate::db::{lock, write_transaction, Actor, DbConnection, Guard, StoreError};
@@ -23,19 +22,29 @@ pub fn payments(
     conn: &mut DbConnection,
     id: GrantApplicationId,
 ) -> Result<Vec<Payment>, StoreError> {
-    let rows: Vec<(i64, NaiveDate)> = gp::table
+    let rows: Vec<PaymentRow> = gp::table
         .filter(gp::application_id.eq(id.to_string()))
         .order((gp::paid_on.asc(), gp::id.asc()))
-        .select((gp::amount_sek, gp::paid_on))
+        .select(PaymentRow::as_select())
         .load(conn)?;
-    rows.into_iter()
-        .map(|(amount_sek, paid_on)| {
-            Ok(Payment {
-                amount_sek: sek(amount_sek, "payment amount")?,
-                paid_on,
-            })
-        })
-        .collect()
+    rows.into_iter().map(Payment::try_from).collect()
+}
+
+/// One payment of the application; `None` when the application has none
+/// with that id (another application's is not found either).
+pub fn find_payment(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    payment_id: uuid::Uuid,
+) -> Result<Option<Payment>, StoreError> {
+    gp::table
+        .filter(gp::application_id.eq(id.to_string()))
+        .filter(gp::id.eq(payment_id.to_string()))
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Payment::try_from)
+        .transpose()
 }
 
 /// Records a payment: never more than granted in all. The application's row
@@ -84,7 +93,7 @@ pub fn pay(
         }
         diesel::insert_into(gp::table)
             .values(PaymentValues {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: payment.id.to_string(),
                 application_id: id.to_string(),
                 amount_sek: payment.amount_sek.kronor(),
                 paid_on: payment.paid_on,

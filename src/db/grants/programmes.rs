@@ -22,7 +22,7 @@ use crate::domain::grant::{
     PatchRefusal, Programme, ProgrammeAction, ProgrammeChange, ProgrammeDetails, ProgrammePatch,
     ProgrammeStatus, Round, YearFigures,
 };
-use crate::domain::ids::{CityUnitId, GrantProgrammeId};
+use crate::domain::ids::{CityUnitId, GrantProgrammeId, GrantRoundId};
 use crate::domain::{now, IfMatch, Version};
 
 /// What a programme carries beside its row.
@@ -119,6 +119,28 @@ pub fn find_programme(
         None => None,
         Some(row) => complete_programmes(conn, vec![row])?.pop(),
     })
+}
+
+/// One round of the programme; `None` when the programme has none with
+/// that id.
+pub fn find_round(
+    conn: &mut DbConnection,
+    id: GrantProgrammeId,
+    round_id: GrantRoundId,
+) -> Result<Option<Round>, StoreError> {
+    let row: Option<RoundRow> = gr::table
+        .filter(gr::programme_id.eq(id.to_string()))
+        .filter(gr::id.eq(round_id.to_string()))
+        .select((
+            gr::id,
+            gr::name,
+            gr::opens_at,
+            gr::deadline,
+            gr::accepts_late_applications,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(Round::from))
 }
 
 /// Creates a programme (a draft) with its yearly budgets and its first

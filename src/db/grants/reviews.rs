@@ -22,6 +22,22 @@ pub fn reviews(conn: &mut DbConnection, id: GrantApplicationId) -> Result<Vec<Re
     Ok(rows.into_iter().map(Review::from).collect())
 }
 
+/// One review note on the application; `None` when the application has
+/// none with that id.
+pub fn find_review(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    review_id: uuid::Uuid,
+) -> Result<Option<Review>, StoreError> {
+    let row: Option<ReviewRow> = rv::table
+        .filter(rv::application_id.eq(id.to_string()))
+        .filter(rv::id.eq(review_id.to_string()))
+        .select(ReviewRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(Review::from))
+}
+
 /// Adds a review note: staff of the owning unit and admins.
 pub fn add_review(
     conn: &mut DbConnection,

@@ -15,50 +15,67 @@ pub struct Commitment {
     pub version: i64,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = pc)]
+struct CommitmentRow {
+    id: String,
+    owner_organisation_id: Option<String>,
+    owner_unit_id: Option<String>,
+    description: String,
+    due_on: Option<NaiveDate>,
+    recurrence: Option<String>,
+    status: String,
+    version: i64,
+}
+
+impl TryFrom<CommitmentRow> for Commitment {
+    type Error = StoreError;
+    fn try_from(r: CommitmentRow) -> Result<Self, StoreError> {
+        Ok(Commitment {
+            id: parse(&r.id, "commitment id")?,
+            organisation: r
+                .owner_organisation_id
+                .map(|o| parse(&o, "organisation id"))
+                .transpose()?,
+            unit: r.owner_unit_id.map(|u| parse(&u, "unit id")).transpose()?,
+            description: r.description,
+            due_on: r.due_on,
+            recurrence: r.recurrence,
+            status: parse(&r.status, "commitment status")?,
+            version: r.version,
+        })
+    }
+}
+
 pub fn commitments(
     conn: &mut DbConnection,
     id: PartnershipId,
 ) -> Result<Vec<Commitment>, StoreError> {
-    type Row = (
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<NaiveDate>,
-        Option<String>,
-        String,
-        i64,
-    );
-    let rows: Vec<Row> = pc::table
+    pc::table
         .filter(pc::partnership_id.eq(id.to_string()))
         .order((pc::created_at.asc(), pc::id.asc()))
-        .select((
-            pc::id,
-            pc::owner_organisation_id,
-            pc::owner_unit_id,
-            pc::description,
-            pc::due_on,
-            pc::recurrence,
-            pc::status,
-            pc::version,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(
-            |(cid, org, unit, description, due_on, recurrence, status, version)| {
-                Ok(Commitment {
-                    id: parse(&cid, "commitment id")?,
-                    organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
-                    unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
-                    description,
-                    due_on,
-                    recurrence,
-                    status: parse(&status, "commitment status")?,
-                    version,
-                })
-            },
-        )
+        .select(CommitmentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Commitment::try_from)
         .collect()
+}
+
+/// One commitment of the partnership; `None` when the partnership has no
+/// commitment with that id (another partnership's is not found either).
+pub fn find_commitment(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    commitment_id: uuid::Uuid,
+) -> Result<Option<Commitment>, StoreError> {
+    pc::table
+        .filter(pc::partnership_id.eq(id.to_string()))
+        .filter(pc::id.eq(commitment_id.to_string()))
+        .select(CommitmentRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Commitment::try_from)
+        .transpose()
 }
 
 pub fn add_commitment(

@@ -3,32 +3,58 @@
 
 use super::*;
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = fl)]
+struct FundingLineRow {
+    id: String,
+    source_unit_id: Option<String>,
+    source_name: String,
+    year: i32,
+    amount_sek: i64,
+}
+
+impl TryFrom<FundingLineRow> for FundingLine {
+    type Error = StoreError;
+    fn try_from(r: FundingLineRow) -> Result<Self, StoreError> {
+        Ok(FundingLine {
+            id: parse(&r.id, "funding line id")?,
+            source_unit: r.source_unit_id.map(|u| parse(&u, "unit id")).transpose()?,
+            source_name: r.source_name,
+            year: r.year,
+            amount_sek: Sek::positive(r.amount_sek).map_err(|_| corrupt("funding amount"))?,
+        })
+    }
+}
+
 pub fn funding_lines(
     conn: &mut DbConnection,
     id: PartnershipId,
 ) -> Result<Vec<FundingLine>, StoreError> {
-    let rows: Vec<(String, Option<String>, String, i32, i64)> = fl::table
+    fl::table
         .filter(fl::partnership_id.eq(id.to_string()))
         .order((fl::year.asc(), fl::created_at.asc(), fl::id.asc()))
-        .select((
-            fl::id,
-            fl::source_unit_id,
-            fl::source_name,
-            fl::year,
-            fl::amount_sek,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(lid, unit, source_name, year, amount_sek)| {
-            Ok(FundingLine {
-                id: parse(&lid, "funding line id")?,
-                source_unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
-                source_name,
-                year,
-                amount_sek: Sek::positive(amount_sek).map_err(|_| corrupt("funding amount"))?,
-            })
-        })
+        .select(FundingLineRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(FundingLine::try_from)
         .collect()
+}
+
+/// One funding line of the partnership; `None` when the partnership has no
+/// line with that id.
+pub fn find_funding_line(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    line_id: uuid::Uuid,
+) -> Result<Option<FundingLine>, StoreError> {
+    fl::table
+        .filter(fl::partnership_id.eq(id.to_string()))
+        .filter(fl::id.eq(line_id.to_string()))
+        .select(FundingLineRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(FundingLine::try_from)
+        .transpose()
 }
 
 /// The funding lines of a page of partnerships in one statement, per
@@ -169,41 +195,66 @@ pub struct InKind {
     pub estimated_value_sek: Option<Sek>,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ik)]
+struct InKindRow {
+    id: String,
+    contributed_by_organisation_id: Option<String>,
+    contributed_by_unit_id: Option<String>,
+    kind: String,
+    description: String,
+    estimated_value_sek: Option<i64>,
+}
+
+impl TryFrom<InKindRow> for InKind {
+    type Error = StoreError;
+    fn try_from(r: InKindRow) -> Result<Self, StoreError> {
+        Ok(InKind {
+            id: parse(&r.id, "contribution id")?,
+            organisation: r
+                .contributed_by_organisation_id
+                .map(|o| parse(&o, "organisation id"))
+                .transpose()?,
+            unit: r
+                .contributed_by_unit_id
+                .map(|u| parse(&u, "unit id"))
+                .transpose()?,
+            kind: parse(&r.kind, "in-kind kind")?,
+            description: r.description,
+            estimated_value_sek: r
+                .estimated_value_sek
+                .map(|v| Sek::new(v).map_err(|_| corrupt("in-kind value")))
+                .transpose()?,
+        })
+    }
+}
+
 pub fn in_kind(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<InKind>, StoreError> {
-    type Row = (
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = ik::table
+    ik::table
         .filter(ik::partnership_id.eq(id.to_string()))
         .order((ik::created_at.asc(), ik::id.asc()))
-        .select((
-            ik::id,
-            ik::contributed_by_organisation_id,
-            ik::contributed_by_unit_id,
-            ik::kind,
-            ik::description,
-            ik::estimated_value_sek,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(cid, org, unit, kind, description, estimated_value_sek)| {
-            Ok(InKind {
-                id: parse(&cid, "contribution id")?,
-                organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
-                unit: unit.map(|u| parse(&u, "unit id")).transpose()?,
-                kind: parse(&kind, "in-kind kind")?,
-                description,
-                estimated_value_sek: estimated_value_sek
-                    .map(|v| Sek::new(v).map_err(|_| corrupt("in-kind value")))
-                    .transpose()?,
-            })
-        })
+        .select(InKindRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(InKind::try_from)
         .collect()
+}
+
+/// One in-kind contribution to the partnership; `None` when the
+/// partnership has none with that id.
+pub fn find_in_kind(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    contribution_id: uuid::Uuid,
+) -> Result<Option<InKind>, StoreError> {
+    ik::table
+        .filter(ik::partnership_id.eq(id.to_string()))
+        .filter(ik::id.eq(contribution_id.to_string()))
+        .select(InKindRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(InKind::try_from)
+        .transpose()
 }
 
 pub fn add_in_kind(

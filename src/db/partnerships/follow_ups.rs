@@ -17,60 +17,66 @@ pub struct FollowUp {
     pub created_at: DateTime<Utc>,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = fu)]
+struct FollowUpRow {
+    id: String,
+    held_on: NaiveDate,
+    kind: String,
+    summary: String,
+    participants: Option<String>,
+    perceived_reception: Option<i32>,
+    effects: Option<String>,
+    filed_by_organisation_id: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<FollowUpRow> for FollowUp {
+    type Error = StoreError;
+    fn try_from(r: FollowUpRow) -> Result<Self, StoreError> {
+        Ok(FollowUp {
+            id: parse(&r.id, "follow-up id")?,
+            held_on: r.held_on,
+            kind: parse(&r.kind, "follow-up kind")?,
+            summary: r.summary,
+            participants: r.participants,
+            perceived_reception: r.perceived_reception,
+            effects: r.effects,
+            filed_by_organisation: r
+                .filed_by_organisation_id
+                .map(|o| parse(&o, "organisation id"))
+                .transpose()?,
+            created_at: utc(r.created_at),
+        })
+    }
+}
+
 pub fn follow_ups(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<FollowUp>, StoreError> {
-    type Row = (
-        String,
-        NaiveDate,
-        String,
-        String,
-        Option<String>,
-        Option<i32>,
-        Option<String>,
-        Option<String>,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = fu::table
+    fu::table
         .filter(fu::partnership_id.eq(id.to_string()))
         .order((fu::held_on.asc(), fu::id.asc()))
-        .select((
-            fu::id,
-            fu::held_on,
-            fu::kind,
-            fu::summary,
-            fu::participants,
-            fu::perceived_reception,
-            fu::effects,
-            fu::filed_by_organisation_id,
-            fu::created_at,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(
-            |(
-                fid,
-                held_on,
-                kind,
-                summary,
-                participants,
-                perceived_reception,
-                effects,
-                org,
-                created_at,
-            )| {
-                Ok(FollowUp {
-                    id: parse(&fid, "follow-up id")?,
-                    held_on,
-                    kind: parse(&kind, "follow-up kind")?,
-                    summary,
-                    participants,
-                    perceived_reception,
-                    effects,
-                    filed_by_organisation: org.map(|o| parse(&o, "organisation id")).transpose()?,
-                    created_at: utc(created_at),
-                })
-            },
-        )
+        .select(FollowUpRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(FollowUp::try_from)
         .collect()
+}
+
+/// One follow-up of the partnership; `None` when the partnership has none
+/// with that id.
+pub fn find_follow_up(
+    conn: &mut DbConnection,
+    id: PartnershipId,
+    follow_up_id: uuid::Uuid,
+) -> Result<Option<FollowUp>, StoreError> {
+    fu::table
+        .filter(fu::partnership_id.eq(id.to_string()))
+        .filter(fu::id.eq(follow_up_id.to_string()))
+        .select(FollowUpRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(FollowUp::try_from)
+        .transpose()
 }
 
 pub fn add_follow_up(

@@ -72,6 +72,7 @@ impl NewDecision {
 /// An internal review note: never shown to the organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {
+    pub id: uuid::Uuid,
     pub author: String,
     pub note: String,
     pub recommendation: Option<DecisionOutcome>,

@@ -8,6 +8,7 @@ use crate::domain::money::Sek;
 /// A payment of a granted application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payment {
+    pub id: uuid::Uuid,
     pub amount_sek: Sek,
     pub paid_on: NaiveDate,
 }

@@ -7,8 +7,29 @@ use diesel::prelude::*;
 use crate::db::organisations::utc;
 use crate::db::parsed::Parsed;
 use crate::db::schema::{grant_conflicts as gc, grant_payments as gp, grant_reviews as rv};
-use crate::domain::grant::{ConflictDeclaration, DecisionOutcome, Review};
+use crate::db::StoreError;
+use crate::domain::grant::{ConflictDeclaration, DecisionOutcome, Payment, Review};
 use crate::domain::ids::{GrantApplicationId, OrganisationId};
+
+/// A payment as read.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = gp)]
+pub(in crate::db::grants) struct PaymentRow {
+    id: Parsed<uuid::Uuid>,
+    amount_sek: i64,
+    paid_on: NaiveDate,
+}
+
+impl TryFrom<PaymentRow> for Payment {
+    type Error = StoreError;
+    fn try_from(r: PaymentRow) -> Result<Self, StoreError> {
+        Ok(Payment {
+            id: r.id.0,
+            amount_sek: super::sek(r.amount_sek, "payment amount")?,
+            paid_on: r.paid_on,
+        })
+    }
+}
 
 /// A payment as recorded.
 #[derive(Insertable)]
@@ -25,6 +46,7 @@ pub(in crate::db::grants) struct PaymentValues<'a> {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = rv)]
 pub(in crate::db::grants) struct ReviewRow {
+    id: Parsed<uuid::Uuid>,
     author: String,
     note: String,
     recommendation: Option<Parsed<DecisionOutcome>>,
@@ -34,6 +56,7 @@ pub(in crate::db::grants) struct ReviewRow {
 impl From<ReviewRow> for Review {
     fn from(r: ReviewRow) -> Self {
         Review {
+            id: r.id.0,
             author: r.author,
             note: r.note,
             recommendation: r.recommendation.map(|o| o.0),
@@ -57,7 +80,7 @@ pub(in crate::db::grants) struct ReviewValues<'a> {
 impl<'a> ReviewValues<'a> {
     pub(in crate::db::grants) fn new(application: GrantApplicationId, r: &'a Review) -> Self {
         ReviewValues {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: r.id.to_string(),
             application_id: application.to_string(),
             author: &r.author,
             note: &r.note,
