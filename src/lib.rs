@@ -5,6 +5,7 @@ pub mod domain;
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -75,6 +75,8 @@ fn route_table(spec: &OpenApi) -> Vec<(Vec<String>, Vec<Method>)> {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The replica's background tasks (`background.rs`), ended with the server.
+    background: Vec<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -116,6 +118,7 @@ impl Application {
             settings,
             pool,
         });
+        let background_state = state.clone();
         // The bearer-token extractors (`auth`) read the verifier on its own.
         let verifier = web::Data::new(verifier);
         let spec = Arc::new(spec);
@@ -158,7 +161,12 @@ impl Application {
         // Explicit bounds on HTTP connections (`config::HttpLimits`), and
         // problem bodies for what actix-http answers before any handler.
         let server = crate::http_server::serve(listener, limits, workers, app)?;
-        Ok(Application { port, server })
+        let background = crate::background::start(background_state);
+        Ok(Application {
+            port,
+            server,
+            background,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -172,7 +180,11 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        served
     }
 }
 

@@ -91,16 +91,13 @@ pub struct ChangeView {
     /// `api` (one request) or `import` (a row of an import).
     pub via: Via,
     pub occurred_at: DateTime<Utc>,
-    /// Where to read the resource now (for a part: its parent).
+    /// Where to read the resource now (a deleted one answers 404).
     pub href: String,
 }
 
 impl From<Event> for ChangeView {
     fn from(e: Event) -> Self {
-        let href = match &e.parent {
-            Some((parent, id)) => href(*parent, id),
-            None => href(e.resource, &e.resource_id),
-        };
+        let href = href(e.resource, &e.resource_id, e.parent.as_ref());
         ChangeView {
             id: e.event_id,
             event_type: format!("{}.{}", e.resource, e.action),
@@ -121,20 +118,37 @@ impl From<Event> for ChangeView {
     }
 }
 
-/// The URL of a resource that has one of its own.
-pub fn href(resource: ResourceType, id: &str) -> String {
+/// Where a resource is read: its own URL, under its parent's for a part
+/// (invitations are read as their event's list).
+pub fn href(resource: ResourceType, id: &str, parent: Option<&(ResourceType, String)>) -> String {
     use ResourceType as R;
-    let collection = match resource {
+    let root = |r: ResourceType| match r {
         R::CityUnit => "city-units",
         R::Organisation => "organisations",
         R::Partnership => "partnerships",
         R::GrantProgramme => "grant-programmes",
         R::GrantApplication => "grant-applications",
-        R::DialogueEvent => "dialogue-events",
-        // Parts are read through their parent.
-        _ => return String::new(),
+        _ => "dialogue-events",
     };
-    format!("/api/v1/{collection}/{id}")
+    let Some((parent, parent_id)) = parent else {
+        return format!("/api/v1/{}/{id}", root(resource));
+    };
+    let under = format!("/api/v1/{}/{parent_id}", root(*parent));
+    match resource {
+        R::PartnershipParty => format!("{under}/parties/{id}"),
+        R::PartnershipFundingLine => format!("{under}/funding-lines/{id}"),
+        R::PartnershipInKind => format!("{under}/in-kind-contributions/{id}"),
+        R::PartnershipCommitment => format!("{under}/commitments/{id}"),
+        R::PartnershipFollowUp => format!("{under}/follow-ups/{id}"),
+        R::GrantReview => format!("{under}/reviews/{id}"),
+        R::DialogueRegistration => format!("{under}/registrations/{id}"),
+        R::DialogueInvitation => format!("{under}/invitations"),
+        R::DialogueAttendance => format!("{under}/attendance"),
+        R::DialogueMinutes => format!("{under}/minutes"),
+        R::DialogueMinutesContribution => format!("{under}/minutes/contributions/{id}"),
+        R::DialogueOutcome => format!("{under}/outcomes/{id}"),
+        _ => under,
+    }
 }
 
 /// A page of the change feed.
@@ -215,14 +229,20 @@ pub async fn list_changes(
         .transpose()?;
     let types = parse_types(query.types.as_deref())?;
     let principal = caller.0;
-    let events = state
+    // Without a cursor the feed starts at the oldest change kept.
+    let (events, after) = state
         .db(move |conn| {
-            if let (Some(after), Some(pruned)) = (after, store::pruned_up_to(conn)?) {
+            let pruned = store::pruned_up_to(conn)?;
+            if let (Some(after), Some(pruned)) = (after, pruned) {
                 if after < pruned {
                     return Err(crate::db::StoreError::CursorExpired);
                 }
             }
-            store::after(conn, after, &types, limit * SCAN_FACTOR)
+            let after = after.or(pruned);
+            Ok((
+                store::after(conn, after, &types, limit * SCAN_FACTOR)?,
+                after,
+            ))
         })
         .await?;
     // The cursor moves past every change considered, seen or not: up to the

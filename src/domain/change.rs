@@ -1,6 +1,8 @@
 //! A committed change of a resource, as integrating systems learn of it
 //! (the outbox behind the change feed and webhooks): which resource, what
-//! happened to it, and who may know.
+//! happened to it, and who may know. A change of a case that also adds a
+//! part to it (a payment, a round, a conflict declaration) is one change of
+//! the case, named by its action (`pay`, `add_round`, `declare_conflict`).
 
 use super::access::Principal;
 use super::ids::OrganisationId;
@@ -17,16 +19,14 @@ text_enum!(
         PartnershipCommitment => "partnership_commitment",
         PartnershipFollowUp => "partnership_follow_up",
         GrantProgramme => "grant_programme",
-        GrantRound => "grant_round",
         GrantApplication => "grant_application",
-        GrantPayment => "grant_payment",
         GrantReview => "grant_review",
-        ConflictDeclaration => "conflict_declaration",
         DialogueEvent => "dialogue_event",
         DialogueInvitation => "dialogue_invitation",
         DialogueRegistration => "dialogue_registration",
         DialogueAttendance => "dialogue_attendance",
         DialogueMinutes => "dialogue_minutes",
+        DialogueMinutesContribution => "dialogue_minutes_contribution",
         DialogueOutcome => "dialogue_outcome",
     }
 );

@@ -4,6 +4,7 @@ mod builders;
 mod helpers;
 
 mod auth;
+mod change_feed;
 mod city_units;
 mod contract;
 mod control_characters;

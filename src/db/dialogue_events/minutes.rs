@@ -127,7 +127,10 @@ pub fn contribute(
                 mc::created_at.eq(contribution.created_at.naive_utc()),
             ))
             .execute(conn)?;
-        let part = Some((ResourceType::DialogueMinutes, contribution.id.to_string()));
+        let part = Some((
+            ResourceType::DialogueMinutesContribution,
+            contribution.id.to_string(),
+        ));
         announce(conn, actor, &event, part, CREATED)?;
         Ok(contribution)
     })
