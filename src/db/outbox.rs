@@ -271,3 +271,104 @@ pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<usize, St
         Ok(deleted)
     })
 }
+
+/// Hands the events after a consumer's position (at most `batch`, of any
+/// type, in order) to `hand_on`, and moves the position past them, in one
+/// write transaction that holds the consumer's row: each event is handed on
+/// exactly once, whatever the number of replicas. On PostgreSQL the row is
+/// taken with `FOR UPDATE SKIP LOCKED`, so a replica that finds another
+/// holding it does nothing this round (`Ok(0)`); on SQLite `BEGIN
+/// IMMEDIATE` takes turns. A consumer seen for the first time starts at
+/// the beginning of what is kept. Returns how many events were handed on.
+pub fn consume(
+    conn: &mut DbConnection,
+    consumer: &str,
+    batch: usize,
+    hand_on: impl FnOnce(&mut DbConnection, &[Event]) -> Result<(), StoreError>,
+) -> Result<usize, StoreError> {
+    use super::schema::outbox_consumers as oc;
+    super::write_transaction(conn, |conn| {
+        let held: Option<(i64, i64)> = match conn {
+            DbConnection::Postgres(pg) => {
+                #[derive(QueryableByName)]
+                struct Held {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    txid: i64,
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    id: i64,
+                }
+                diesel::sql_query(
+                    "SELECT txid, id FROM outbox_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED",
+                )
+                .bind::<diesel::sql_types::Text, _>(consumer)
+                .get_result::<Held>(pg)
+                .optional()?
+                .map(|h| (h.txid, h.id))
+            }
+            DbConnection::Sqlite(_) => oc::table
+                .find(consumer)
+                .select((oc::txid, oc::id))
+                .first(conn)
+                .optional()?,
+        };
+        let position = match held {
+            Some((txid, id)) => Position { txid, id },
+            None => {
+                let exists: bool = diesel::select(diesel::dsl::exists(oc::table.find(consumer)))
+                    .get_result(conn)?;
+                if exists {
+                    // Another replica holds it: its turn.
+                    return Ok(0);
+                }
+                // Two replicas meeting a new consumer at once: the second
+                // insert fails and rolls its round back.
+                diesel::insert_into(oc::table)
+                    .values((
+                        oc::name.eq(consumer),
+                        oc::txid.eq(0),
+                        oc::id.eq(0),
+                        oc::updated_at.eq(now().naive_utc()),
+                    ))
+                    .execute(conn)?;
+                Position { txid: 0, id: 0 }
+            }
+        };
+        let start = pruned_up_to(conn)?.map_or(position, |p| p.max(position));
+        let events = after(conn, Some(start), &[], batch)?;
+        let Some(last) = events.last().map(|e| e.position) else {
+            return Ok(0);
+        };
+        hand_on(conn, &events)?;
+        diesel::update(oc::table.find(consumer))
+            .set((
+                oc::txid.eq(last.txid),
+                oc::id.eq(last.id),
+                oc::updated_at.eq(now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(events.len())
+    })
+}
+
+/// How far a consumer is behind: the events after its position, and when
+/// the oldest of them occurred.
+pub fn consumer_lag(
+    conn: &mut DbConnection,
+    consumer: &str,
+) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    use super::schema::outbox_consumers as oc;
+    let (txid, id): (i64, i64) = oc::table
+        .find(consumer)
+        .select((oc::txid, oc::id))
+        .first(conn)
+        .optional()?
+        .unwrap_or((0, 0));
+    let behind = ev::table.filter(ev::txid.gt(txid).or(ev::txid.eq(txid).and(ev::id.gt(id))));
+    let count: i64 = behind.count().get_result(conn)?;
+    let oldest: Option<NaiveDateTime> = behind
+        .order((ev::txid.asc(), ev::id.asc()))
+        .select(ev::occurred_at)
+        .first(conn)
+        .optional()?;
+    Ok((count, oldest.map(utc)))
+}

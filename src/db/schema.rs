@@ -65,6 +65,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_consumers (name) {
+        name -> Text,
+        txid -> BigInt,
+        id -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox_pruned (singleton) {
         singleton -> Bool,
         txid -> BigInt,

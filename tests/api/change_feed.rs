@@ -450,3 +450,74 @@ fn a_consumer_paging_while_two_servers_write_misses_nothing_and_sees_nothing_twi
         assert!(turn > 0, "the consumer read while the writers wrote");
     }
 }
+
+/// The primitive webhooks and notices deliver through: consumers on
+/// separate connections (as on separate replicas) take turns at the outbox
+/// while writes go on, and between them hand on every change exactly once.
+#[test]
+fn consumers_taking_turns_hand_on_each_change_exactly_once() {
+    let app = Arc::new(spawn_app());
+    let url = samverkan::config::DatabaseUrl::parse(app.database_url()).unwrap();
+    let pool = samverkan::db::connect(&url, 4, Default::default()).unwrap();
+    let writer = {
+        let app = app.clone();
+        std::thread::spawn(move || {
+            for n in 0..40 {
+                let body = json!({"name": format!("Förening {n}"), "legal_form": "non_profit_association"});
+                assert_eq!(app.post(ORGS, Some(&admin()), &body).status, 201);
+            }
+        })
+    };
+    let consumers: Vec<_> = (0..3)
+        .map(|_| {
+            let pool = pool.clone();
+            let app = app.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                let mut taken = Vec::new();
+                for _ in 0..400 {
+                    let result =
+                        samverkan::db::outbox::consume(&mut conn, "test", 7, |_, events| {
+                            taken.extend(events.iter().map(|e| e.event_id));
+                            Ok(())
+                        });
+                    // Meeting a new consumer at once, one replica's insert loses.
+                    if result.is_err() {
+                        continue;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                drop(app);
+                taken
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    let mut taken: Vec<uuid::Uuid> = consumers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    // What is left after the writes ended, taken by one more round.
+    settle(&app);
+    let mut conn = pool.get().unwrap();
+    while samverkan::db::outbox::consume(&mut conn, "test", 100, |_, events| {
+        taken.extend(events.iter().map(|e| e.event_id));
+        Ok(())
+    })
+    .unwrap()
+        > 0
+    {}
+    let (all, _) = drain(&app, Some(&admin()), "limit=500", None);
+    let all: Vec<uuid::Uuid> = all
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let unique: HashSet<uuid::Uuid> = taken.iter().copied().collect();
+    assert_eq!(unique.len(), taken.len(), "a change was handed on twice");
+    assert_eq!(
+        unique,
+        all.iter().copied().collect::<HashSet<_>>(),
+        "every change was handed on"
+    );
+    assert!(all.len() >= 40);
+}

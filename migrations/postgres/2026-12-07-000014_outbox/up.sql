@@ -34,3 +34,13 @@ CREATE TABLE outbox_pruned (
     txid BIGINT NOT NULL,
     id BIGINT NOT NULL
 );
+
+-- What each consumer of the outbox (webhook fan-out, e-mail notices) has
+-- handed on: the position of the last event it took. Its row is the lock
+-- that makes one replica at a time take the next events (outbox::consume).
+CREATE TABLE outbox_consumers (
+    name TEXT PRIMARY KEY,
+    txid BIGINT NOT NULL DEFAULT 0,
+    id BIGINT NOT NULL DEFAULT 0,
+    updated_at TIMESTAMP NOT NULL
+);

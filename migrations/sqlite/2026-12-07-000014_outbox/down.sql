@@ -1,2 +1,3 @@
+DROP TABLE outbox_consumers;
 DROP TABLE outbox_pruned;
 DROP TABLE outbox_events;
