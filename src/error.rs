@@ -2,6 +2,7 @@
 //! Every error response is rendered here (and completed with `instance` and
 //! the request id by the middleware in `startup`).
 
+use crate::problem::ProblemCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
@@ -74,19 +75,19 @@ pub enum ApiError {
     #[error("invalid token: {0}")]
     InvalidToken(String),
     #[error("forbidden: {detail}")]
-    Forbidden { code: &'static str, detail: String },
+    Forbidden { code: ProblemCode, detail: String },
     #[error("not found")]
     NotFound,
     #[error("invalid fields")]
     Validation(Vec<FieldError>),
     #[error("bad request: {detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ProblemCode, detail: String },
     #[error("conflict: {detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     /// What the request names is no longer kept (a change feed cursor older
     /// than the feed's retention).
     #[error("gone: {detail}")]
-    Gone { code: &'static str, detail: String },
+    Gone { code: ProblemCode, detail: String },
     #[error("invalid transition from {current_state}")]
     InvalidTransition {
         current_state: String,
@@ -141,7 +142,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn bad_query(detail: impl Into<String>) -> Self {
         ApiError::BadRequest {
-            code: "invalid_query_parameter",
+            code: ProblemCode::InvalidQueryParameter,
             detail: detail.into(),
         }
     }
@@ -157,33 +158,33 @@ impl ApiError {
     }
 
     /// The stable code clients switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            ApiError::Unauthenticated => "authentication_required",
-            ApiError::InvalidToken(_) => "invalid_token",
-            ApiError::Forbidden { code, .. } => code,
-            ApiError::NotFound => "not_found",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::BadRequest { code, .. } => code,
-            ApiError::Conflict { code, .. } => code,
-            ApiError::Gone { code, .. } => code,
-            ApiError::InvalidTransition { .. } => "invalid_transition",
-            ApiError::PreconditionFailed { .. } => "version_mismatch",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
-            ApiError::IdempotencyInProgress => "idempotency_request_in_progress",
-            ApiError::Unavailable(_) => "service_unavailable",
-            ApiError::DatabaseUnavailable(_) => "database_unavailable",
-            ApiError::DatabaseTimeout => "database_timeout",
-            ApiError::InsufficientStorage => "insufficient_storage",
-            ApiError::DeadlineExceeded { .. } => "request_deadline_exceeded",
-            ApiError::UriTooLong { .. } => "uri_too_long",
-            ApiError::HeaderFieldsTooLarge => "request_header_fields_too_large",
-            ApiError::RequestTimeout => "request_timeout",
-            ApiError::MalformedRequest => "malformed_request",
-            ApiError::Internal(_) => "internal_error",
+            ApiError::Unauthenticated => ProblemCode::AuthenticationRequired,
+            ApiError::InvalidToken(_) => ProblemCode::InvalidToken,
+            ApiError::Forbidden { code, .. } => *code,
+            ApiError::NotFound => ProblemCode::NotFound,
+            ApiError::Validation(_) => ProblemCode::ValidationFailed,
+            ApiError::BadRequest { code, .. } => *code,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::Gone { code, .. } => *code,
+            ApiError::InvalidTransition { .. } => ProblemCode::InvalidTransition,
+            ApiError::PreconditionFailed { .. } => ProblemCode::VersionMismatch,
+            ApiError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
+            ApiError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            ApiError::IdempotencyKeyReused => ProblemCode::IdempotencyKeyReused,
+            ApiError::IdempotencyInProgress => ProblemCode::IdempotencyRequestInProgress,
+            ApiError::Unavailable(_) => ProblemCode::ServiceUnavailable,
+            ApiError::DatabaseUnavailable(_) => ProblemCode::DatabaseUnavailable,
+            ApiError::DatabaseTimeout => ProblemCode::DatabaseTimeout,
+            ApiError::InsufficientStorage => ProblemCode::InsufficientStorage,
+            ApiError::DeadlineExceeded { .. } => ProblemCode::RequestDeadlineExceeded,
+            ApiError::UriTooLong { .. } => ProblemCode::UriTooLong,
+            ApiError::HeaderFieldsTooLarge => ProblemCode::RequestHeaderFieldsTooLarge,
+            ApiError::RequestTimeout => ProblemCode::RequestTimeout,
+            ApiError::MalformedRequest => ProblemCode::MalformedRequest,
+            ApiError::Internal(_) => ProblemCode::InternalError,
         }
     }
 
@@ -292,7 +293,7 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             instance: None,
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             request_id: None,
             errors: match self {
                 ApiError::Validation(errors) => one_per_field(errors),
@@ -321,7 +322,7 @@ impl From<Refusal> for ApiError {
         match refusal {
             Refusal::Unauthenticated => ApiError::Unauthenticated,
             Refusal::Forbidden(detail) => ApiError::Forbidden {
-                code: "forbidden",
+                code: ProblemCode::Forbidden,
                 detail,
             },
         }
@@ -332,11 +333,11 @@ impl From<crate::domain::grant::DecisionRefusal> for ApiError {
     fn from(refusal: crate::domain::grant::DecisionRefusal) -> Self {
         use crate::domain::grant::DecisionRefusal as R;
         let (code, detail) = match refusal {
-            R::NotTheOwningUnit => ("forbidden", "only staff of the owning unit decide (or an admin with a delegation)".to_owned()),
-            R::NoDelegation => ("over_delegation_limit", "your token carries no delegation to decide grants (delegation_limit_sek)".to_owned()),
-            R::OverLimit { limit_sek } => ("over_delegation_limit", format!("the amount is above your delegation limit of {limit_sek} SEK")),
-            R::ConflictOfInterest => ("conflict_of_interest", "you declared a conflict of interest (jäv) with this organisation; someone else decides".to_owned()),
-            R::DeclarationRequired => ("conflict_declaration_required", "declare at .../conflict-declarations that you have no conflict of interest before deciding".to_owned()),
+            R::NotTheOwningUnit => (ProblemCode::Forbidden, "only staff of the owning unit decide (or an admin with a delegation)".to_owned()),
+            R::NoDelegation => (ProblemCode::OverDelegationLimit, "your token carries no delegation to decide grants (delegation_limit_sek)".to_owned()),
+            R::OverLimit { limit_sek } => (ProblemCode::OverDelegationLimit, format!("the amount is above your delegation limit of {limit_sek} SEK")),
+            R::ConflictOfInterest => (ProblemCode::ConflictOfInterest, "you declared a conflict of interest (jäv) with this organisation; someone else decides".to_owned()),
+            R::DeclarationRequired => (ProblemCode::ConflictDeclarationRequired, "declare at .../conflict-declarations that you have no conflict of interest before deciding".to_owned()),
         };
         ApiError::Forbidden { code, detail }
     }
@@ -367,7 +368,7 @@ impl From<StoreError> for ApiError {
                 ApiError::bad_query("`cursor` is not a cursor this service gave out")
             }
             StoreError::CursorExpired => ApiError::Gone {
-                code: "cursor_expired",
+                code: ProblemCode::CursorExpired,
                 detail: "changes after this cursor are no longer kept (retention); read again what you follow and continue from a new cursor".into(),
             },
             StoreError::Unavailable(reason) => ApiError::DatabaseUnavailable(reason),
@@ -386,35 +387,10 @@ impl From<crate::domain::money::Overflow> for ApiError {
 }
 
 impl ResponseError for ApiError {
+    /// The status that the problem's code has ([`ProblemCode::status`]): a
+    /// code always answers with the same status.
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthenticated | ApiError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Conflict { .. }
-            | ApiError::InvalidTransition { .. }
-            | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::Gone { .. } => StatusCode::GONE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) | ApiError::DatabaseUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            ApiError::DatabaseTimeout => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::DeadlineExceeded { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
-            ApiError::HeaderFieldsTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            ApiError::MalformedRequest => StatusCode::BAD_REQUEST,
-            ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -454,69 +430,6 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The documentation behind each problem `type` URI (served at `/problems/{code}`).
-pub const PROBLEM_DOCS: &[(&str, u16, &str)] = &[
-    ("authentication_required", 401, "The operation needs a bearer token. Send `Authorization: Bearer <JWT>` issued by the city's identity provider."),
-    ("invalid_token", 401, "The bearer token was refused: expired, not yet valid, wrong issuer or audience, bad signature, an algorithm that is not configured, or claims missing for its role. Get a new token."),
-    ("forbidden", 403, "The token is valid but its role may not do this. The detail says which rule refused it."),
-    ("not_found", 404, "No such resource, or one the caller may not know exists."),
-    ("cursor_expired", 410, "The change feed cursor is older than the changes the service keeps (`SAMVERKAN_OUTBOX_RETENTION_DAYS`): changes after it were pruned. Read the resources you follow again, then continue from a cursor of the current feed (`GET /api/v1/changes` without `after` starts at the oldest kept change)."),
-    ("validation_failed", 422, "The JSON was well formed but some values are invalid. `errors` lists every invalid field with a message."),
-    ("malformed_json", 400, "The body is not valid JSON, or not a JSON object."),
-    ("invalid_query_parameter", 400, "A query parameter is unknown or has a bad value. Unknown parameters are refused, never ignored."),
-    ("invalid_if_match", 400, "The If-Match header is not a list of entity tags such as `\"3\"` or `*`."),
-    ("invalid_idempotency_key", 400, "The Idempotency-Key header must be 1 to 255 visible ASCII characters."),
-    ("conflict", 409, "The request conflicts with the current state of a record, for example a value that must be unique."),
-    ("duplicate_organisation_number", 409, "Another organisation already has this organisation number."),
-    ("duplicate_external_id", 409, "Another record already has this external_id."),
-    ("duplicate_name", 409, "Another record already has this name."),
-    ("in_use", 409, "The record is referenced by other records and cannot be deleted."),
-    ("invalid_transition", 409, "The action is not allowed in the case's current state. `current_state` and `allowed_actions` say what is possible."),
-    ("event_closed", 409, "The dialogue event is cancelled or held; its details no longer change."),
-    ("event_not_started", 409, "An event is marked held only once it has started."),
-    ("event_not_held", 409, "Attendance and minutes are recorded after the event: mark it held first."),
-    ("registration_closed", 409, "Registrations are taken and changed only while the event is published."),
-    ("registration_deadline_passed", 409, "The event's registration deadline (or its start) has passed."),
-    ("already_registered", 409, "The organisation is already registered or waiting for this event; cancel first to register anew."),
-    ("already_cancelled", 409, "The registration is already cancelled."),
-    ("duplicate_registry_number", 409, "Another case already has this registry number (diarienummer)."),
-    ("partnership_closed", 409, "The partnership is concluded, terminated, withdrawn or declined; it no longer changes."),
-    ("already_party", 409, "The organisation is already a party to the partnership."),
-    ("last_party", 409, "A partnership keeps at least one organisation."),
-    ("use_extend", 409, "The period of an active partnership changes through the `extend` or `amend` action, so the history keeps each period."),
-    ("round_not_open", 409, "The application round has not opened yet."),
-    ("deadline_passed", 409, "The round's deadline has passed and it takes no late applications."),
-    ("over_budget", 409, "The decision would make the grants of the programme's year exceed its budget."),
-    ("payment_exceeds_grant", 409, "Payments would add up to more than the amount granted."),
-    ("not_editable", 409, "An application changes only as a draft or when a completion is asked for."),
-    ("over_delegation_limit", 403, "The amount is above the decider's delegation limit (delegationsordning), or the decider's token carries no delegation. Every decider needs one, admins included."),
-    ("conflict_of_interest", 403, "The decider declared a conflict of interest (jäv) with the organisation, on this or another of its applications, and no admin has recorded that it no longer applies; someone else must decide."),
-    ("conflict_declaration_required", 403, "Before deciding, declare at `.../conflict-declarations` that you have no conflict of interest (jäv)."),
-    ("version_mismatch", 412, "If-Match does not match the current version: someone else changed the resource. Read it again (new ETag) and retry."),
-    ("payload_too_large", 413, "The request body exceeds the configured limit."),
-    ("unsupported_media_type", 415, "Send JSON bodies as `application/json` (PATCH also accepts `application/merge-patch+json`)."),
-    ("method_not_allowed", 405, "The resource exists but not with this method. The `Allow` header lists the methods it has."),
-    ("idempotency_key_reused", 422, "The Idempotency-Key was already used for another request: another endpoint, query or body. Use a new key for each request; keys are kept 24 hours."),
-    ("idempotency_request_in_progress", 409, "A request with this Idempotency-Key is still running. Retry after a moment to get its response."),
-    ("service_unavailable", 503, "A dependency (the database) is not reachable. Retry later."),
-    ("database_unavailable", 503, "The database is away, restarting, read-only or busy, or no connection was free within the pool timeout. Nothing was changed (a read whose connection was lost has already been tried again on a fresh one). Retry after the `Retry-After` delay."),
-    ("database_timeout", 504, "A statement ran past the database statement timeout and was cancelled. Nothing was changed. Retry after the `Retry-After` delay."),
-    ("insufficient_storage", 507, "The database's disk is full. Nothing was changed; reads still work."),
-    ("not_a_binding_conflict", 409, "Only a declared conflict of interest that has not been released can be released."),
-    ("internal_error", 500, "An unexpected error. Nothing internal is shown; the request id finds it in the logs."),
-    ("already_invited", 409, "The organisation is already invited to the partnership; it accepts or declines the invitation itself."),
-    ("not_invited", 409, "The organisation is already a party to the partnership: there is no invitation to accept or decline."),
-    ("capacity_below_taken", 409, "The event's capacity cannot be set below the places already taken (the detail says how many). Cancel registrations first, or choose a larger capacity."),
-    ("request_deadline_exceeded", 503, "The request was not answered within the request deadline (`SAMVERKAN_REQUEST_TIMEOUT_MS`, by default a second above the pool and statement timeouts) and was abandoned; a statement it started ends within the statement timeout. A write may or may not have happened: read before retrying, or retry a POST with the same `Idempotency-Key` (409 while the abandoned request still runs, then its answer, or a fresh run if it failed). Retry after the `Retry-After` delay."),
-    ("uri_too_long", 414, "The request target (path and query) is longer than `SAMVERKAN_MAX_URI_BYTES` (8 KiB by default)."),
-    ("request_header_fields_too_large", 431, "The request headers exceed what the server reads (128 KiB in all, or more than 96 fields). Answered before any handler runs; the connection is closed."),
-    ("request_timeout", 408, "The client did not send a complete request head within `SAMVERKAN_CLIENT_REQUEST_TIMEOUT_MS`. The connection is closed."),
-    ("malformed_request", 400, "The bytes received are not a valid HTTP/1.1 request (a bad request line, header or chunked encoding). The connection is closed."),
-    ("cors_refused", 400, "A browser's cross-origin request was refused: the origin is not in `SAMVERKAN_CORS_ORIGINS`, or the preflight asked for a method or header the API does not use. The detail says which."),
-    ("invalid_header", 400, "A request header could not be read (for example a value that is not visible ASCII, or a malformed standard header). The detail says what was wrong."),
-    ("budget_below_granted", 409, "A programme's budget for a year cannot be set below what is already granted that year (the detail names the year and the sum). Choose a larger budget."),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,7 +456,7 @@ mod tests {
     #[test]
     fn store_refusals_keep_their_problem() {
         let conflict = ApiError::from(StoreError::Conflict {
-            code: "over_budget",
+            code: ProblemCode::OverBudget,
             detail: "d".into(),
         })
         .problem();

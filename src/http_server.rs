@@ -193,7 +193,7 @@ impl AsyncWrite for ProblemIo {
         if let Some((error, end)) = canned(buf) {
             tracing::info!(
                 status = error.status_code().as_u16(),
-                code = error.code(),
+                code = error.code().as_str(),
                 "answered before any handler"
             );
             let path = self.path.take();
@@ -230,7 +230,10 @@ mod tests {
     fn only_bodiless_canned_answers_are_replaced() {
         let canned_431 = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\ndate: x\r\n\r\n";
         let (error, end) = canned(canned_431).unwrap();
-        assert_eq!(error.code(), "request_header_fields_too_large");
+        assert_eq!(
+            error.code(),
+            crate::problem::ProblemCode::RequestHeaderFieldsTooLarge
+        );
         assert_eq!(end, canned_431.len());
         let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 120\r\ncontent-type: application/problem+json\r\n\r\n{";
         assert!(canned(ours).is_none());

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod http_server;
 pub mod openapi;
+pub mod problem;
 pub mod startup;
 pub mod telemetry;
 

@@ -141,7 +141,45 @@ pub fn finish(spec: &mut utoipa::openapi::OpenApi) {
     page_examples(spec);
     document_bounds(spec);
     response_headers(spec);
+    problem_codes(spec);
     document_head(spec);
+}
+
+/// Every problem code, from [`ProblemCode`]: listed with its status in the
+/// `code` of the Problem schema, and the values of `/problems/{code}`.
+fn problem_codes(spec: &mut utoipa::openapi::OpenApi) {
+    use crate::problem::ProblemCode;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{RefOr, Schema};
+    let listed: Vec<String> = ProblemCode::ALL
+        .iter()
+        .map(|c| format!("`{c}` ({})", c.status()))
+        .collect();
+    if let Some(RefOr::T(Schema::Object(problem))) = spec
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("Problem"))
+    {
+        if let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code") {
+            code.description = Some(format!(
+                "A stable machine-readable code that clients may switch on; `GET /problems/{{code}}` documents each. New codes may be added: treat an unknown one by its HTTP status. The codes: {}.",
+                listed.join(", ")
+            ));
+        }
+    }
+    let codes = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ProblemCode::ALL.iter().map(|c| c.as_str())))
+        .build();
+    if let Some(item) = spec.paths.paths.get_mut("/problems/{code}") {
+        for (_, op) in operations_mut(item) {
+            for param in op.parameters.iter_mut().flatten() {
+                if param.name == "code" {
+                    param.schema = Some(RefOr::T(Schema::Object(codes.clone())));
+                }
+            }
+        }
+    }
 }
 
 /// A response with an RFC 9457 problem body.

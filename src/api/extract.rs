@@ -1,6 +1,7 @@
 //! Request extractors that answer in problems: JSON bodies (415, 413, 400,
 //! 422 naming every bad field), `If-Match`, query strings (400).
 
+use crate::problem::ProblemCode;
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
@@ -84,7 +85,7 @@ fn read_json(
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|_| ApiError::BadRequest {
-                    code: "malformed_json",
+                    code: ProblemCode::MalformedJson,
                     detail: "the request body could not be read".into(),
                 })?;
                 if body.len() + chunk.len() > limit {
@@ -180,18 +181,18 @@ fn parse_json_held<T: DeserializeOwned + Validate>(
     body: &[u8],
 ) -> Result<(T, Vec<FieldError>), ApiError> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
-        code: "malformed_json",
+        code: ProblemCode::MalformedJson,
         detail: format!("the body is not valid JSON: {e}"),
     })?;
     if let Some(duplicate) = super::json_keys::duplicate_key(body) {
         return Err(ApiError::BadRequest {
-            code: "malformed_json",
+            code: ProblemCode::MalformedJson,
             detail: format!("the body is ambiguous: {duplicate}"),
         });
     }
     if !value.is_object() {
         return Err(ApiError::BadRequest {
-            code: "malformed_json",
+            code: ProblemCode::MalformedJson,
             detail: "the body must be a JSON object".into(),
         });
     }
@@ -551,12 +552,12 @@ fn parse_if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
         return Ok(None);
     };
     let bad = || ApiError::BadRequest {
-        code: "invalid_if_match",
+        code: ProblemCode::InvalidIfMatch,
         detail: "If-Match must be `*` or entity tags such as \"3\" (from the ETag header)".into(),
     };
     if value.len() > IF_MATCH_MAX_LENGTH {
         return Err(ApiError::BadRequest {
-            code: "invalid_if_match",
+            code: ProblemCode::InvalidIfMatch,
             detail: format!("If-Match must be at most {IF_MATCH_MAX_LENGTH} characters"),
         });
     }
@@ -734,7 +735,7 @@ mod tests {
             assert!(matches!(
                 parse_json::<Sample>(body),
                 Err(ApiError::BadRequest {
-                    code: "malformed_json",
+                    code: ProblemCode::MalformedJson,
                     ..
                 })
             ));

@@ -2,7 +2,8 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::error::{ApiError, PROBLEM_DOCS};
+use crate::error::ApiError;
+use crate::problem::ProblemCode;
 
 /// Describe a problem type
 ///
@@ -26,8 +27,12 @@ pub async fn describe_problem(code: web::Path<String>) -> Result<HttpResponse, A
 
 /// The text served for a problem code (also the spec's example).
 fn documentation(code: &str) -> Option<String> {
-    let (code, status, text) = PROBLEM_DOCS.iter().find(|(c, _, _)| *c == code)?;
-    Some(format!("{code} (HTTP {status})\n\n{text}\n"))
+    let code: ProblemCode = code.parse().ok()?;
+    Some(format!(
+        "{code} (HTTP {})\n\n{}\n",
+        code.status(),
+        code.documentation()
+    ))
 }
 
 /// Registers the routes of the problems' documentation; utoipa collects each

@@ -1,5 +1,6 @@
 //! City units: rows, queries and writes.
 
+use crate::problem::ProblemCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -83,7 +84,7 @@ fn check_unique_name(
     .get_result(conn)?;
     if taken {
         return Err(StoreError::Conflict {
-            code: "duplicate_name",
+            code: ProblemCode::DuplicateName,
             detail: format!("another city unit is already called `{name}`"),
         });
     }

@@ -7,6 +7,7 @@
 use crate::domain::access::Refusal;
 use crate::domain::grant::DecisionRefusal;
 use crate::domain::FieldError;
+use crate::problem::ProblemCode;
 
 /// The error of every function in `db`.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +21,7 @@ pub enum StoreError {
     /// A rule checked against stored state refused the write: a unique
     /// value, a budget, a capacity, a state that no longer changes.
     #[error("conflict: {detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     /// Fields that are invalid against what is stored (a unit that does not
     /// exist, a document not answered, an amount outside a range).
     #[error("invalid fields")]
@@ -90,11 +91,41 @@ impl From<crate::domain::partnership::ChangeRefusal> for StoreError {
         use crate::domain::partnership::ChangeRefusal;
         match refusal {
             ChangeRefusal::UseExtend => StoreError::Conflict {
-                code: "use_extend",
+                code: ProblemCode::UseExtend,
                 detail: "the period of an active partnership changes through `extend` or `amend`"
                     .into(),
             },
             ChangeRefusal::Refused(refusal) => StoreError::Refused(refusal),
+        }
+    }
+}
+
+impl From<crate::domain::dialogue::RegistrationRefusal> for StoreError {
+    fn from(refusal: crate::domain::dialogue::RegistrationRefusal) -> Self {
+        use crate::domain::dialogue::RegistrationRefusal;
+        match refusal {
+            RegistrationRefusal::NotOpen(status) => StoreError::Conflict {
+                code: ProblemCode::RegistrationClosed,
+                detail: format!(
+                    "the event is {status}; registrations are taken only while it is published"
+                ),
+            },
+            RegistrationRefusal::DeadlinePassed => StoreError::Conflict {
+                code: ProblemCode::RegistrationDeadlinePassed,
+                detail: "the registration deadline has passed".into(),
+            },
+        }
+    }
+}
+
+impl From<crate::domain::dialogue::CapacityBelowTaken> for StoreError {
+    fn from(refusal: crate::domain::dialogue::CapacityBelowTaken) -> Self {
+        StoreError::Conflict {
+            code: ProblemCode::CapacityBelowTaken,
+            detail: format!(
+                "{} places are taken; the capacity cannot be lower (cancel registrations first)",
+                refusal.taken
+            ),
         }
     }
 }
@@ -125,13 +156,13 @@ impl From<diesel::result::Error> for StoreError {
             // The explicit checks inside each transaction name the field; this
             // is the last line when two writers race past them.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict {
-                code: "conflict",
+                code: ProblemCode::Conflict,
                 detail: "a record with the same unique value was written at the same time; retry"
                     .into(),
             },
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 StoreError::Conflict {
-                    code: "in_use",
+                    code: ProblemCode::InUse,
                     detail: "the record is referenced by other records".into(),
                 }
             }
@@ -388,13 +419,16 @@ mod tests {
         assert!(matches!(
             StoreError::from(Error::DatabaseError(K::UniqueViolation, info("dup"))),
             StoreError::Conflict {
-                code: "conflict",
+                code: ProblemCode::Conflict,
                 ..
             }
         ));
         assert!(matches!(
             StoreError::from(Error::DatabaseError(K::ForeignKeyViolation, info("fk"))),
-            StoreError::Conflict { code: "in_use", .. }
+            StoreError::Conflict {
+                code: ProblemCode::InUse,
+                ..
+            }
         ));
         assert!(matches!(
             StoreError::from(Error::DatabaseError(K::Unknown, info("syntax error"))),

@@ -1,5 +1,6 @@
 //! Organisations: rows, queries and writes.
 
+use crate::problem::ProblemCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -169,7 +170,7 @@ fn check_unique(
         .get_result(conn)?;
         if taken {
             return Err(StoreError::Conflict {
-                code: "duplicate_organisation_number",
+                code: ProblemCode::DuplicateOrganisationNumber,
                 detail: format!("another organisation already has organisation number {number}"),
             });
         }
@@ -183,7 +184,7 @@ fn check_unique(
         .get_result(conn)?;
         if taken {
             return Err(StoreError::Conflict {
-                code: "duplicate_external_id",
+                code: ProblemCode::DuplicateExternalId,
                 detail: format!("another organisation already has external_id `{external_id}`"),
             });
         }

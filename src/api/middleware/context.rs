@@ -15,6 +15,7 @@ use futures_util::FutureExt;
 
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::problem::ProblemCode;
 
 /// Request id, standard headers, problem `instance`, panics as 500 problems,
 /// and one log line per request. An error raised by a middleware (the
@@ -128,9 +129,9 @@ pub async fn plain_errors_as_problems(
     let text = to_bytes(res.into_body()).await.unwrap_or_default();
     let mut detail = String::from_utf8_lossy(&text).trim().to_owned();
     let code = if preflight || (cross_origin && detail.to_ascii_lowercase().contains("origin")) {
-        "cors_refused"
+        ProblemCode::CorsRefused
     } else {
-        "invalid_header"
+        ProblemCode::InvalidHeader
     };
     if detail.is_empty() {
         detail = "a request header could not be read".into();

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on POST (claimed in the database, so it holds across
 //! replicas).
 
+use crate::problem::ProblemCode;
 use std::time::Duration;
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
@@ -60,7 +61,7 @@ pub async fn idempotent_post(
         }
         _ => {
             let err = ApiError::BadRequest {
-                code: "invalid_idempotency_key",
+                code: ProblemCode::InvalidIdempotencyKey,
                 detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
             };
             return Ok(req.error_response(err).map_into_boxed_body());
@@ -74,7 +75,7 @@ pub async fn idempotent_post(
         let Ok(chunk) = chunk else {
             return Ok(req
                 .error_response(ApiError::BadRequest {
-                    code: "malformed_json",
+                    code: ProblemCode::MalformedJson,
                     detail: "the request body could not be read".into(),
                 })
                 .map_into_boxed_body());

@@ -2,6 +2,7 @@
 //! by the organisation named.
 
 use super::*;
+use crate::problem::ProblemCode;
 
 /// List the parties
 ///
@@ -158,7 +159,7 @@ pub(super) fn answer(
                             InvitationRefusal::NotFound => StoreError::NotFound,
                             InvitationRefusal::Refused(r) => r.into(),
                             InvitationRefusal::NotInvited => StoreError::Conflict {
-                                code: "not_invited",
+                                code: ProblemCode::NotInvited,
                                 detail: "the organisation is already a party; there is no invitation to answer".into(),
                             },
                         })

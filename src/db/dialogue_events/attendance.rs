@@ -1,6 +1,7 @@
 //! Attendance per organisation and walk-ins of a held event.
 
 use super::*;
+use crate::problem::ProblemCode;
 
 /// Attendance after the event: per organisation, and walk-ins.
 pub struct Attendance {
@@ -73,7 +74,7 @@ pub fn record_attendance(
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(StoreError::Conflict {
-                code: "event_not_held",
+                code: ProblemCode::EventNotHeld,
                 detail: format!(
                     "attendance is recorded after the event; it is {} (mark it held first)",
                     event.status

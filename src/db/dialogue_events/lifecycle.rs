@@ -2,6 +2,7 @@
 //! its states (publish, cancel, mark held).
 
 use super::*;
+use crate::problem::ProblemCode;
 
 /// Applies `change` to the details of an event that is not cancelled or held.
 /// `authorize` sees the event as stored before anything is written. A new
@@ -21,7 +22,7 @@ pub fn update(
         check_version(&current, precondition)?;
         if matches!(current.status, EventStatus::Cancelled | EventStatus::Held) {
             return Err(StoreError::Conflict {
-                code: "event_closed",
+                code: ProblemCode::EventClosed,
                 detail: format!(
                     "the event is {}; its details no longer change",
                     current.status
@@ -64,14 +65,7 @@ pub(super) fn capacity_changes(
 ) -> Result<Vec<RegistrationId>, StoreError> {
     let all = registrations(conn, id)?;
     let seats: Vec<Seat> = all.iter().map(Seat::from).collect();
-    check_capacity(capacity, places_taken(&seats)?).map_err(|CapacityBelowTaken { taken }| {
-        StoreError::Conflict {
-            code: "capacity_below_taken",
-            detail: format!(
-                "{taken} places are taken; the capacity cannot be lower (cancel registrations first)"
-            ),
-        }
-    })?;
+    check_capacity(capacity, places_taken(&seats)?)?;
     Ok(promotions(capacity, &seats)?
         .into_iter()
         .map(|i| all[i].id)
@@ -129,7 +123,7 @@ pub fn transition(
             })?;
         crate::domain::dialogue::check_action_time(action, current.details.starts_at, now())
             .map_err(|m| StoreError::Conflict {
-                code: "event_not_started",
+                code: ProblemCode::EventNotStarted,
                 detail: m.into(),
             })?;
         let now = bump(conn, &current)?;

@@ -1,6 +1,7 @@
 //! The minutes of a held event and the co-organisers' contributions to them.
 
 use super::*;
+use crate::problem::ProblemCode;
 
 /// Writes the minutes of a held event.
 pub fn write_minutes(
@@ -17,7 +18,7 @@ pub fn write_minutes(
         check_version(&event, precondition)?;
         if event.status != EventStatus::Held {
             return Err(StoreError::Conflict {
-                code: "event_not_held",
+                code: ProblemCode::EventNotHeld,
                 detail: format!(
                     "minutes are written after the event; it is {}",
                     event.status
@@ -110,7 +111,7 @@ pub fn contribute(
         authorize(&event)?;
         if event.status != EventStatus::Held {
             return Err(StoreError::Conflict {
-                code: "event_not_held",
+                code: ProblemCode::EventNotHeld,
                 detail: format!(
                     "minutes are written after the event; it is {}",
                     event.status

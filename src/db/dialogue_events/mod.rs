@@ -1,6 +1,7 @@
 //! Dialogue events with their invitations, registrations, attendance,
 //! minutes and outcomes: rows, queries and writes.
 
+use crate::problem::ProblemCode;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -23,9 +24,9 @@ use crate::db::Actor;
 use crate::domain::change::{ResourceType, CREATED, UPDATED};
 use crate::domain::dialogue::{
     check_capacity, check_registration_open, places_taken, promotions, status_for_new,
-    CapacityBelowTaken, DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventFormat,
-    EventStatus, MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
-    RegistrationRefusal, RegistrationStatus, Seat,
+    DialogueEvent, DialogueEventKind, EventAction, EventDetails, EventFormat, EventStatus,
+    MinutesContribution, Outcome, OutcomeStatus, ParticipationLevel, Registration,
+    RegistrationStatus, Seat,
 };
 use crate::domain::district::District;
 use crate::domain::ids::{CityUnitId, DialogueEventId, OrganisationId, OutcomeId, RegistrationId};
@@ -229,7 +230,7 @@ fn check_references(
         .get_result(conn)?;
         if taken {
             return Err(StoreError::Conflict {
-                code: "duplicate_external_id",
+                code: ProblemCode::DuplicateExternalId,
                 detail: format!("another event already has external_id `{external_id}`"),
             });
         }

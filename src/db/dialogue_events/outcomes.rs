@@ -2,6 +2,7 @@
 //! application.
 
 use super::*;
+use crate::problem::ProblemCode;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = oc)]
@@ -126,7 +127,7 @@ pub fn add_outcome(
         // What a meeting led to is known after it, like its minutes.
         if event.status != EventStatus::Held {
             return Err(StoreError::Conflict {
-                code: "event_not_held",
+                code: ProblemCode::EventNotHeld,
                 detail: format!(
                     "outcomes are recorded after the event; it is {} (mark it held first)",
                     event.status

@@ -2,6 +2,7 @@
 //! move it up; all under the event's lock.
 
 use super::*;
+use crate::problem::ProblemCode;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = reg)]
@@ -127,25 +128,13 @@ pub fn register(
             event.details.registration_deadline,
             event.details.starts_at,
             now,
-        )
-        .map_err(|r| match r {
-            RegistrationRefusal::NotOpen(status) => StoreError::Conflict {
-                code: "registration_closed",
-                detail: format!(
-                    "the event is {status}; registrations are taken only while it is published"
-                ),
-            },
-            RegistrationRefusal::DeadlinePassed => StoreError::Conflict {
-                code: "registration_deadline_passed",
-                detail: "the registration deadline has passed".into(),
-            },
-        })?;
+        )?;
         let existing = registrations(conn, id)?;
         if existing.iter().any(|r| {
             r.organisation_id == new.organisation_id && r.status != RegistrationStatus::Cancelled
         }) {
             return Err(StoreError::Conflict {
-                code: "already_registered",
+                code: ProblemCode::AlreadyRegistered,
                 detail: "the organisation is already registered (or waiting) for this event".into(),
             });
         }
@@ -224,13 +213,13 @@ pub fn cancel_registration(
         authorize(&event, target)?;
         if target.status == RegistrationStatus::Cancelled {
             return Err(StoreError::Conflict {
-                code: "already_cancelled",
+                code: ProblemCode::AlreadyCancelled,
                 detail: "the registration is already cancelled".into(),
             });
         }
         if event.status != EventStatus::Published {
             return Err(StoreError::Conflict {
-                code: "registration_closed",
+                code: ProblemCode::RegistrationClosed,
                 detail: format!(
                     "the event is {}; registrations no longer change",
                     event.status

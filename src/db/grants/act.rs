@@ -3,6 +3,7 @@
 //! programme, and asks `domain::grant::check_decision` over what it reads
 //! after those locks.
 
+use crate::problem::ProblemCode;
 use chrono::Datelike;
 use diesel::prelude::*;
 
@@ -37,11 +38,11 @@ impl From<SubmissionRefusal> for StoreError {
         match refusal {
             SubmissionRefusal::Invalid(errors) => StoreError::Invalid(errors),
             SubmissionRefusal::NotOpenYet { opens_at } => StoreError::Conflict {
-                code: "round_not_open",
+                code: ProblemCode::RoundNotOpen,
                 detail: format!("the round opens {opens_at}"),
             },
             SubmissionRefusal::DeadlinePassed { deadline } => StoreError::Conflict {
-                code: "deadline_passed",
+                code: ProblemCode::DeadlinePassed,
                 detail: format!(
                     "the round's deadline {deadline} has passed and it takes no late applications"
                 ),
@@ -56,7 +57,7 @@ impl From<DecideRefusal> for StoreError {
             DecideRefusal::Amount(message) => StoreError::invalid("granted_sek", message),
             DecideRefusal::NotAllowed(refusal) => StoreError::DecisionRefused(refusal),
             DecideRefusal::OverBudget { year, detail } => StoreError::Conflict {
-                code: "over_budget",
+                code: ProblemCode::OverBudget,
                 detail: format!("{year}: {detail}"),
             },
         }

@@ -2,6 +2,7 @@
 //! against their programme (`domain::grant::check_application`) in the
 //! transaction that writes them, created, changed and imported.
 
+use crate::problem::ProblemCode;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -126,7 +127,7 @@ pub fn insert_application(
             .get_result(conn)?;
             if taken {
                 return Err(StoreError::Conflict {
-                    code: "duplicate_registry_number",
+                    code: ProblemCode::DuplicateRegistryNumber,
                     detail: format!("another application has registry number `{number}`"),
                 });
             }
@@ -138,7 +139,7 @@ pub fn insert_application(
             .get_result(conn)?;
             if taken {
                 return Err(StoreError::Conflict {
-                    code: "duplicate_external_id",
+                    code: ProblemCode::DuplicateExternalId,
                     detail: format!("another application has external_id `{external_id}`"),
                 });
             }
@@ -187,7 +188,7 @@ pub fn update_application(
         }
         if !current.status.is_editable() {
             return Err(StoreError::Conflict {
-                code: "not_editable",
+                code: ProblemCode::NotEditable,
                 detail: format!(
                     "the application is {}; it changes only as a draft or when a completion is asked for",
                     current.status

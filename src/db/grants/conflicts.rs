@@ -4,6 +4,7 @@
 //! lock the organisation, so one made at the moment of the other is ordered
 //! with it.
 
+use crate::problem::ProblemCode;
 use diesel::prelude::*;
 
 use super::history::record;
@@ -122,7 +123,7 @@ pub fn declare_conflict(
 impl From<NotBinding> for StoreError {
     fn from(_: NotBinding) -> Self {
         StoreError::Conflict {
-            code: "not_a_binding_conflict",
+            code: ProblemCode::NotABindingConflict,
             detail: "this declaration is not a conflict of interest that binds anyone".into(),
         }
     }

@@ -2,6 +2,7 @@
 //! under the application's lock, and added to the programme's paid figures
 //! under the programme's.
 
+use crate::problem::ProblemCode;
 use diesel::prelude::*;
 
 use super::applications::find_application;
@@ -70,7 +71,7 @@ pub fn pay(
             .map_or(Sek::ZERO, |d| d.granted_sek);
         check_payment(granted, current.paid_sek, payment.amount_sek).map_err(|detail| {
             StoreError::Conflict {
-                code: "payment_exceeds_grant",
+                code: ProblemCode::PaymentExceedsGrant,
                 detail,
             }
         })?;

@@ -3,6 +3,7 @@
 //! programme's row, loads it, asks `domain::grant`, writes and records its
 //! history in one transaction.
 
+use crate::problem::ProblemCode;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -169,7 +170,7 @@ pub fn insert_programme(
             .get_result(conn)?;
             if taken {
                 return Err(StoreError::Conflict {
-                    code: "duplicate_external_id",
+                    code: ProblemCode::DuplicateExternalId,
                     detail: format!("another programme has external_id `{external_id}`"),
                 });
             }
@@ -302,7 +303,7 @@ impl From<PatchRefusal> for StoreError {
         match refusal {
             PatchRefusal::Invalid(errors) => StoreError::Invalid(errors),
             budget @ PatchRefusal::BudgetBelowGranted { .. } => StoreError::Conflict {
-                code: "budget_below_granted",
+                code: ProblemCode::BudgetBelowGranted,
                 detail: budget.to_string(),
             },
         }

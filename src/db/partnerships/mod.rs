@@ -2,6 +2,7 @@
 //! and history: rows, queries and writes. Every change that the history
 //! must show is recorded in the same transaction as the change.
 
+use crate::problem::ProblemCode;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -331,7 +332,7 @@ fn check_references(
         .get_result(conn)?;
         if taken {
             return Err(StoreError::Conflict {
-                code: "duplicate_registry_number",
+                code: ProblemCode::DuplicateRegistryNumber,
                 detail: format!("another partnership has registry number `{number}`"),
             });
         }
@@ -345,7 +346,7 @@ fn check_references(
         .get_result(conn)?;
         if taken {
             return Err(StoreError::Conflict {
-                code: "duplicate_external_id",
+                code: ProblemCode::DuplicateExternalId,
                 detail: format!("another partnership has external_id `{external_id}`"),
             });
         }
@@ -412,7 +413,7 @@ fn still_open(partnership: &Partnership) -> Result<(), StoreError> {
         Ok(())
     } else {
         Err(StoreError::Conflict {
-            code: "partnership_closed",
+            code: ProblemCode::PartnershipClosed,
             detail: format!(
                 "the partnership is {}; it no longer changes",
                 partnership.status

@@ -2,6 +2,7 @@
 //! them, naming, removing and answering invitations.
 
 use super::*;
+use crate::problem::ProblemCode;
 
 pub fn parties(conn: &mut DbConnection, id: PartnershipId) -> Result<Vec<Party>, StoreError> {
     let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>, String)> = pp::table
@@ -162,13 +163,13 @@ pub fn add_party(
         {
             Some(existing) if existing.is_current() => {
                 return Err(StoreError::Conflict {
-                    code: "already_party",
+                    code: ProblemCode::AlreadyParty,
                     detail: "the organisation is already a party".into(),
                 })
             }
             Some(existing) if existing.is_invited() => {
                 return Err(StoreError::Conflict {
-                    code: "already_invited",
+                    code: ProblemCode::AlreadyInvited,
                     detail: "the organisation is already invited; it accepts or declines itself"
                         .into(),
                 })
@@ -237,7 +238,7 @@ pub fn remove_party(
             .ok_or(StoreError::NotFound)?;
         if loaded.parties.iter().filter(|p| p.is_current()).count() == 1 {
             return Err(StoreError::Conflict {
-                code: "last_party",
+                code: ProblemCode::LastParty,
                 detail: "a partnership keeps at least one organisation".into(),
             });
         }
