@@ -544,9 +544,6 @@ fn document_edge_rules(spec: &mut utoipa::openapi::OpenApi) {
                         checked_header |= name == "if-match" || name == "idempotency-key";
                         // A header has a value or is absent; it is never `null`.
                         if let Schema::Object(object) = schema {
-                            if name == "if-match" {
-                                object.max_length = Some(crate::api::extract::IF_MATCH_MAX_LENGTH);
-                            }
                             if let SchemaType::Array(types) = &object.schema_type {
                                 let types: Vec<Type> = types
                                     .iter()

@@ -239,7 +239,7 @@ pub async fn create_city_unit(
     security(("bearer" = [])),
     params(
         ("id" = CityUnitId, Path, description = "The unit's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateCityUnit, content_type = "application/merge-patch+json"),
     responses(
@@ -291,7 +291,7 @@ pub async fn update_city_unit(
     security(("bearer" = [])),
     params(
         ("id" = CityUnitId, Path, description = "The unit's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     responses(
         (status = 204, description = "Deleted"),

@@ -535,8 +535,36 @@ where
 /// one is a 400, as the spec states.
 pub const IF_MATCH_MAX_LENGTH: usize = 1000;
 
-/// The parsed `If-Match` header, if any.
+/// The parsed `If-Match` header, if any. Declared once for the spec (its
+/// `IntoParams`): an operation lists `Precondition` among its `params`.
 pub struct Precondition(pub Option<IfMatch>);
+
+/// The syntax of `If-Match` the service reads: `*` or entity tags.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#;
+
+impl utoipa::IntoParams for Precondition {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::Required;
+        vec![ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "The ETag last read of what this operation changes (or `*`); a stale one is refused with 412",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(IF_MATCH_PATTERN))
+                    .max_length(Some(IF_MATCH_MAX_LENGTH)),
+            ))
+            .build()]
+    }
+}
 
 impl FromRequest for Precondition {
     type Error = ApiError;

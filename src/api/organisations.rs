@@ -428,7 +428,7 @@ pub async fn create_organisation(
     security(("bearer" = [])),
     params(
         ("id" = OrganisationId, Path, description = "The organisation's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateOrganisation, content_type = "application/merge-patch+json"),
     responses(
@@ -474,7 +474,7 @@ pub async fn update_organisation(
     security(("bearer" = [])),
     params(
         ("id" = OrganisationId, Path, description = "The organisation's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     responses(
         (status = 204, description = "Deleted"),

@@ -133,7 +133,7 @@ pub async fn create_dialogue_event(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateDialogueEvent, content_type = "application/merge-patch+json"),
     responses(
@@ -209,7 +209,7 @@ pub(super) async fn act(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     responses(
         (status = 200, description = "Published", body = DialogueEventView),
@@ -246,7 +246,7 @@ pub async fn publish_dialogue_event(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     responses(
         (status = 200, description = "Held", body = DialogueEventView),
@@ -283,7 +283,7 @@ pub async fn mark_dialogue_event_held(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = CancelDialogueEvent, content_type = "application/json"),
     responses(

@@ -43,7 +43,7 @@ pub async fn get_minutes(
     security(("bearer" = [])),
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The event's ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = MinutesText, content_type = "application/json"),
     responses(

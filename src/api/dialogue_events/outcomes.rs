@@ -239,7 +239,7 @@ pub async fn get_outcome(
     params(
         ("id" = DialogueEventId, Path, description = "The event's id"),
         ("outcome_id" = OutcomeId, Path, description = "The outcome's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The outcome's ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateOutcome, content_type = "application/merge-patch+json"),
     responses(

@@ -142,7 +142,7 @@ pub async fn create_grant_application(
     security(("bearer" = [])),
     params(
         ("id" = GrantApplicationId, Path, description = "The application's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateApplication, content_type = "application/merge-patch+json"),
     responses(
@@ -202,7 +202,7 @@ pub async fn update_grant_application(
     params(
         ("id" = GrantApplicationId, Path, description = "The application's id"),
         ("action" = ApplicationActionName, Path, description = "The action (a payment is recorded at `.../payments`)"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = Option<ApplicationActionRequest>, content_type = "application/json", examples(
         ("submit" = (summary = "submit, start_review, close: no body is needed", value = json!({}))),

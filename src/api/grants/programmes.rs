@@ -114,7 +114,7 @@ pub async fn create_grant_programme(
     security(("bearer" = [])),
     params(
         ("id" = GrantProgrammeId, Path, description = "The programme's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateProgramme, content_type = "application/merge-patch+json"),
     responses(
@@ -252,7 +252,7 @@ pub async fn get_grant_programme_history(
     params(
         ("id" = GrantProgrammeId, Path, description = "The programme's id"),
         ("action" = crate::openapi::ProgrammeActionName, Path, description = "`open` (from draft) or `close` (from open)"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     responses(
         (status = 200, description = "Done", body = ProgrammeView),

@@ -121,7 +121,7 @@ pub async fn get_commitment(
     params(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
         ("commitment_id" = Uuid, Path, description = "The commitment's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The commitment's version last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdateCommitment, content_type = "application/merge-patch+json"),
     responses(

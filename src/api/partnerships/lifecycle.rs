@@ -141,7 +141,7 @@ pub async fn create_partnership(
     security(("bearer" = [])),
     params(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = UpdatePartnership, content_type = "application/merge-patch+json"),
     responses(
@@ -208,7 +208,7 @@ pub async fn update_partnership(
     params(
         ("id" = PartnershipId, Path, description = "The partnership's id"),
         ("action" = PartnershipAction, Path, description = "The action"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-+.-~-]*"(, ?(W/)?"[!#-+.-~-]*")*)$"#, description = "The ETag last read; a stale one is refused with 412"),
+        Precondition,
     ),
     request_body(content = Option<PartnershipActionRequest>, content_type = "application/json", examples(
         ("start_dialogue" = (summary = "start_dialogue, agree, activate, conclude: no body is needed", value = json!({}))),
