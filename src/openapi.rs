@@ -508,7 +508,7 @@ pub const ONE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
 pub const MULTI_LINE_PATTERN: &str =
     "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 /// A query parameter: no C0 control character nor DEL, as
-/// `api::refuse_control_characters_in_query` refuses them.
+/// `api::middleware::query::refuse_control_characters_in_query` refuses them.
 pub const QUERY_TEXT_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F]*$";
 /// A cursor as the service writes it (`next_cursor`: URL-safe base64 without
 /// padding); any other text is refused with 400.

@@ -14,7 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::middleware::{context, deadline, idempotency, routing};
+use crate::api::middleware::{context, deadline, idempotency, query, routing};
 use crate::api::{self, AppState};
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
@@ -145,8 +145,8 @@ impl Application {
                 .wrap(from_fn(routing::head_as_get))
                 .wrap(from_fn(api::respond::not_modified))
                 .wrap(from_fn(api::dates::strict_dates_in_query))
-                .wrap(from_fn(api::refuse_control_characters_in_query))
-                .wrap(from_fn(api::vary_by_authorization))
+                .wrap(from_fn(query::refuse_control_characters_in_query))
+                .wrap(from_fn(query::vary_by_authorization))
                 .wrap(from_fn(idempotency::idempotent_post))
                 .wrap(routing::cors(&state.settings.cors_origins))
                 .wrap(from_fn(context::plain_errors_as_problems))

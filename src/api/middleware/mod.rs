@@ -7,4 +7,5 @@
 pub mod context;
 pub mod deadline;
 pub mod idempotency;
+pub mod query;
 pub mod routing;
