@@ -268,7 +268,7 @@ impl Settings {
         // their statements only lengthens the wait; on 2 cores shared with
         // it, 16 had a p99 of 150 ms at 64 clients, 8 had 7 ms for the same
         // throughput. SQLite runs in the process: 16 served 7-13 % more
-        // than 8 (README "Performance").
+        // than 8 (benches/results.md "Turns at the pool").
         let default_pool_size = match database_url {
             DatabaseUrl::Postgres { .. } => 8,
             DatabaseUrl::Sqlite { .. } => 16,

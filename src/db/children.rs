@@ -88,7 +88,7 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for ParentIn<C> {
 /// plan assumes ten elements) and then compares every row with every id;
 /// for the 1 000 parties of 500 partnerships that took 11.5 ms, against
 /// 1.8 ms for `IN (SELECT unnest($1))`, a hash or index semi-join
-/// (`EXPLAIN ANALYZE`, README "Lists"). On SQLite, `json_each(?)` does the
+/// (`EXPLAIN ANALYZE`, benches/results.md "Lists"). On SQLite, `json_each(?)` does the
 /// same with one bound text. As the SQL does not change with the number of
 /// ids, diesel prepares the statement once per connection. The rows are
 /// decoded by each backend's own types, not through the multi-backend

@@ -315,7 +315,7 @@ fn with_connect_timeout(url: &str, pool_checkout_ms: u64) -> String {
 ///   one global mutex, which the threads of the blocking pool contend for.
 ///
 /// A page of 500 partnerships spent a fifth of its time in those mutexes
-/// and the context switches they caused (`perf`; README "Lists").
+/// and the context switches they caused (`perf`; benches/results.md "Lists").
 fn configure_sqlite() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -4,7 +4,7 @@
 //! Read as `String` and then parsed, each such column costs an allocation
 //! that is dropped at once: a page of 500 partnerships with their parties
 //! and funding lines has about 10 000 of them, and malloc and free were a
-//! tenth of the page's CPU (`perf`, README "Lists"). A row field of type
+//! tenth of the page's CPU (`perf`, benches/results.md "Lists"). A row field of type
 //! [`Parsed<T>`] parses the text where the driver holds it.
 
 use std::fmt;

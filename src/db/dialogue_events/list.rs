@@ -23,7 +23,7 @@ pub struct EventFilter {
 /// The events an organisation co-organises, is invited to or is registered
 /// for (not cancelled), as three indexed look-ups. One `OR` of the three
 /// made PostgreSQL walk every event for an organisation with few of them
-/// (README "National scale").
+/// (benches/results.md "National scale").
 pub(super) fn events_of_organisation(
     conn: &mut DbConnection,
     org: OrganisationId,
