@@ -102,8 +102,8 @@ impl DbPool {
     /// request holds a blocking thread parked in r2d2, and a connection given
     /// back goes to whichever thread wakes first, not to the one that waited
     /// longest: at 64 connections reading by id on PostgreSQL, p50 3 ms and
-    /// p99 300–650 ms, a few requests waiting over a second (README
-    /// "Performance").
+    /// p99 300–650 ms, a few requests waiting over a second
+    /// (benches/results.md "Turns at the pool").
     pub async fn turn(&self, bound: Duration) -> Result<Turn, StoreError> {
         // Most requests find a turn free: no timer for them.
         if let Ok(permit) = self.turns.clone().try_acquire_owned() {
