@@ -5,7 +5,8 @@ cases do not pass through the map_* hooks), and one check of our own.
 
 - An Idempotency-Key names one request: a new request gets a new key (the
   same key with another body is a 422 by design; tests/api covers replays).
-- A cursor is only ever one the service gave out (`next_cursor`): a made-up
+- A cursor (`cursor`, the change feed's `after`) is only ever one the
+  service gave out (`next_cursor`): a made-up
   cursor of the documented syntax becomes the empty cursor, the first page.
   Made-up cursors answer 400 `invalid_query_parameter` (tests/api/contract.rs);
   a cursor outside the syntax is left as generated, so negative tests keep it.
@@ -65,9 +66,10 @@ def before_call(context, case, **kwargs):
         if name.lower() == "idempotency-key" and isinstance(value, str) and IDEMPOTENCY_KEY.fullmatch(value):
             headers[name] = f"fuzz-{next(_keys)}"
     query = case.query or {}
-    cursor = query.get("cursor")
-    if isinstance(cursor, str) and CURSOR.fullmatch(cursor):
-        query["cursor"] = ""
+    for name in ("cursor", "after"):
+        cursor = query.get(name)
+        if isinstance(cursor, str) and CURSOR.fullmatch(cursor):
+            query[name] = ""
     meta = case.meta
     if meta is not None and meta.generation.mode.is_positive:
         patterns = _declared_header_patterns(case)

@@ -31,10 +31,11 @@ pub struct ChangesQuery {
     #[validate(length(max = 2048, message = "must be at most 2048 characters"))]
     #[param(max_length = 2048, pattern = "^[A-Za-z0-9_-]*$")]
     pub after: Option<String>,
-    /// Comma-separated resource types to keep (e.g.
-    /// `grant_application,partnership`); all when absent.
+    /// The resource types to keep, comma-separated (e.g.
+    /// `grant_application,partnership`); all when absent. An unknown type
+    /// is a 400 naming it.
     #[validate(length(max = 1000, message = "must be at most 1000 characters"))]
-    #[param(max_length = 1000, example = "grant_application,partnership")]
+    #[param(value_type = Option<Vec<ResourceType>>, style = Form, explode = false, max_items = 18)]
     pub types: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
