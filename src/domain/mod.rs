@@ -13,6 +13,7 @@ pub mod district;
 pub mod grant;
 pub mod ids;
 pub mod money;
+pub mod notice;
 pub mod organisation;
 pub mod partnership;
 pub mod stockholm;
