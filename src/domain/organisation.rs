@@ -245,6 +245,8 @@ crate::text_enum!(
     }
 );
 
+// `text_enum!` derives no `Default`, so it is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for NoticeLanguage {
     fn default() -> Self {
         NoticeLanguage::Sv
