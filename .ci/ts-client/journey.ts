@@ -24,10 +24,8 @@ type Problem = components["schemas"]["Problem"];
  */
 type ProblemCode = operations["describe_problem"]["parameters"]["path"]["code"];
 
-const [base, binary] = process.argv.slice(2);
-if (base === undefined || binary === undefined) {
-  fail("usage", "node journey.js BASE_URL SAMVERKAN_BINARY");
-}
+const base = process.argv[2] ?? fail("usage", "node journey.js BASE_URL SAMVERKAN_BINARY");
+const binary = process.argv[3] ?? fail("usage", "node journey.js BASE_URL SAMVERKAN_BINARY");
 
 /** What openapi-fetch answers: the parsed body on success, the parsed error otherwise. */
 interface Answer<T, E> {
@@ -42,11 +40,11 @@ function fail(step: string, why: string): never {
 }
 
 function token(...args: string[]): string {
-  return execFileSync(binary!, ["token", ...args], { encoding: "utf8" }).trim();
+  return execFileSync(binary, ["token", ...args], { encoding: "utf8" }).trim();
 }
 
 function client(...args: string[]) {
-  return createClient<paths>({ baseUrl: base!, headers: { Authorization: `Bearer ${token(...args)}` } });
+  return createClient<paths>({ baseUrl: base, headers: { Authorization: `Bearer ${token(...args)}` } });
 }
 
 /** The documented success: the status, and a body the client parsed. */
@@ -149,7 +147,9 @@ if (!(invalid.errors ?? []).some((e) => e.field === "organisation_number")) {
   fail("a wrong organisation number is refused", `errors ${JSON.stringify(invalid.errors)}`);
 }
 
-const staff = client("--role", "city_staff", "--unit", unit.id, "--delegation-limit-sek", "100000", "--sub", "chef@goteborg.se");
+const staff = client(
+  "--role", "city_staff", "--unit", unit.id, "--delegation-limit-sek", "100000", "--sub", "chef@goteborg.se",
+);
 const partner = client("--role", "partner", "--org", org.id, "--sub", "ordforande@typad.se");
 
 // A 412: the organisation edits its profile guarded by the ETag it read; a
@@ -234,7 +234,8 @@ const decided = await ok(
   200,
 );
 if (decided.status !== "decided" || decided.decision?.outcome !== "granted") {
-  fail("staff decide within their delegation", `status ${decided.status}, decision ${JSON.stringify(decided.decision)}`);
+  const decision = JSON.stringify(decided.decision);
+  fail("staff decide within their delegation", `status ${decided.status}, decision ${decision}`);
 }
 const paid = await ok(
   "staff record a payment",
