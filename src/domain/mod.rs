@@ -16,6 +16,7 @@ pub mod money;
 pub mod organisation;
 pub mod partnership;
 pub mod stockholm;
+pub mod webhook;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
