@@ -172,6 +172,13 @@ impl std::fmt::Display for EventTypeFilter {
     }
 }
 
+impl std::str::FromStr for EventTypeFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        EventTypeFilter::parse(s)
+    }
+}
+
 /// Whether any of `filters` takes this change.
 pub fn subscribed(filters: &[EventTypeFilter], resource: ResourceType, action: &str) -> bool {
     filters.iter().any(|f| f.matches(resource, action))
