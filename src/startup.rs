@@ -33,7 +33,8 @@ fn routes(cfg: &mut ServiceConfig) {
                 .configure(api::organisations::configure)
                 .configure(api::dialogue_events::configure)
                 .configure(api::partnerships::configure)
-                .configure(api::grants::configure),
+                .configure(api::grants::configure)
+                .configure(api::webhooks::configure),
         );
 }
 

@@ -87,6 +87,8 @@ pub enum Action {
     /// See the contact person's email and phone of an organisation.
     ReadOrganisationContacts(OrganisationId),
     ManageCityUnits,
+    /// Subscribe URLs to changes (webhooks), read their deliveries, replay.
+    ManageWebhooks,
     /// Create, change, publish, cancel an event organised by this unit (None:
     /// organised by organisations only), and record attendance and outcomes.
     ManageDialogueEvent(Option<CityUnitId>),
@@ -191,7 +193,9 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             FieldKeeper::Organisation => principal.is_member_of(organisation),
             FieldKeeper::Both => principal.is_city() || principal.is_member_of(organisation),
         },
-        DeleteOrganisation | ManageCityUnits => matches!(principal, Principal::CityAdmin { .. }),
+        DeleteOrganisation | ManageCityUnits | ManageWebhooks => {
+            matches!(principal, Principal::CityAdmin { .. })
+        }
         ReadOrganisationContacts(organisation) => {
             principal.is_city() || principal.is_member_of(organisation)
         }
@@ -270,6 +274,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::DeleteOrganisation => "only city admins delete organisations".into(),
         Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
         Action::ManageCityUnits => "only city admins manage city units".into(),
+        Action::ManageWebhooks => "only city admins manage webhook subscriptions".into(),
         Action::ManageDialogueEvent(_) => "only staff of the organising unit and city admins manage this event".into(),
         Action::ReadPlannedDialogueEvents => "planned events are visible to the city only".into(),
         Action::RegisterForDialogueEvent(_) => "a partner registers only its own organisation".into(),
@@ -409,6 +414,10 @@ mod tests {
             ),
             (
                 Action::ManageCityUnits,
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ManageWebhooks,
                 [false, false, false, false, true, false],
             ),
             (
@@ -561,12 +570,13 @@ mod tests {
         assert_eq!(covered, every, "every action has rows in the table");
     }
 
-    const EVERY_ACTION: [&str; 30] = [
+    const EVERY_ACTION: [&str; 31] = [
         "CreateOrganisation",
         "EditOrganisationField",
         "DeleteOrganisation",
         "ReadOrganisationContacts",
         "ManageCityUnits",
+        "ManageWebhooks",
         "ManageDialogueEvent",
         "ReadPlannedDialogueEvents",
         "RegisterForDialogueEvent",
@@ -604,6 +614,7 @@ mod tests {
             DeleteOrganisation => "DeleteOrganisation",
             ReadOrganisationContacts(_) => "ReadOrganisationContacts",
             ManageCityUnits => "ManageCityUnits",
+            ManageWebhooks => "ManageWebhooks",
             ManageDialogueEvent(_) => "ManageDialogueEvent",
             ReadPlannedDialogueEvents => "ReadPlannedDialogueEvents",
             RegisterForDialogueEvent(_) => "RegisterForDialogueEvent",
