@@ -237,6 +237,20 @@ fn build(w: &World) -> Objects {
             .to_owned(),
     );
     ids.insert("decided", decided);
+
+    // A webhook subscription (to an address nothing answers at) and a ping of it.
+    let webhook = id(&app.post(
+        "/api/v1/webhook-subscriptions",
+        Some(&admin()),
+        &json!({"url": "https://hooks.example.se/samverkan", "event_types": ["partnership.*"]}),
+    ));
+    let ping = app.post(
+        &format!("/api/v1/webhook-subscriptions/{webhook}/ping"),
+        Some(&admin()),
+        &json!({}),
+    );
+    ids.insert("webhook_delivery", id(&ping));
+    ids.insert("webhook", webhook);
     Objects { ids }
 }
 
