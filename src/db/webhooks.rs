@@ -469,7 +469,8 @@ pub fn replay_range(
             wd::table
                 .filter(wd::subscription_id.eq(subscription.to_string()))
                 .filter(wd::occurred_at.ge(from.naive_utc()))
-                .filter(wd::occurred_at.lt(to.naive_utc())),
+                .filter(wd::occurred_at.lt(to.naive_utc()))
+                .filter(wd::event_type.ne(PING)),
         )
         .set(requeued!(now))
         .execute(conn)?;
