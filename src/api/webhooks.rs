@@ -99,16 +99,18 @@ pub struct CreateWebhookSubscription {
     /// a name is checked again on every delivery, on the addresses it
     /// resolves to.
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000, pattern = "^https?://[!-~]+$")]
     pub url: String,
     /// The changes to receive: `<resource_type>.<action>` (such as
     /// `grant_application.decide`) or `<resource_type>.*`.
     #[validate(length(min = 1, max = 50, message = "must name 1 to 50 event types"))]
-    #[schema(min_items = 1, max_items = 50, example = json!(["grant_application.decide"]))]
+    #[schema(value_type = Vec<EventTypeName>, min_items = 1, max_items = 50)]
     pub event_types: Vec<String>,
     #[validate(length(max = 500, message = "must be at most 500 characters"))]
     #[schema(max_length = 500)]
     pub description: Option<String>,
+    /// `false` subscribes without sending yet (true by default).
+    pub enabled: Option<bool>,
 }
 
 /// A JSON merge patch of a subscription. `enabled: true` enables it again
@@ -119,26 +121,78 @@ pub struct CreateWebhookSubscription {
 pub struct UpdateWebhookSubscription {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
     #[serde(default, deserialize_with = "required_in_patch")]
-    #[schema(min_length = 1, max_length = 2000, nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        nullable = false,
+        pattern = "^https?://[!-~]+$"
+    )]
     pub url: Option<String>,
     #[validate(length(min = 1, max = 50, message = "must name 1 to 50 event types"))]
     #[serde(default, deserialize_with = "required_in_patch")]
-    #[schema(min_items = 1, max_items = 50, nullable = false)]
+    #[schema(value_type = Option<Vec<EventTypeName>>, min_items = 1, max_items = 50, nullable = false)]
     pub event_types: Option<Vec<String>>,
     #[serde(default, deserialize_with = "merge_patch_field")]
     #[schema(value_type = Option<String>, max_length = 500)]
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "required_in_patch")]
     #[schema(nullable = false)]
     pub enabled: Option<bool>,
 }
 
+/// The reason of a subscription an admin disabled.
+const DISABLED_BY_ADMIN: &str = "disabled by an admin";
+
+/// `response` (its status and headers) with the subscription and its
+/// secret as the body. The ETag is that of the subscription without the
+/// secret: the representation every later read answers.
+fn with_secret(
+    response: HttpResponse,
+    subscription: WebhookSubscription,
+    secret: String,
+) -> HttpResponse {
+    let mut view = WebhookSubscriptionView::from(subscription);
+    let etag = respond::etag(view.version, &serde_json::to_vec(&view).unwrap_or_default());
+    view.secret = Some(secret);
+    let mut builder = HttpResponse::build(response.status());
+    for (name, value) in response.headers() {
+        builder.insert_header((name.clone(), value.clone()));
+    }
+    builder
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .json(view)
+}
+
+/// The longest event type a subscription names.
+pub const MAX_EVENT_TYPE_LENGTH: usize = 100;
+
+/// `<resource_type>.<action>` or `<resource_type>.*` (the spec's schema of
+/// one event type).
+pub struct EventTypeName;
+
+impl utoipa::PartialSchema for EventTypeName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(MAX_EVENT_TYPE_LENGTH))
+            .pattern(Some(r"^[a-z_]+\.([a-z_]+|\*)$"))
+            .description(Some(
+                "`<resource_type>.<action>` (such as `grant_application.decide`) or `<resource_type>.*`",
+            ))
+            .examples([serde_json::json!("grant_application.decide")])
+            .into()
+    }
+}
+
+impl ToSchema for EventTypeName {}
+
 /// The URL and event types, checked; every bad one named.
 fn checked(
     policy: &UrlPolicy,
     url: Option<&str>,
     event_types: Option<&[String]>,
-    description: Option<&str>,
 ) -> Result<Vec<EventTypeFilter>, Vec<FieldError>> {
     let mut errors = Vec::new();
     if let Some(Err(message)) = url.map(|u| policy.check(u)) {
@@ -146,16 +200,15 @@ fn checked(
     }
     let mut filters = Vec::new();
     for (i, text) in event_types.unwrap_or_default().iter().enumerate() {
+        let field = format!("event_types[{i}]");
+        if text.len() > MAX_EVENT_TYPE_LENGTH {
+            errors.push(FieldError::new(field, "must be at most 100 characters"));
+            continue;
+        }
         match EventTypeFilter::parse(text) {
             Ok(f) => filters.push(f),
-            Err(message) => errors.push(FieldError::new(format!("event_types/{i}"), message)),
+            Err(message) => errors.push(FieldError::new(field, message)),
         }
-    }
-    if description.is_some_and(|d| d.chars().count() > 500) {
-        errors.push(FieldError::new(
-            "description",
-            "must be at most 500 characters",
-        ));
     }
     super::fields_valid(errors, filters)
 }
@@ -328,27 +381,25 @@ pub async fn create_webhook_subscription(
         &state.settings.webhooks.urls,
         Some(&req.url),
         Some(&req.event_types),
-        req.description.as_deref(),
     )
     .map_err(ApiError::Validation)?;
     let details = SubscriptionDetails {
         url: req.url,
         event_types,
         description: req.description,
-        enabled: true,
-        disabled_reason: None,
+        enabled: req.enabled.unwrap_or(true),
+        disabled_reason: (req.enabled == Some(false)).then(|| DISABLED_BY_ADMIN.to_owned()),
     };
     let secret = Secret::generate();
     let shown = secret.expose();
     let created = state
         .db(move |conn| store::insert(conn, details, &secret))
         .await?;
-    let mut view = WebhookSubscriptionView::from(created);
-    view.secret = Some(shown);
-    Ok(respond::created(
-        format!("/api/v1/webhook-subscriptions/{}", view.id),
-        view.version,
-        &view,
+    let location = format!("/api/v1/webhook-subscriptions/{}", created.id);
+    Ok(with_secret(
+        respond::created(location, None, &()),
+        created,
+        shown,
     ))
 }
 
@@ -421,7 +472,6 @@ pub async fn update_webhook_subscription(
         &state.settings.webhooks.urls,
         patch.url.as_deref(),
         patch.event_types.as_deref(),
-        patch.description.as_ref().and_then(|d| d.as_deref()),
     )
     .map_err(ApiError::Validation)?;
     let updated = state
@@ -443,7 +493,7 @@ pub async fn update_webhook_subscription(
                     }
                     Some(false) if d.enabled => {
                         d.enabled = false;
-                        d.disabled_reason = Some("disabled by an admin".into());
+                        d.disabled_reason = Some(DISABLED_BY_ADMIN.into());
                     }
                     _ => {}
                 }
@@ -527,9 +577,7 @@ pub async fn rotate_webhook_secret(
     let rotated = state
         .db(move |conn| store::rotate_secret(conn, id, precondition.0, &secret, grace_until))
         .await?;
-    let mut view = WebhookSubscriptionView::from(rotated);
-    view.secret = Some(shown);
-    Ok(respond::ok(view.version, &view))
+    Ok(with_secret(HttpResponse::Ok().finish(), rotated, shown))
 }
 
 /// Send a test ping

@@ -141,10 +141,7 @@ impl EventTypeFilter {
             .map_err(|_| format!("`{resource}` is not a resource type"))?;
         let action = match action {
             "*" => None,
-            a if !a.is_empty()
-                && a.len() <= 64
-                && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
-            {
+            a if !a.is_empty() && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
                 Some(a.to_owned())
             }
             a => {

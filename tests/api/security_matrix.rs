@@ -249,7 +249,11 @@ fn build(w: &World) -> Objects {
         Some(&admin()),
         &json!({}),
     );
-    ids.insert("webhook_delivery", id(&ping));
+    assert_eq!(ping.status, 202, "{}", ping.text);
+    ids.insert(
+        "webhook_delivery",
+        ping.json()["id"].as_str().unwrap().to_owned(),
+    );
     ids.insert("webhook", webhook);
     Objects { ids }
 }

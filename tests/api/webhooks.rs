@@ -453,7 +453,7 @@ fn internal_addresses_are_refused_when_subscribing_and_when_delivering() {
         &json!({"url": "https://hooks.example.se/", "event_types": ["no_such_type.*", "city_unit.Created"]}),
     );
     assert_eq!(res.status, 422);
-    assert_eq!(res.error_fields(), ["event_types/0", "event_types/1"]);
+    assert_eq!(res.error_fields(), ["event_types[0]", "event_types[1]"]);
 
     // `127.1` is a name to the check at subscription time, and resolves to
     // 127.0.0.1: the check at connect time refuses it, and nothing arrives.
