@@ -370,30 +370,48 @@ pub fn deliveries(
     Ok((found, total as usize))
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = wa)]
+struct AttemptRow {
+    delivery_id: String,
+    attempted_at: NaiveDateTime,
+    status_code: Option<i64>,
+    error: Option<String>,
+    latency_ms: i64,
+}
+
+/// What sending a claimed delivery takes, as read.
+#[derive(Queryable)]
+struct ClaimRow {
+    id: Parsed<WebhookDeliveryId>,
+    subscription_id: Parsed<WebhookSubscriptionId>,
+    event_id: String,
+    payload: String,
+    attempts: i64,
+    url: String,
+    secret: String,
+    previous_secret: Option<String>,
+    previous_secret_until: Option<NaiveDateTime>,
+}
+
 /// Fills in each delivery's attempts.
 fn with_log(conn: &mut DbConnection, deliveries: &mut [Delivery]) -> Result<(), StoreError> {
     let ids: Vec<String> = deliveries.iter().map(|d| d.id.to_string()).collect();
-    let rows: Vec<(String, NaiveDateTime, Option<i64>, Option<String>, i64)> = wa::table
+    let rows: Vec<AttemptRow> = wa::table
         .filter(wa::delivery_id.eq_any(&ids))
         .order(wa::id.asc())
-        .select((
-            wa::delivery_id,
-            wa::attempted_at,
-            wa::status_code,
-            wa::error,
-            wa::latency_ms,
-        ))
+        .select(AttemptRow::as_select())
         .load(conn)?;
-    for (delivery_id, at, status_code, error, latency_ms) in rows {
+    for row in rows {
         if let Some(d) = deliveries
             .iter_mut()
-            .find(|d| d.id.to_string() == delivery_id)
+            .find(|d| d.id.to_string() == row.delivery_id)
         {
             d.log.push(Attempt {
-                attempted_at: utc(at),
-                status_code,
-                error,
-                latency_ms,
+                attempted_at: utc(row.attempted_at),
+                status_code: row.status_code,
+                error: row.error,
+                latency_ms: row.latency_ms,
             });
         }
     }
@@ -605,17 +623,7 @@ pub fn claim_due(
                 wd::next_attempt_at.eq(until.naive_utc()),
             ))
             .execute(conn)?;
-        let rows: Vec<(
-            Parsed<WebhookDeliveryId>,
-            Parsed<WebhookSubscriptionId>,
-            String,
-            String,
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<NaiveDateTime>,
-        )> = wd::table
+        let rows: Vec<ClaimRow> = wd::table
             .inner_join(ws::table)
             .filter(wd::id.eq_any(&ids))
             .select((
@@ -630,28 +638,25 @@ pub fn claim_due(
                 ws::previous_secret_until,
             ))
             .load(conn)?;
+        let read = |s: &str| Secret::parse(s).map_err(|_| super::corrupt("webhook secret"));
         rows.into_iter()
-            .map(
-                |(id, sub, event_id, payload, attempts, url, secret, previous, until)| {
-                    let read =
-                        |s: &str| Secret::parse(s).map_err(|_| super::corrupt("webhook secret"));
-                    Ok(Claimed {
-                        id: id.0,
-                        subscription_id: sub.0,
-                        lease: lease.clone(),
-                        url,
-                        event_id,
-                        payload,
-                        attempts,
-                        secret: read(&secret)?,
-                        previous_secret: crate::domain::webhook::previous_in_grace(
-                            previous.as_deref().map(read).transpose()?,
-                            until.map(utc),
-                            now,
-                        ),
-                    })
-                },
-            )
+            .map(|r| {
+                Ok(Claimed {
+                    id: r.id.0,
+                    subscription_id: r.subscription_id.0,
+                    lease: lease.clone(),
+                    url: r.url,
+                    event_id: r.event_id,
+                    payload: r.payload,
+                    attempts: r.attempts,
+                    secret: read(&r.secret)?,
+                    previous_secret: crate::domain::webhook::previous_in_grace(
+                        r.previous_secret.as_deref().map(read).transpose()?,
+                        r.previous_secret_until.map(utc),
+                        now,
+                    ),
+                })
+            })
             .collect()
     })
 }
