@@ -99,6 +99,8 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// E-mail notices to organisations; off without an SMTP server.
     pub notices: NoticeSettings,
+    /// Webhook deliveries: which URLs may be called, and the retry schedule.
+    pub webhooks: WebhookSettings,
 }
 
 /// E-mail notices to organisations' contact addresses.
@@ -113,6 +115,20 @@ pub struct NoticeSettings {
     /// The first retry's delay (`SAMVERKAN_NOTICE_RETRY_MS`, 60 000 by
     /// default); each further retry waits twice as long.
     pub retry_ms: u64,
+}
+
+/// Webhook deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `http://` URLs and which internal hosts may be called
+    /// (`SAMVERKAN_WEBHOOK_ALLOW_HTTP`, `SAMVERKAN_WEBHOOK_ALLOW_HOSTS`).
+    pub urls: crate::domain::webhook::UrlPolicy,
+    /// The backoff base, attempts per delivery and failed deliveries before
+    /// a subscription is disabled (`SAMVERKAN_WEBHOOK_BACKOFF_MS`,
+    /// `SAMVERKAN_WEBHOOK_MAX_ATTEMPTS`, `SAMVERKAN_WEBHOOK_DISABLE_AFTER`).
+    pub retry: crate::domain::webhook::RetryPolicy,
+    /// How long one attempt may take (`SAMVERKAN_WEBHOOK_TIMEOUT_MS`).
+    pub timeout_ms: u64,
 }
 
 /// The outbox behind the change feed (and what delivers from it).
@@ -222,6 +238,12 @@ struct FileSettings {
     smtp_url: Option<String>,
     notice_from: Option<String>,
     notice_retry_ms: Option<u64>,
+    webhook_allow_http: Option<bool>,
+    webhook_allow_hosts: Option<String>,
+    webhook_timeout_ms: Option<u64>,
+    webhook_backoff_ms: Option<u64>,
+    webhook_max_attempts: Option<u32>,
+    webhook_disable_after: Option<u32>,
 }
 
 impl Settings {
@@ -592,6 +614,74 @@ impl Settings {
                 "must be 100 to 86400000 milliseconds",
             ));
         }
+        let allow_http = match env("WEBHOOK_ALLOW_HTTP").as_deref() {
+            None => file.webhook_allow_http.unwrap_or(false),
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(bad(
+                    "SAMVERKAN_WEBHOOK_ALLOW_HTTP",
+                    format!("`{other}` is not true or false"),
+                ))
+            }
+        };
+        let allow = crate::domain::webhook::AllowList::parse(
+            &env("WEBHOOK_ALLOW_HOSTS")
+                .or(file.webhook_allow_hosts)
+                .unwrap_or_default(),
+        )
+        .map_err(|m| bad("SAMVERKAN_WEBHOOK_ALLOW_HOSTS", m))?;
+        let timeout_ms = number(
+            "SAMVERKAN_WEBHOOK_TIMEOUT_MS",
+            env("WEBHOOK_TIMEOUT_MS"),
+            file.webhook_timeout_ms,
+            10_000,
+        )?;
+        if !(100..=60_000).contains(&timeout_ms) {
+            return Err(bad(
+                "SAMVERKAN_WEBHOOK_TIMEOUT_MS",
+                "must be between 100 and 60000 milliseconds",
+            ));
+        }
+        let backoff_ms = number(
+            "SAMVERKAN_WEBHOOK_BACKOFF_MS",
+            env("WEBHOOK_BACKOFF_MS"),
+            file.webhook_backoff_ms,
+            30_000,
+        )?;
+        if !(10..=3_600_000).contains(&backoff_ms) {
+            return Err(bad(
+                "SAMVERKAN_WEBHOOK_BACKOFF_MS",
+                "must be between 10 and 3600000 milliseconds",
+            ));
+        }
+        let max_attempts = number(
+            "SAMVERKAN_WEBHOOK_MAX_ATTEMPTS",
+            env("WEBHOOK_MAX_ATTEMPTS"),
+            file.webhook_max_attempts,
+            8,
+        )?;
+        if !(1..=30).contains(&max_attempts) {
+            return Err(bad("SAMVERKAN_WEBHOOK_MAX_ATTEMPTS", "must be 1 to 30"));
+        }
+        let disable_after = number(
+            "SAMVERKAN_WEBHOOK_DISABLE_AFTER",
+            env("WEBHOOK_DISABLE_AFTER"),
+            file.webhook_disable_after,
+            5,
+        )?;
+        if !(1..=1000).contains(&disable_after) {
+            return Err(bad("SAMVERKAN_WEBHOOK_DISABLE_AFTER", "must be 1 to 1000"));
+        }
+        let webhooks = WebhookSettings {
+            urls: crate::domain::webhook::UrlPolicy { allow_http, allow },
+            retry: crate::domain::webhook::RetryPolicy {
+                base: std::time::Duration::from_millis(backoff_ms),
+                max_attempts,
+                disable_after,
+            },
+            timeout_ms,
+        };
 
         Ok(Settings {
             database_url,
@@ -612,6 +702,7 @@ impl Settings {
                 from: notice_from,
                 retry_ms,
             },
+            webhooks,
         })
     }
 }
@@ -681,6 +772,12 @@ mod tests {
             ("SAMVERKAN_JWT_LEEWAY_SECONDS", "300"),
             ("SAMVERKAN_LOG_FORMAT", "xml"),
             ("SAMVERKAN_COUNT_STATEMENTS", "yes"),
+            ("SAMVERKAN_WEBHOOK_ALLOW_HTTP", "yes"),
+            ("SAMVERKAN_WEBHOOK_ALLOW_HOSTS", "a b"),
+            ("SAMVERKAN_WEBHOOK_TIMEOUT_MS", "5"),
+            ("SAMVERKAN_WEBHOOK_BACKOFF_MS", "0"),
+            ("SAMVERKAN_WEBHOOK_MAX_ATTEMPTS", "0"),
+            ("SAMVERKAN_WEBHOOK_DISABLE_AFTER", "0"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.setting, name, "{err}");

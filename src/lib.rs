@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod problem;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook_client;
 
 /// The semantic version of the API, sent as `API-Version` on every response.
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "partnerships", description = "IOP agreements and other collaborations between a city unit and organisations"),
         (name = "dialogue events", description = "Dialogue meetings, consultations, council meetings, leadership forums, workshops and matching meetings"),
         (name = "changes", description = "The change feed: every committed change, in commit order, for systems that integrate"),
+        (name = "webhooks", description = "Signed Standard Webhooks: admins subscribe URLs to changes, read the delivery log, replay and ping"),
         (name = "reference data", description = "Districts and other fixed lists"),
         (name = "operations", description = "Health, readiness and problem documentation"),
     ),

@@ -34,7 +34,8 @@ fn routes(cfg: &mut ServiceConfig) {
                 .configure(api::notices::configure)
                 .configure(api::dialogue_events::configure)
                 .configure(api::partnerships::configure)
-                .configure(api::grants::configure),
+                .configure(api::grants::configure)
+                .configure(api::webhooks::configure),
         );
 }
 

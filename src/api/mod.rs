@@ -19,6 +19,7 @@ pub mod partnerships;
 pub mod problems;
 pub mod respond;
 pub mod state;
+pub mod webhooks;
 
 pub use state::AppState;
 

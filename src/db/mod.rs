@@ -16,6 +16,7 @@ pub mod parsed;
 pub mod partnerships;
 pub mod schema;
 pub mod stamp;
+pub mod webhooks;
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

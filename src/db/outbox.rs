@@ -427,3 +427,41 @@ pub fn consumer_lag(
         .optional()?;
     Ok((count, oldest.map(utc)))
 }
+
+/// Whether any event follows a consumer's position (a read, so that a
+/// consumer with nothing to do does not take the write lock of [`consume`]).
+pub fn has_after_consumer(conn: &mut DbConnection, consumer: &str) -> Result<bool, StoreError> {
+    use super::schema::outbox_consumers as oc;
+    let (txid, id): (i64, i64) = oc::table
+        .find(consumer)
+        .select((oc::txid, oc::id))
+        .first(conn)
+        .optional()?
+        .unwrap_or((0, 0));
+    Ok(diesel::select(diesel::dsl::exists(
+        ev::table.filter(ev::txid.gt(txid).or(ev::txid.eq(txid).and(ev::id.gt(id)))),
+    ))
+    .get_result(conn)?)
+}
+
+/// The most events [`between`] returns.
+pub const MAX_BETWEEN: i64 = 10_000;
+
+/// The events kept that occurred in `[from, to)`, in order (at most
+/// [`MAX_BETWEEN`]): what a webhook replay of a time range sends.
+pub fn between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Event>, StoreError> {
+    ev::table
+        .filter(ev::occurred_at.ge(from.naive_utc()))
+        .filter(ev::occurred_at.lt(to.naive_utc()))
+        .order((ev::txid.asc(), ev::id.asc()))
+        .limit(MAX_BETWEEN)
+        .select(EventRow::as_select())
+        .load::<EventRow>(conn)?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+}

@@ -89,6 +89,8 @@ pub enum Action {
     /// See the e-mail notices sent to an organisation.
     ReadOrganisationNotices(OrganisationId),
     ManageCityUnits,
+    /// Subscribe URLs to changes (webhooks), read their deliveries, replay.
+    ManageWebhooks,
     /// Create, change, publish, cancel an event organised by this unit (None:
     /// organised by organisations only), and record attendance and outcomes.
     ManageDialogueEvent(Option<CityUnitId>),
@@ -193,7 +195,9 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             FieldKeeper::Organisation => principal.is_member_of(organisation),
             FieldKeeper::Both => principal.is_city() || principal.is_member_of(organisation),
         },
-        DeleteOrganisation | ManageCityUnits => matches!(principal, Principal::CityAdmin { .. }),
+        DeleteOrganisation | ManageCityUnits | ManageWebhooks => {
+            matches!(principal, Principal::CityAdmin { .. })
+        }
         ReadOrganisationContacts(organisation) | ReadOrganisationNotices(organisation) => {
             principal.is_city() || principal.is_member_of(organisation)
         }
@@ -273,6 +277,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
         Action::ReadOrganisationNotices(_) => "an organisation's notices are for the city and the organisation itself".into(),
         Action::ManageCityUnits => "only city admins manage city units".into(),
+        Action::ManageWebhooks => "only city admins manage webhook subscriptions".into(),
         Action::ManageDialogueEvent(_) => "only staff of the organising unit and city admins manage this event".into(),
         Action::ReadPlannedDialogueEvents => "planned events are visible to the city only".into(),
         Action::RegisterForDialogueEvent(_) => "a partner registers only its own organisation".into(),
@@ -416,6 +421,10 @@ mod tests {
             ),
             (
                 Action::ManageCityUnits,
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ManageWebhooks,
                 [false, false, false, false, true, false],
             ),
             (
@@ -568,13 +577,14 @@ mod tests {
         assert_eq!(covered, every, "every action has rows in the table");
     }
 
-    const EVERY_ACTION: [&str; 31] = [
+    const EVERY_ACTION: [&str; 32] = [
         "CreateOrganisation",
         "EditOrganisationField",
         "DeleteOrganisation",
         "ReadOrganisationContacts",
         "ReadOrganisationNotices",
         "ManageCityUnits",
+        "ManageWebhooks",
         "ManageDialogueEvent",
         "ReadPlannedDialogueEvents",
         "RegisterForDialogueEvent",
@@ -613,6 +623,7 @@ mod tests {
             ReadOrganisationContacts(_) => "ReadOrganisationContacts",
             ReadOrganisationNotices(_) => "ReadOrganisationNotices",
             ManageCityUnits => "ManageCityUnits",
+            ManageWebhooks => "ManageWebhooks",
             ManageDialogueEvent(_) => "ManageDialogueEvent",
             ReadPlannedDialogueEvents => "ReadPlannedDialogueEvents",
             RegisterForDialogueEvent(_) => "RegisterForDialogueEvent",

@@ -89,3 +89,11 @@ id_type!(
     /// Identifies a grant application.
     GrantApplicationId
 );
+id_type!(
+    /// Identifies a webhook subscription.
+    WebhookSubscriptionId
+);
+id_type!(
+    /// Identifies one delivery of one event to one webhook subscription.
+    WebhookDeliveryId
+);

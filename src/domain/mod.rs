@@ -17,6 +17,7 @@ pub mod notice;
 pub mod organisation;
 pub mod partnership;
 pub mod stockholm;
+pub mod webhook;
 
 use chrono::{DateTime, SubsecRound, Utc};
 

@@ -38,3 +38,4 @@ mod shape;
 mod spec;
 mod spec_promises;
 mod views_per_caller;
+mod webhooks;

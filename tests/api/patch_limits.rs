@@ -96,6 +96,13 @@ fn a_patch_past_the_posts_limit_is_refused_on_every_resource_and_writes_nothing(
         .create(app)
         .id;
 
+    // A webhook subscription.
+    let webhook = id_of(&app.post(
+        "/api/v1/webhook-subscriptions",
+        Some(&admin),
+        &json!({"url": "https://hooks.example.se/", "event_types": ["city_unit.*"], "description": "Diariet"}),
+    ));
+
     let applicant = partner(&a);
     let events = EVENTS;
     let case = |path: String, item: Option<&str>, token: &str, create, fields| {
@@ -120,6 +127,13 @@ fn a_patch_past_the_posts_limit_is_refused_on_every_resource_and_writes_nothing(
             &admin,
             "CreateOrganisation",
             vec!["name", "description"],
+        ),
+        case(
+            format!("/api/v1/webhook-subscriptions/{webhook}"),
+            None,
+            &admin,
+            "CreateWebhookSubscription",
+            vec!["url", "description"],
         ),
         case(
             format!("/api/v1/city-units/{u}"),

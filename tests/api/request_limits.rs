@@ -253,7 +253,8 @@ fn every_update_body_has_the_limits_of_its_create_body() {
             "Organisation",
             "Outcome",
             "Partnership",
-            "Programme"
+            "Programme",
+            "WebhookSubscription"
         ],
         "the PATCH bodies of the service"
     );
@@ -312,7 +313,10 @@ fn text(schema: &Value, n: usize) -> String {
     if schema["format"] == "email" {
         email(n)
     } else if pattern.starts_with("^https?://") {
-        format!("https://a.se/{}", "x".repeat(n - 13))
+        format!("https://a.se/{}", "x".repeat(n.saturating_sub(13)))
+    } else if pattern.starts_with(r"^[a-z_]+\.") {
+        // A webhook's event type: a resource type and an action.
+        format!("city_unit.{}", "x".repeat(n.saturating_sub(10).max(1)))
     } else if pattern.contains("[0-9][ +()-]*") {
         "0".repeat(n)
     } else {
@@ -478,6 +482,27 @@ fn every_body_bound_in_the_spec_is_the_one_the_server_holds() {
             format!("/api/v1/city-units/{}", id()),
             token.clone(),
             json!({"name": "Enhet"}),
+        ),
+        (
+            "POST",
+            "/api/v1/webhook-subscriptions",
+            "/api/v1/webhook-subscriptions".into(),
+            token.clone(),
+            json!({"url": "https://hooks.example.se/", "event_types": ["city_unit.*"]}),
+        ),
+        (
+            "PATCH",
+            "/api/v1/webhook-subscriptions/{id}",
+            format!("/api/v1/webhook-subscriptions/{}", id()),
+            token.clone(),
+            json!({"event_types": ["city_unit.*"]}),
+        ),
+        (
+            "POST",
+            "/api/v1/webhook-subscriptions/{id}/replay",
+            format!("/api/v1/webhook-subscriptions/{}/replay", id()),
+            token.clone(),
+            json!({"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}),
         ),
         (
             "POST",

@@ -237,6 +237,24 @@ fn build(w: &World) -> Objects {
             .to_owned(),
     );
     ids.insert("decided", decided);
+
+    // A webhook subscription (to an address nothing answers at) and a ping of it.
+    let webhook = id(&app.post(
+        "/api/v1/webhook-subscriptions",
+        Some(&admin()),
+        &json!({"url": "https://hooks.example.se/samverkan", "event_types": ["partnership.*"]}),
+    ));
+    let ping = app.post(
+        &format!("/api/v1/webhook-subscriptions/{webhook}/ping"),
+        Some(&admin()),
+        &json!({}),
+    );
+    assert_eq!(ping.status, 202, "{}", ping.text);
+    ids.insert(
+        "webhook_delivery",
+        ping.json()["id"].as_str().unwrap().to_owned(),
+    );
+    ids.insert("webhook", webhook);
     Objects { ids }
 }
 
