@@ -12,10 +12,10 @@ pub mod dialogue;
 pub mod district;
 pub mod grant;
 pub mod ids;
+pub mod local_time;
 pub mod money;
 pub mod organisation;
 pub mod partnership;
-pub mod stockholm;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
