@@ -469,12 +469,16 @@ impl UpdateOutcome {
     }
 }
 
-/// Narrows the calendar feed.
-#[derive(Deserialize, IntoParams)]
+/// Narrows the calendar feed; the parameters mean what they mean for the
+/// event list, and an unknown one or a bad value is a 400.
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
+    /// Events in this district.
     pub district: Option<District>,
     pub kind: Option<DialogueEventKind>,
+    pub participation_level: Option<ParticipationLevel>,
+    /// Events the city unit organises (`ORGANIZER`).
     pub organiser_unit_id: Option<CityUnitId>,
 }
