@@ -49,7 +49,10 @@ pub struct DialogueEventView {
     /// In UTC.
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    /// The same instant as Stockholm's clocks show it.
+    /// The same instant as Stockholm's clocks show it, with the offset then
+    /// in force (from the tz database): `+01:00` in winter, `+02:00` in
+    /// summer; the two instants of the hour repeated in October differ only
+    /// in the offset.
     #[schema(value_type = String, example = "2016-05-12T17:00:00+02:00")]
     pub starts_at_local: DateTime<FixedOffset>,
     #[schema(value_type = String)]
