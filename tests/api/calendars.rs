@@ -342,16 +342,16 @@ fn the_feed_is_filtered_by_unit_district_kind_and_level_and_names_units_not_peop
     );
     assert_eq!(
         ids(&format!("?organiser_unit_id={}", w.unit)),
-        [lundby.clone()]
+        [lundby.as_str()]
     );
     assert_eq!(
         ids(&format!("?organiser_unit_id={}", w.other_unit)),
-        [angered.clone()]
+        [angered.as_str()]
     );
-    assert_eq!(ids("?district=lundby"), [lundby.clone()]);
-    assert_eq!(ids("?district=angered"), [angered.clone()]);
-    assert_eq!(ids("?kind=dialogue_meeting"), [angered.clone()]);
-    assert_eq!(ids("?participation_level=partnership"), [lundby.clone()]);
+    assert_eq!(ids("?district=lundby"), [lundby.as_str()]);
+    assert_eq!(ids("?district=angered"), [angered.as_str()]);
+    assert_eq!(ids("?kind=dialogue_meeting"), [angered.as_str()]);
+    assert_eq!(ids("?participation_level=partnership"), [lundby.as_str()]);
     assert!(ids(&format!("?district=angered&organiser_unit_id={}", w.unit)).is_empty());
     for bad in [
         "district=narnia",

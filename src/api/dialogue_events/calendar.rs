@@ -27,9 +27,9 @@ fn organiser_names(
 ) -> Result<std::collections::HashMap<CityUnitId, String>, StoreError> {
     let mut names = std::collections::HashMap::new();
     for unit in events.iter().filter_map(|e| e.details.organiser_unit) {
-        if !names.contains_key(&unit) {
+        if let std::collections::hash_map::Entry::Vacant(name) = names.entry(unit) {
             if let Some(found) = crate::db::city_units::find(conn, unit)? {
-                names.insert(unit, found.details.name);
+                name.insert(found.details.name);
             }
         }
     }
