@@ -329,8 +329,24 @@ mod tests {
             "9999-12-31T23:00:00Z",
             "2026-05-12T18:00+2",
             "2026-03-29T02:30",
+            "2026-10-25T02:30",
         ] {
             assert!(strict_instant(bad).is_err(), "{bad}");
         }
+        // The skipped and the repeated hour, told apart; with an offset, taken.
+        assert!(strict_instant("2027-03-28T02:00")
+            .unwrap_err()
+            .contains("does not exist"));
+        assert!(strict_instant("2027-10-31T02:59")
+            .unwrap_err()
+            .contains("happens twice"));
+        assert_eq!(
+            strict_instant("2027-10-31T02:30:00+02:00").map(|t| t.to_rfc3339()),
+            Ok("2027-10-31T00:30:00+00:00".to_owned())
+        );
+        assert_eq!(
+            strict_instant("2027-10-31T02:30:00+01:00").map(|t| t.to_rfc3339()),
+            Ok("2027-10-31T01:30:00+00:00".to_owned())
+        );
     }
 }

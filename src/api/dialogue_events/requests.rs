@@ -49,8 +49,8 @@ pub struct CreateDialogueEvent {
     /// Sunday of March, 02:00–02:59) does not exist and is refused (422
     /// `validation_failed` naming the field); one in the hour repeated when
     /// clocks go back (last Sunday of October, 02:00–02:59) happens twice
-    /// and is refused the same way: give the offset (`+02:00` for the first,
-    /// `+01:00` for the second).
+    /// and is refused the same way: give the offset
+    /// (`2026-10-25T02:30:00+02:00` for the first, `+01:00` for the second).
     #[serde(deserialize_with = "crate::api::dates::instant")]
     #[schema(value_type = String, example = "2026-04-26T09:00")]
     pub starts_at: DateTime<Utc>,
