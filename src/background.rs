@@ -1,5 +1,6 @@
 //! Work each replica does beside serving requests, as tasks on the server's
-//! runtime that end with it: pruning the outbox past its retention. Every
+//! runtime that end with it: pruning the outbox past its retention, and
+//! making and sending e-mail notices (when an SMTP server is set). Every
 //! such task coordinates through the database only, so any number of
 //! replicas may run it at once.
 
@@ -17,7 +18,15 @@ const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(60);
 
 /// Starts the background tasks; the caller aborts them when the server ends.
 pub fn start(state: web::Data<AppState>) -> Vec<JoinHandle<()>> {
-    vec![actix_web::rt::spawn(prune_outbox(state))]
+    let mut tasks = vec![actix_web::rt::spawn(prune_outbox(state.clone()))];
+    match crate::notices::Mailer::from_settings(&state.settings.notices) {
+        Ok(Some(mailer)) => tasks.push(actix_web::rt::spawn(crate::notices::run(state, mailer))),
+        Ok(None) => tracing::info!("e-mail notices are off: no SAMVERKAN_SMTP_URL"),
+        Err(err) => {
+            tracing::error!(error = %err, "e-mail notices are off: the SMTP settings are unusable")
+        }
+    }
+    tasks
 }
 
 /// Deletes the changes older than the retention, once an hour. Two replicas

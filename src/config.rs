@@ -97,6 +97,22 @@ pub struct Settings {
     pub count_statements: bool,
     /// The outbox behind the change feed.
     pub outbox: OutboxSettings,
+    /// E-mail notices to organisations; off without an SMTP server.
+    pub notices: NoticeSettings,
+}
+
+/// E-mail notices to organisations' contact addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeSettings {
+    /// The SMTP server (`SAMVERKAN_SMTP_URL`, e.g.
+    /// `smtps://user:password@smtp.example.org` or
+    /// `smtp://relay.internal:25`); notices are off without it.
+    pub smtp_url: Option<String>,
+    /// The sender (`SAMVERKAN_NOTICE_FROM`), required with an SMTP server.
+    pub from: Option<String>,
+    /// The first retry's delay (`SAMVERKAN_NOTICE_RETRY_MS`, 60 000 by
+    /// default); each further retry waits twice as long.
+    pub retry_ms: u64,
 }
 
 /// The outbox behind the change feed (and what delivers from it).
@@ -203,6 +219,9 @@ struct FileSettings {
     log_format: Option<String>,
     count_statements: Option<bool>,
     outbox_retention_days: Option<u32>,
+    smtp_url: Option<String>,
+    notice_from: Option<String>,
+    notice_retry_ms: Option<u64>,
 }
 
 impl Settings {
@@ -531,6 +550,49 @@ impl Settings {
             ));
         }
 
+        let smtp_url = env("SMTP_URL").or(file.smtp_url);
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(bad(
+                    "SAMVERKAN_SMTP_URL",
+                    "must be an smtp:// or smtps:// URL",
+                ));
+            }
+        }
+        let notice_from = env("NOTICE_FROM").or(file.notice_from);
+        match (&smtp_url, &notice_from) {
+            (Some(_), None) => {
+                return Err(bad(
+                    "SAMVERKAN_NOTICE_FROM",
+                    "is required with SAMVERKAN_SMTP_URL (the notices' sender)",
+                ))
+            }
+            (_, Some(from)) if from.parse::<lettre::message::Mailbox>().is_err() => {
+                return Err(bad(
+                    "SAMVERKAN_NOTICE_FROM",
+                    "must be an address like `Samverkan <samverkan@example.org>`",
+                ))
+            }
+            _ => {}
+        }
+        if let Some(url) = &smtp_url {
+            if let Err(e) = lettre::SmtpTransport::from_url(url) {
+                return Err(bad("SAMVERKAN_SMTP_URL", format!("cannot be used: {e}")));
+            }
+        }
+        let retry_ms = number(
+            "SAMVERKAN_NOTICE_RETRY_MS",
+            env("NOTICE_RETRY_MS"),
+            file.notice_retry_ms,
+            60_000,
+        )?;
+        if !(100..=86_400_000).contains(&retry_ms) {
+            return Err(bad(
+                "SAMVERKAN_NOTICE_RETRY_MS",
+                "must be 100 to 86400000 milliseconds",
+            ));
+        }
+
         Ok(Settings {
             database_url,
             bind,
@@ -545,6 +607,11 @@ impl Settings {
             log_format,
             count_statements,
             outbox: OutboxSettings { retention_days },
+            notices: NoticeSettings {
+                smtp_url,
+                from: notice_from,
+                retry_ms,
+            },
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http_server;
+pub mod notices;
 pub mod openapi;
 pub mod problem;
 pub mod startup;

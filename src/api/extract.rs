@@ -439,6 +439,7 @@ fn whole_numbers_as_integers(value: &mut Value) {
 /// and tab allowed); every other text is one line.
 pub(crate) const MULTI_LINE_FIELDS: &[&str] = &[
     "description",
+    "body",
     "purpose",
     "text",
     "summary",

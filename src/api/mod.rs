@@ -13,6 +13,7 @@ pub mod health;
 pub mod ical;
 pub mod json_keys;
 pub mod middleware;
+pub mod notices;
 pub mod organisations;
 pub mod partnerships;
 pub mod problems;

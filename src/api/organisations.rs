@@ -16,8 +16,8 @@ use crate::domain::access::{authorize, can, Action, Principal};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
 use crate::domain::organisation::{
-    normalise_districts, LegalForm, Organisation, OrganisationChange, OrganisationDetails,
-    OrganisationNumber,
+    normalise_districts, LegalForm, NoticeLanguage, Organisation, OrganisationChange,
+    OrganisationDetails, OrganisationNumber,
 };
 use crate::error::{ApiError, Problem};
 
@@ -35,6 +35,7 @@ use crate::error::{ApiError, Problem};
     "contact_email": "kontakt@friskvardsklubben.se",
     "contact_phone": "031-12 34 56",
     "external_id": "fb-1042",
+    "notice_language": "sv",
     "version": 3,
     "created_at": "2026-11-22T09:30:00Z",
     "updated_at": "2026-11-22T10:02:11Z"
@@ -58,6 +59,9 @@ pub struct OrganisationView {
     pub contact_phone: Option<String>,
     /// The id in the system the record was imported from.
     pub external_id: Option<String>,
+    /// The language of the organisation's e-mail notices (`sv` unless it
+    /// prefers `en`).
+    pub notice_language: NoticeLanguage,
     /// Grows by one on every change; the ETag is this number in quotes.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -79,6 +83,7 @@ impl OrganisationView {
             contact_email: d.contact_email.filter(|_| contacts),
             contact_phone: d.contact_phone.filter(|_| contacts),
             external_id: d.external_id,
+            notice_language: d.notice_language,
             version: org.version,
             created_at: org.created_at,
             updated_at: org.updated_at,
@@ -168,6 +173,9 @@ pub struct CreateOrganisation {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100)]
     pub external_id: Option<String>,
+    /// The language of its e-mail notices; `sv` when left out.
+    #[serde(default)]
+    pub notice_language: Option<NoticeLanguage>,
 }
 
 /// The organisation number's syntax and check digit, as a field check, so
@@ -203,6 +211,7 @@ impl TryFrom<CreateOrganisation> for OrganisationDetails {
             contact_email: req.contact_email,
             contact_phone: req.contact_phone,
             external_id: req.external_id,
+            notice_language: req.notice_language.unwrap_or_default(),
         })
     }
 }
@@ -261,6 +270,10 @@ pub struct UpdateOrganisation {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     pub external_id: Option<Option<String>>,
+    /// The language of its e-mail notices.
+    #[serde(default, deserialize_with = "required_in_patch")]
+    #[schema(nullable = false)]
+    pub notice_language: Option<NoticeLanguage>,
 }
 
 impl TryFrom<UpdateOrganisation> for OrganisationChange {
@@ -279,6 +292,7 @@ impl TryFrom<UpdateOrganisation> for OrganisationChange {
             contact_email: req.contact_email,
             contact_phone: req.contact_phone,
             external_id: req.external_id,
+            notice_language: req.notice_language,
         })
     }
 }

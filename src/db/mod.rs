@@ -8,6 +8,7 @@ pub mod error;
 pub mod grants;
 pub mod idempotency;
 pub mod instrument;
+pub mod notices;
 pub mod organisations;
 pub mod outbox;
 pub mod page;

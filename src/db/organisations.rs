@@ -57,6 +57,7 @@ struct OrganisationRow {
     created_at: NaiveDateTime,
     #[diesel(deserialize_as = super::stamp::Stamp)]
     updated_at: NaiveDateTime,
+    notice_language: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -72,6 +73,7 @@ struct OrganisationValues<'a> {
     contact_email: Option<&'a str>,
     contact_phone: Option<&'a str>,
     external_id: Option<&'a str>,
+    notice_language: &'static str,
 }
 
 impl<'a> From<&'a OrganisationDetails> for OrganisationValues<'a> {
@@ -90,6 +92,7 @@ impl<'a> From<&'a OrganisationDetails> for OrganisationValues<'a> {
             contact_email: d.contact_email.as_deref(),
             contact_phone: d.contact_phone.as_deref(),
             external_id: d.external_id.as_deref(),
+            notice_language: d.notice_language.as_str(),
         }
     }
 }
@@ -125,6 +128,7 @@ impl TryFrom<OrganisationRow> for Organisation {
                 contact_email: row.contact_email,
                 contact_phone: row.contact_phone,
                 external_id: row.external_id,
+                notice_language: parse(&row.notice_language, "notice language")?,
             },
             version: row.version,
             created_at: utc(row.created_at),

@@ -35,6 +35,9 @@ pub struct Change {
     /// The resource's (or its parent's) version after the change, if it has one.
     pub version: Option<i64>,
     pub audience: Audience,
+    /// The resource's state after the change, where what follows depends
+    /// on it (a registration's `registered` or `waitlisted`).
+    pub state: Option<String>,
 }
 
 impl Change {
@@ -53,12 +56,19 @@ impl Change {
             action: action.into(),
             version,
             audience,
+            state: None,
         }
     }
 
     /// The same change, of a part of `parent`.
     pub fn within(mut self, parent: ResourceType, parent_id: impl ToString) -> Self {
         self.parent = Some((parent, parent_id.to_string()));
+        self
+    }
+
+    /// The same change, leaving the resource in `state`.
+    pub fn in_state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
         self
     }
 }
@@ -80,6 +90,7 @@ pub fn append(conn: &mut DbConnection, actor: &Actor, change: Change) -> Result<
             ev::occurred_at.eq(now().naive_utc()),
             ev::public.eq(change.audience.public),
             ev::organisations.eq(list_column(&change.audience.organisations)),
+            ev::state.eq(change.state.as_deref()),
         ))
         .execute(conn)?;
     Ok(())
@@ -126,6 +137,7 @@ pub struct Event {
     pub via: Via,
     pub occurred_at: DateTime<Utc>,
     pub audience: Audience,
+    pub state: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -145,6 +157,7 @@ struct EventRow {
     occurred_at: NaiveDateTime,
     public: bool,
     organisations: String,
+    state: Option<String>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -172,6 +185,7 @@ impl TryFrom<EventRow> for Event {
                 public: r.public,
                 organisations: parse_list(&r.organisations, "organisation id")?,
             },
+            state: r.state,
         })
     }
 }
@@ -347,6 +361,47 @@ pub fn consume(
             ))
             .execute(conn)?;
         Ok(events.len())
+    })
+}
+
+/// Makes a consumer that does not exist yet start at the present: it will
+/// be handed the changes that commit from now on, none from before (a
+/// worker switched on later does not act on the past). Nothing happens to
+/// a consumer that exists. Two replicas starting it at once: the second
+/// insert fails, and its next try finds the consumer there.
+pub fn start_from_now(conn: &mut DbConnection, consumer: &str) -> Result<(), StoreError> {
+    use super::schema::outbox_consumers as oc;
+    super::write_transaction(conn, |conn| {
+        let exists: bool =
+            diesel::select(diesel::dsl::exists(oc::table.find(consumer))).get_result(conn)?;
+        if exists {
+            return Ok(());
+        }
+        // Below the horizon every transaction has ended: start past all of
+        // them. A transaction at or above it may still commit, so its
+        // events are still to come.
+        let present = match conn {
+            DbConnection::Postgres(_) => Position {
+                txid: horizon(conn)? - 1,
+                id: i64::MAX,
+            },
+            DbConnection::Sqlite(_) => Position {
+                txid: 0,
+                id: ev::table
+                    .select(diesel::dsl::max(ev::id))
+                    .first::<Option<i64>>(conn)?
+                    .unwrap_or(0),
+            },
+        };
+        diesel::insert_into(oc::table)
+            .values((
+                oc::name.eq(consumer),
+                oc::txid.eq(present.txid),
+                oc::id.eq(present.id),
+                oc::updated_at.eq(now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(())
     })
 }
 

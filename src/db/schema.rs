@@ -29,6 +29,28 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        notice_language -> Text,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        organisation_id -> Text,
+        event_id -> Text,
+        kind -> Text,
+        language -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -61,6 +83,7 @@ diesel::table! {
         occurred_at -> Timestamp,
         public -> Bool,
         organisations -> Text,
+        state -> Nullable<Text>,
     }
 }
 
@@ -81,7 +104,7 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(city_units, organisations, idempotency_keys);
+diesel::allow_tables_to_appear_in_same_query!(city_units, organisations, idempotency_keys, notices);
 
 diesel::table! {
     dialogue_events (id) {

@@ -155,6 +155,7 @@ pub fn load_at(
             contact_email: None,
             contact_phone: None,
             external_id: None,
+            notice_language: Default::default(),
         };
         ids.push(organisations::insert(conn, details, &demo_actor())?.id);
     }

@@ -86,6 +86,8 @@ pub enum Action {
     DeleteOrganisation,
     /// See the contact person's email and phone of an organisation.
     ReadOrganisationContacts(OrganisationId),
+    /// See the e-mail notices sent to an organisation.
+    ReadOrganisationNotices(OrganisationId),
     ManageCityUnits,
     /// Create, change, publish, cancel an event organised by this unit (None:
     /// organised by organisations only), and record attendance and outcomes.
@@ -192,7 +194,7 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             FieldKeeper::Both => principal.is_city() || principal.is_member_of(organisation),
         },
         DeleteOrganisation | ManageCityUnits => matches!(principal, Principal::CityAdmin { .. }),
-        ReadOrganisationContacts(organisation) => {
+        ReadOrganisationContacts(organisation) | ReadOrganisationNotices(organisation) => {
             principal.is_city() || principal.is_member_of(organisation)
         }
         ManageDialogueEvent(unit) => match principal {
@@ -269,6 +271,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         },
         Action::DeleteOrganisation => "only city admins delete organisations".into(),
         Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
+        Action::ReadOrganisationNotices(_) => "an organisation's notices are for the city and the organisation itself".into(),
         Action::ManageCityUnits => "only city admins manage city units".into(),
         Action::ManageDialogueEvent(_) => "only staff of the organising unit and city admins manage this event".into(),
         Action::ReadPlannedDialogueEvents => "planned events are visible to the city only".into(),
@@ -405,6 +408,10 @@ mod tests {
             ),
             (
                 Action::ReadOrganisationContacts(own),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::ReadOrganisationNotices(own),
                 [false, true, false, true, true, true],
             ),
             (
@@ -561,11 +568,12 @@ mod tests {
         assert_eq!(covered, every, "every action has rows in the table");
     }
 
-    const EVERY_ACTION: [&str; 30] = [
+    const EVERY_ACTION: [&str; 31] = [
         "CreateOrganisation",
         "EditOrganisationField",
         "DeleteOrganisation",
         "ReadOrganisationContacts",
+        "ReadOrganisationNotices",
         "ManageCityUnits",
         "ManageDialogueEvent",
         "ReadPlannedDialogueEvents",
@@ -603,6 +611,7 @@ mod tests {
             EditOrganisationField(..) => "EditOrganisationField",
             DeleteOrganisation => "DeleteOrganisation",
             ReadOrganisationContacts(_) => "ReadOrganisationContacts",
+            ReadOrganisationNotices(_) => "ReadOrganisationNotices",
             ManageCityUnits => "ManageCityUnits",
             ManageDialogueEvent(_) => "ManageDialogueEvent",
             ReadPlannedDialogueEvents => "ReadPlannedDialogueEvents",

@@ -14,6 +14,7 @@ pub mod grant;
 pub mod ids;
 pub mod local_time;
 pub mod money;
+pub mod notice;
 pub mod organisation;
 pub mod partnership;
 

@@ -103,6 +103,7 @@ pub enum OrganisationField {
     ContactEmail,
     ContactPhone,
     ExternalId,
+    NoticeLanguage,
 }
 
 /// Who keeps a field up to date once the organisation exists.
@@ -122,9 +123,11 @@ impl OrganisationField {
         match self {
             Self::OrganisationNumber | Self::LegalForm | Self::ExternalId => FieldKeeper::City,
             Self::Description | Self::Website => FieldKeeper::Organisation,
-            Self::Name | Self::Districts | Self::ContactEmail | Self::ContactPhone => {
-                FieldKeeper::Both
-            }
+            Self::Name
+            | Self::Districts
+            | Self::ContactEmail
+            | Self::ContactPhone
+            | Self::NoticeLanguage => FieldKeeper::Both,
         }
     }
 
@@ -139,6 +142,7 @@ impl OrganisationField {
             Self::ContactEmail => "contact_email",
             Self::ContactPhone => "contact_phone",
             Self::ExternalId => "external_id",
+            Self::NoticeLanguage => "notice_language",
         }
     }
 }
@@ -155,6 +159,8 @@ pub struct OrganisationDetails {
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub external_id: Option<String>,
+    /// The language of its e-mail notices.
+    pub notice_language: NoticeLanguage,
 }
 
 /// A change to an organisation (JSON merge patch, already validated):
@@ -170,6 +176,7 @@ pub struct OrganisationChange {
     pub contact_email: Option<Option<String>>,
     pub contact_phone: Option<Option<String>>,
     pub external_id: Option<Option<String>>,
+    pub notice_language: Option<NoticeLanguage>,
 }
 
 impl OrganisationChange {
@@ -186,6 +193,7 @@ impl OrganisationChange {
             (self.contact_email.is_some(), F::ContactEmail),
             (self.contact_phone.is_some(), F::ContactPhone),
             (self.external_id.is_some(), F::ExternalId),
+            (self.notice_language.is_some(), F::NoticeLanguage),
         ]
         .into_iter()
         .filter_map(|(touched, field)| touched.then_some(field))
@@ -221,7 +229,27 @@ impl OrganisationChange {
         if let Some(v) = self.external_id {
             current.external_id = v;
         }
+        if let Some(v) = self.notice_language {
+            current.notice_language = v;
+        }
         current
+    }
+}
+
+crate::text_enum!(
+    /// The language an organisation reads its e-mail notices in: Swedish
+    /// unless it prefers English.
+    NoticeLanguage {
+        Sv => "sv",
+        En => "en",
+    }
+);
+
+// `text_enum!` derives no `Default`, so it is written out.
+#[allow(clippy::derivable_impls)]
+impl Default for NoticeLanguage {
+    fn default() -> Self {
+        NoticeLanguage::Sv
     }
 }
 
@@ -294,6 +322,7 @@ mod tests {
             (F::ContactEmail, FieldKeeper::Both),
             (F::ContactPhone, FieldKeeper::Both),
             (F::ExternalId, FieldKeeper::City),
+            (F::NoticeLanguage, FieldKeeper::Both),
         ];
         for (field, keeper) in table {
             assert_eq!(field.keeper(), keeper, "{}", field.name());

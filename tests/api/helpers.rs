@@ -207,9 +207,15 @@ impl TestApp {
     /// A second server process-alike (its own pool, its own workers) on the
     /// same database: a replica of the API, for races across replicas.
     pub fn replica(&self) -> TestApp {
+        self.replica_with(|_| {})
+    }
+
+    /// A replica with its settings changed by `adjust`.
+    pub fn replica_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings();
         settings.database_url =
             samverkan::config::DatabaseUrl::parse(&self.database_url).expect("test database URL");
+        adjust(&mut settings);
         let (port, server) = start_server(settings);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),

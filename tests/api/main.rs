@@ -22,6 +22,7 @@ mod jwt_attacks;
 mod list_rules;
 mod lists_statements;
 mod merge_patch;
+mod notices;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;

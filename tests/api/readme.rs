@@ -101,8 +101,8 @@ fn every_readme_walkthrough_runs_as_written_against_the_demo() {
         .collect();
     assert_eq!(
         blocks.len(),
-        5,
-        "the demo, partnership, grant, event and change feed walkthroughs"
+        6,
+        "the demo, partnership, grant, event, change feed and notices walkthroughs"
     );
     let dir = tempfile::tempdir().expect("temp dir");
     for (n, block) in blocks.iter().enumerate() {

@@ -283,6 +283,19 @@ fn announce(
     part: Option<(ResourceType, String)>,
     action: &str,
 ) -> Result<(), StoreError> {
+    announce_in_state(conn, actor, event, part, action, None)
+}
+
+/// [`announce`], naming the state the change leaves the part in (a
+/// registration's status: whether it got a place is told from it).
+fn announce_in_state(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    event: &DialogueEvent,
+    part: Option<(ResourceType, String)>,
+    action: &str,
+    state: Option<&str>,
+) -> Result<(), StoreError> {
     let audience = event.status.audience();
     let version = Some(event.version);
     let change = match part {
@@ -295,6 +308,10 @@ fn announce(
         ),
         Some((resource, part_id)) => Change::of(resource, part_id, action, version, audience)
             .within(ResourceType::DialogueEvent, event.id),
+    };
+    let change = match state {
+        Some(state) => change.in_state(state),
+        None => change,
     };
     crate::db::outbox::append(conn, actor, change)
 }

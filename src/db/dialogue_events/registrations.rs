@@ -180,7 +180,7 @@ pub fn register(
             ResourceType::DialogueRegistration,
             registration_id.to_string(),
         ));
-        announce(conn, actor, &event, part, CREATED)?;
+        announce_in_state(conn, actor, &event, part, CREATED, Some(status.as_str()))?;
         Ok(Registration {
             id: registration_id,
             event_id: id,

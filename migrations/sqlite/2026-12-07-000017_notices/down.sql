@@ -1,0 +1,3 @@
+ALTER TABLE outbox_events DROP COLUMN state;
+DROP TABLE notices;
+ALTER TABLE organisations DROP COLUMN notice_language;
