@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::domain::stockholm::{self, LocalTimeError};
+use crate::domain::local_time::{self, LocalTimeError};
 use crate::domain::FieldError;
 
 const DATE_MESSAGE: &str =
@@ -77,7 +77,7 @@ fn split_time(text: &str) -> Result<(NaiveDateTime, &str), &'static str> {
 pub fn strict_instant(text: &str) -> Result<DateTime<Utc>, &'static str> {
     let (local, offset) = split_time(text)?;
     let instant = if offset.is_empty() {
-        match stockholm::from_local(local) {
+        match local_time::from_local(local) {
             Ok(t) => t,
             Err(LocalTimeError::DoesNotExist) => {
                 return Err(
@@ -104,7 +104,7 @@ pub fn strict_instant(text: &str) -> Result<DateTime<Utc>, &'static str> {
             .with_timezone(&Utc)
     };
     // Shown in UTC and in Stockholm time: both must stay within year 9999.
-    let latest = chrono::Datelike::year(&stockholm::to_local(instant));
+    let latest = chrono::Datelike::year(&local_time::to_local(instant));
     if chrono::Datelike::year(&instant) > 9999 || latest > 9999 {
         return Err(TIME_MESSAGE);
     }
@@ -329,8 +329,24 @@ mod tests {
             "9999-12-31T23:00:00Z",
             "2026-05-12T18:00+2",
             "2026-03-29T02:30",
+            "2026-10-25T02:30",
         ] {
             assert!(strict_instant(bad).is_err(), "{bad}");
         }
+        // The skipped and the repeated hour, told apart; with an offset, taken.
+        assert!(strict_instant("2027-03-28T02:00")
+            .unwrap_err()
+            .contains("does not exist"));
+        assert!(strict_instant("2027-10-31T02:59")
+            .unwrap_err()
+            .contains("happens twice"));
+        assert_eq!(
+            strict_instant("2027-10-31T02:30:00+02:00").map(|t| t.to_rfc3339()),
+            Ok("2027-10-31T00:30:00+00:00".to_owned())
+        );
+        assert_eq!(
+            strict_instant("2027-10-31T02:30:00+01:00").map(|t| t.to_rfc3339()),
+            Ok("2027-10-31T01:30:00+00:00".to_owned())
+        );
     }
 }

@@ -211,7 +211,7 @@ fn concerned(
 fn event_subject(dialogue: &crate::domain::dialogue::DialogueEvent) -> Subject {
     Subject::Event {
         title: dialogue.details.title.clone(),
-        starts: crate::domain::stockholm::to_local(dialogue.details.starts_at)
+        starts: crate::domain::local_time::to_local(dialogue.details.starts_at)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
         reason: dialogue.cancellation_reason.clone(),

@@ -24,7 +24,7 @@ pub(super) fn load_current_events(
         ("Idésluss Lundby: ideas for the coming term", 14),
         ("Idésluss Lundby: what the last term led to", -7),
     ] {
-        let date = (now + chrono::Duration::days(days)).date_naive();
+        let date = crate::domain::local_time::date_of(now + chrono::Duration::days(days));
         let details = EventDetails {
             title: title.into(),
             description: None,

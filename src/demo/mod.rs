@@ -159,7 +159,7 @@ pub fn load_at(
         };
         ids.push(organisations::insert(conn, details, &demo_actor())?.id);
     }
-    let today = now.date_naive();
+    let today = crate::domain::local_time::date_of(now);
     let mut demo = DemoIds {
         vastra_goteborg,
         social_resurs,
@@ -186,7 +186,7 @@ pub(super) fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     // Demo times are written as Stockholm wall-clock times.
     let local =
         chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").expect("demo times parse");
-    crate::domain::stockholm::from_local(local).expect("demo times exist in Stockholm")
+    crate::domain::local_time::from_local(local).expect("demo times exist in Stockholm")
 }
 
 /// A date of the demo.

@@ -12,11 +12,11 @@ pub mod dialogue;
 pub mod district;
 pub mod grant;
 pub mod ids;
+pub mod local_time;
 pub mod money;
 pub mod notice;
 pub mod organisation;
 pub mod partnership;
-pub mod stockholm;
 pub mod webhook;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -4,6 +4,7 @@ mod builders;
 mod helpers;
 
 mod auth;
+mod calendars;
 mod change_feed;
 mod city_units;
 mod contract;

@@ -87,8 +87,10 @@ pub async fn get_dialogue_event(
 ///
 /// City staff plan events for their own unit (the default organiser), admins
 /// for any. The event starts `planned` (visible to the city only) until it is
-/// published. Times may be given in Stockholm local time; they are stored in
-/// UTC and returned in both.
+/// published. Times may be given in Stockholm wall-clock time; they are
+/// stored in UTC and returned in both. A wall-clock time in the hour skipped
+/// in March or repeated in October is refused with a 422 naming the field:
+/// give an offset for those.
 #[utoipa::path(
     tag = "dialogue events",
     security(("bearer" = [])),

@@ -48,12 +48,12 @@ use crate::domain::ids::{
     CityUnitId, DialogueEventId, GrantApplicationId, OrganisationId, OutcomeId, PartnershipId,
     RegistrationId,
 };
+use crate::domain::local_time;
 use crate::domain::money;
-use crate::domain::stockholm;
 use crate::domain::FieldError;
 use crate::error::{ApiError, Problem};
 
-const TZ: &str = "Europe/Stockholm";
+const TZ: &str = local_time::TIME_ZONE;
 
 /// Finds an event the caller may see (planned ones only for the city).
 fn visible(

@@ -43,10 +43,18 @@ pub struct CreateDialogueEvent {
     #[validate(length(max = 50, message = "must be at most 50 organisations"))]
     #[schema(max_items = 50)]
     pub co_organiser_ids: Vec<OrganisationId>,
-    /// RFC 3339 with offset, or Stockholm local time (`2026-04-26T09:00`).
+    /// RFC 3339 with an offset, or Stockholm wall-clock time without one
+    /// (`2026-04-26T09:00`, read with the tz database's Europe/Stockholm).
+    /// A wall-clock time in the hour skipped when clocks go forward (last
+    /// Sunday of March, 02:00–02:59) does not exist and is refused (422
+    /// `validation_failed` naming the field); one in the hour repeated when
+    /// clocks go back (last Sunday of October, 02:00–02:59) happens twice
+    /// and is refused the same way: give the offset
+    /// (`2026-10-25T02:30:00+02:00` for the first, `+01:00` for the second).
     #[serde(deserialize_with = "crate::api::dates::instant")]
     #[schema(value_type = String, example = "2026-04-26T09:00")]
     pub starts_at: DateTime<Utc>,
+    /// As `starts_at`.
     #[serde(deserialize_with = "crate::api::dates::instant")]
     #[schema(value_type = String, example = "2026-04-26T15:00")]
     pub ends_at: DateTime<Utc>,
@@ -160,6 +168,9 @@ pub struct UpdateDialogueEvent {
     #[validate(length(max = 50, message = "must be at most 50 organisations"))]
     #[schema(nullable = false, max_items = 50)]
     pub co_organiser_ids: Option<Vec<OrganisationId>>,
+    /// As in the plan: RFC 3339 with an offset, or Stockholm wall-clock
+    /// time; a time in the skipped or the repeated hour is refused (422
+    /// naming the field).
     #[serde(default, deserialize_with = "crate::api::dates::instant_in_patch")]
     #[schema(value_type = Option<String>, nullable = false)]
     pub starts_at: Option<DateTime<Utc>>,
@@ -469,12 +480,16 @@ impl UpdateOutcome {
     }
 }
 
-/// Narrows the calendar feed.
-#[derive(Deserialize, IntoParams)]
+/// Narrows the calendar feed; the parameters mean what they mean for the
+/// event list, and an unknown one or a bad value is a 400.
+#[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
+    /// Events in this district.
     pub district: Option<District>,
     pub kind: Option<DialogueEventKind>,
+    pub participation_level: Option<ParticipationLevel>,
+    /// Events the city unit organises (`ORGANIZER`).
     pub organiser_unit_id: Option<CityUnitId>,
 }

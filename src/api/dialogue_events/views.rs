@@ -49,7 +49,10 @@ pub struct DialogueEventView {
     /// In UTC.
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    /// The same instant as Stockholm's clocks show it.
+    /// The same instant as Stockholm's clocks show it, with the offset then
+    /// in force (from the tz database): `+01:00` in winter, `+02:00` in
+    /// summer; the two instants of the hour repeated in October differ only
+    /// in the offset.
     #[schema(value_type = String, example = "2016-05-12T17:00:00+02:00")]
     pub starts_at_local: DateTime<FixedOffset>,
     #[schema(value_type = String)]
@@ -103,8 +106,8 @@ impl DialogueEventView {
             co_organiser_ids: d.co_organisers,
             starts_at: d.starts_at,
             ends_at: d.ends_at,
-            starts_at_local: stockholm::to_local(d.starts_at),
-            ends_at_local: stockholm::to_local(d.ends_at),
+            starts_at_local: local_time::to_local(d.starts_at),
+            ends_at_local: local_time::to_local(d.ends_at),
             time_zone: TZ,
             format: d.format,
             place: d.place,

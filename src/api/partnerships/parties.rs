@@ -75,7 +75,7 @@ pub async fn add_party(
         role: req.role.unwrap_or(PartyRole::Member),
         joined_on: req
             .joined_on
-            .unwrap_or_else(|| crate::domain::now().date_naive()),
+            .unwrap_or_else(crate::domain::local_time::today),
         left_on: None,
         status: status_when_named(&caller.0, req.organisation_id),
     };
@@ -294,7 +294,7 @@ pub async fn remove_party(
     let (id, organisation) = path.into_inner();
     let left_on = query
         .left_on
-        .unwrap_or_else(|| crate::domain::now().date_naive());
+        .unwrap_or_else(crate::domain::local_time::today);
     let actor = Actor::from(&caller.0);
     state
         .db(move |conn| {

@@ -186,7 +186,7 @@ fn decide(
         &actor.subject,
         actor.role,
         programme.details.owning_unit,
-        now().date_naive(),
+        crate::domain::local_time::today(),
         allocation,
     );
     diesel::update(ga::table.find(current.id.to_string()))
