@@ -28,6 +28,7 @@ fn routes(cfg: &mut ServiceConfig) {
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .configure(api::changes::configure)
+                .configure(api::delivery_status::configure)
                 .configure(api::districts::configure)
                 .configure(api::city_units::configure)
                 .configure(api::organisations::configure)

@@ -5,6 +5,7 @@ pub mod changes;
 pub mod checks;
 pub mod city_units;
 pub mod dates;
+pub mod delivery_status;
 pub mod dialogue_events;
 pub mod districts;
 pub mod extract;

@@ -372,3 +372,20 @@ pub fn find(
         .map(Notice::try_from)
         .transpose()
 }
+
+/// The notices waiting to be sent, those given up on, and when the oldest
+/// waiting one was made.
+pub fn backlog(conn: &mut DbConnection) -> Result<(i64, i64, Option<DateTime<Utc>>), StoreError> {
+    let pending = nt::table.filter(nt::status.eq(NoticeStatus::Pending.as_str()));
+    let waiting: i64 = pending.count().get_result(conn)?;
+    let failed: i64 = nt::table
+        .filter(nt::status.eq(NoticeStatus::Failed.as_str()))
+        .count()
+        .get_result(conn)?;
+    let oldest: Option<NaiveDateTime> = pending
+        .order(nt::created_at.asc())
+        .select(nt::created_at)
+        .first(conn)
+        .optional()?;
+    Ok((waiting, failed, oldest.map(utc)))
+}

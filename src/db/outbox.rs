@@ -405,6 +405,15 @@ pub fn start_from_now(conn: &mut DbConnection, consumer: &str) -> Result<(), Sto
     })
 }
 
+/// The consumers the outbox has, by name.
+pub fn consumers(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
+    use super::schema::outbox_consumers as oc;
+    Ok(oc::table
+        .select(oc::name)
+        .order(oc::name.asc())
+        .load(conn)?)
+}
+
 /// How far a consumer is behind: the events after its position, and when
 /// the oldest of them occurred.
 pub fn consumer_lag(

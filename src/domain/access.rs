@@ -91,6 +91,8 @@ pub enum Action {
     ManageCityUnits,
     /// Subscribe URLs to changes (webhooks), read their deliveries, replay.
     ManageWebhooks,
+    /// See how far the outbox's consumers (webhooks, notices) are behind.
+    ReadDeliveryStatus,
     /// Create, change, publish, cancel an event organised by this unit (None:
     /// organised by organisations only), and record attendance and outcomes.
     ManageDialogueEvent(Option<CityUnitId>),
@@ -195,7 +197,7 @@ pub fn can(principal: &Principal, action: Action) -> bool {
             FieldKeeper::Organisation => principal.is_member_of(organisation),
             FieldKeeper::Both => principal.is_city() || principal.is_member_of(organisation),
         },
-        DeleteOrganisation | ManageCityUnits | ManageWebhooks => {
+        DeleteOrganisation | ManageCityUnits | ManageWebhooks | ReadDeliveryStatus => {
             matches!(principal, Principal::CityAdmin { .. })
         }
         ReadOrganisationContacts(organisation) | ReadOrganisationNotices(organisation) => {
@@ -278,6 +280,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::ReadOrganisationNotices(_) => "an organisation's notices are for the city and the organisation itself".into(),
         Action::ManageCityUnits => "only city admins manage city units".into(),
         Action::ManageWebhooks => "only city admins manage webhook subscriptions".into(),
+        Action::ReadDeliveryStatus => "only city admins see the delivery status".into(),
         Action::ManageDialogueEvent(_) => "only staff of the organising unit and city admins manage this event".into(),
         Action::ReadPlannedDialogueEvents => "planned events are visible to the city only".into(),
         Action::RegisterForDialogueEvent(_) => "a partner registers only its own organisation".into(),
@@ -425,6 +428,10 @@ mod tests {
             ),
             (
                 Action::ManageWebhooks,
+                [false, false, false, false, true, false],
+            ),
+            (
+                Action::ReadDeliveryStatus,
                 [false, false, false, false, true, false],
             ),
             (
@@ -577,7 +584,7 @@ mod tests {
         assert_eq!(covered, every, "every action has rows in the table");
     }
 
-    const EVERY_ACTION: [&str; 32] = [
+    const EVERY_ACTION: [&str; 33] = [
         "CreateOrganisation",
         "EditOrganisationField",
         "DeleteOrganisation",
@@ -585,6 +592,7 @@ mod tests {
         "ReadOrganisationNotices",
         "ManageCityUnits",
         "ManageWebhooks",
+        "ReadDeliveryStatus",
         "ManageDialogueEvent",
         "ReadPlannedDialogueEvents",
         "RegisterForDialogueEvent",
@@ -624,6 +632,7 @@ mod tests {
             ReadOrganisationNotices(_) => "ReadOrganisationNotices",
             ManageCityUnits => "ManageCityUnits",
             ManageWebhooks => "ManageWebhooks",
+            ReadDeliveryStatus => "ReadDeliveryStatus",
             ManageDialogueEvent(_) => "ManageDialogueEvent",
             ReadPlannedDialogueEvents => "ReadPlannedDialogueEvents",
             RegisterForDialogueEvent(_) => "RegisterForDialogueEvent",

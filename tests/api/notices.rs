@@ -620,3 +620,53 @@ fn two_replicas_send_each_notice_once() {
     assert!(per_id.values().all(|&count| count == 1), "{per_id:?}");
     assert_eq!(sent_notices(&w.app, &w.orgs[0], n).len(), n);
 }
+
+#[test]
+fn the_delivery_status_shows_what_waits_and_only_to_admins() {
+    // Every delivery refused: the notice waits.
+    let smtp = Smtp::start(1000);
+    let w = World::build().with_settings(smtp.settings()).create();
+    set_contact(&w.app, &w.orgs[0], "info@reningsborg.se", "sv");
+    let programme = ProgrammeBuilder::new(&w.unit).open(&w.app);
+    let city = staff(&w.unit);
+    let id = ApplicationBuilder::new(
+        &w.orgs[0],
+        &(programme.id.clone(), programme.rounds[0].clone()),
+    )
+    .under_review(&w.app, &city)
+    .id;
+    act(
+        &w.app,
+        &format!("{APPS}/{id}/request_completion"),
+        &city,
+        Some(json!({"message": "Please add a budget"})),
+    );
+    let status = |token: Option<&str>| w.app.get("/api/v1/delivery-status", token);
+    let start = Instant::now();
+    let body = loop {
+        let res = status(Some(&admin()));
+        assert_eq!(res.status, 200, "{}", res.text);
+        let body = res.json();
+        if body["notices"]["pending"] == 1 || start.elapsed() > Duration::from_secs(15) {
+            break body;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(body["notices"]["pending"], 1, "{body}");
+    assert!(
+        body["notices"]["oldest_pending_since"].is_string(),
+        "{body}"
+    );
+    let names: Vec<&str> = body["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"notices"), "{body}");
+    assert!(body["webhook_deliveries"]["pending"].is_number(), "{body}");
+    assert_eq!(status(None).status, 401);
+    for token in [staff(&w.unit), partner(&w.orgs[0])] {
+        assert_eq!(status(Some(&token)).status, 403);
+    }
+}
