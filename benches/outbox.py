@@ -137,7 +137,13 @@ def delivery(binary, rate, seconds):
         def log_message(self, *args):
             pass
 
-    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    class Listener(http.server.ThreadingHTTPServer):
+        # socketserver's default backlog (5) refuses connections when both
+        # replicas send their batches at once: a refusal is a failed attempt,
+        # retried after the backoff, which would measure the receiver.
+        request_queue_size = 256
+
+    receiver = Listener(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     db = fresh_database("samverkan_bench_outbox")
     extra = {

@@ -58,7 +58,7 @@ const FAN_OUT_BATCH: usize = 200;
 /// "Outbox and webhooks").
 const WEBHOOK_ROUND_AT_MOST: Duration = Duration::from_millis(250);
 /// Deliveries one replica claims and sends at once per round.
-const SEND_BATCH: usize = 16;
+const SEND_BATCH: usize = 32;
 
 /// The body of a change's delivery (Standard Webhooks' suggested shape):
 /// its type, when it happened, and the change as the change feed shows it.
@@ -93,17 +93,24 @@ async fn deliver_webhooks(state: web::Data<AppState>) {
         .clamp(Duration::from_millis(50), WEBHOOK_ROUND_AT_MOST);
     // A claim outlasts the attempt, so no replica sends a delivery another is still sending.
     let lease = Duration::from_millis(settings.timeout_ms) + Duration::from_secs(30);
+    // A round that found a full batch is followed by the next at once (more
+    // is waiting); any other round waits, so a steady stream of writes does
+    // not keep the worker spinning beside them.
+    let mut busy = false;
     loop {
-        actix_web::rt::time::sleep(every).await;
-        match state
+        if !busy {
+            actix_web::rt::time::sleep(every).await;
+        }
+        busy = match state
             .db(|conn| webhooks::fan_out(conn, FAN_OUT_BATCH, &webhook_payload))
             .await
         {
-            Ok(_) => {}
+            Ok(fanned) => fanned >= FAN_OUT_BATCH,
             Err(err) => {
-                tracing::warn!(error = ?err, "webhook fan-out failed; tried again next round")
+                tracing::warn!(error = ?err, "webhook fan-out failed; tried again next round");
+                false
             }
-        }
+        };
         let now = crate::domain::now();
         let claimed = match state
             .db(move |conn| {
@@ -118,9 +125,11 @@ async fn deliver_webhooks(state: web::Data<AppState>) {
             Ok(claimed) => claimed,
             Err(err) => {
                 tracing::warn!(error = ?err, "claiming webhook deliveries failed; tried again next round");
+                busy = false;
                 continue;
             }
         };
+        busy |= claimed.len() == SEND_BATCH;
         let sends = claimed.into_iter().map(|delivery| {
             let (state, client, policy) = (state.clone(), client.clone(), settings.retry);
             async move {
