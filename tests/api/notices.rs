@@ -273,6 +273,29 @@ fn act(app: &TestApp, path: &str, token: &str, body: Option<Value>) {
     );
 }
 
+/// An application of `org` in `round` (programme id, round id), under
+/// review, with a completion asked for by staff of `unit`, all through
+/// `app`.
+fn completion_requested(
+    app: &TestApp,
+    unit: &str,
+    round: &(String, String),
+    org: &str,
+    title: &str,
+) {
+    let city = staff(unit);
+    let id = ApplicationBuilder::new(org, round)
+        .with_title(title)
+        .under_review(app, &city)
+        .id;
+    act(
+        app,
+        &format!("{APPS}/{id}/request_completion"),
+        &city,
+        Some(json!({"message": "Please add a budget"})),
+    );
+}
+
 /// An application of `org` taken through a completion request, a decision
 /// and a payment.
 fn decided_and_paid(w: &World, org: &str, title: &str) -> String {
@@ -537,17 +560,9 @@ fn a_refused_delivery_is_tried_again_and_an_address_less_organisation_is_not_tol
     );
     assert_eq!(res.status, 200, "{}", res.text);
     let programme = ProgrammeBuilder::new(&w.unit).open(&w.app);
-    let city = staff(&w.unit);
+    let round = (programme.id.clone(), programme.rounds[0].clone());
     for org in &w.orgs {
-        let id = ApplicationBuilder::new(org, &(programme.id.clone(), programme.rounds[0].clone()))
-            .under_review(&w.app, &city)
-            .id;
-        act(
-            &w.app,
-            &format!("{APPS}/{id}/request_completion"),
-            &city,
-            Some(json!({"message": "Please add a budget"})),
-        );
+        completion_requested(&w.app, &w.unit, &round, org, "Läxhjälp");
     }
     let mails = smtp.wait_for(1);
     assert_eq!(mails.len(), 1, "{mails:#?}");
@@ -568,19 +583,8 @@ fn without_an_smtp_server_no_notice_is_made() {
     let w = World::new();
     set_contact(&w.app, &w.orgs[0], "info@reningsborg.se", "sv");
     let programme = ProgrammeBuilder::new(&w.unit).open(&w.app);
-    let city = staff(&w.unit);
-    let id = ApplicationBuilder::new(
-        &w.orgs[0],
-        &(programme.id.clone(), programme.rounds[0].clone()),
-    )
-    .under_review(&w.app, &city)
-    .id;
-    act(
-        &w.app,
-        &format!("{APPS}/{id}/request_completion"),
-        &city,
-        Some(json!({"message": "Please add a budget"})),
-    );
+    let round = (programme.id.clone(), programme.rounds[0].clone());
+    completion_requested(&w.app, &w.unit, &round, &w.orgs[0], "Läxhjälp");
     std::thread::sleep(Duration::from_millis(1500));
     assert!(notices(&w.app, &w.orgs[0], Some(&admin())).is_empty());
 }
@@ -592,24 +596,12 @@ fn two_replicas_send_each_notice_once() {
     let replica = w.app.replica_with(smtp.settings());
     set_contact(&w.app, &w.orgs[0], "info@reningsborg.se", "sv");
     let programme = ProgrammeBuilder::new(&w.unit).open(&w.app);
-    let city = staff(&w.unit);
+    let round = (programme.id.clone(), programme.rounds[0].clone());
     let n = 6;
     for i in 0..n {
         // Alternate the servers that write.
         let app: &TestApp = if i % 2 == 0 { &w.app } else { &replica };
-        let id = ApplicationBuilder::new(
-            &w.orgs[0],
-            &(programme.id.clone(), programme.rounds[0].clone()),
-        )
-        .with_title(&format!("Ansökan {i}"))
-        .under_review(app, &city)
-        .id;
-        act(
-            app,
-            &format!("{APPS}/{id}/request_completion"),
-            &city,
-            Some(json!({"message": "Please add a budget"})),
-        );
+        completion_requested(app, &w.unit, &round, &w.orgs[0], &format!("Ansökan {i}"));
     }
     let mails = smtp.wait_for(n);
     let mut per_id: HashMap<String, usize> = HashMap::new();
@@ -628,19 +620,8 @@ fn the_delivery_status_shows_what_waits_and_only_to_admins() {
     let w = World::build().with_settings(smtp.settings()).create();
     set_contact(&w.app, &w.orgs[0], "info@reningsborg.se", "sv");
     let programme = ProgrammeBuilder::new(&w.unit).open(&w.app);
-    let city = staff(&w.unit);
-    let id = ApplicationBuilder::new(
-        &w.orgs[0],
-        &(programme.id.clone(), programme.rounds[0].clone()),
-    )
-    .under_review(&w.app, &city)
-    .id;
-    act(
-        &w.app,
-        &format!("{APPS}/{id}/request_completion"),
-        &city,
-        Some(json!({"message": "Please add a budget"})),
-    );
+    let round = (programme.id.clone(), programme.rounds[0].clone());
+    completion_requested(&w.app, &w.unit, &round, &w.orgs[0], "Läxhjälp");
     let status = |token: Option<&str>| w.app.get("/api/v1/delivery-status", token);
     let start = Instant::now();
     let body = loop {
