@@ -36,8 +36,12 @@ fn timestamp(instant: DateTime<Utc>) -> jiff::Timestamp {
 }
 
 fn instant(timestamp: jiff::Timestamp) -> DateTime<Utc> {
-    DateTime::from_timestamp(timestamp.as_second(), timestamp.subsec_nanosecond() as u32)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    // jiff gives the fraction of an instant before 1970 as negative
+    // nanoseconds; chrono wants whole seconds rounded down and 0..1e9.
+    let nanos = timestamp.as_nanosecond();
+    let seconds = i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or(i64::MAX);
+    let fraction = nanos.rem_euclid(1_000_000_000) as u32;
+    DateTime::from_timestamp(seconds, fraction).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn fixed(offset: jiff::tz::Offset) -> FixedOffset {
@@ -262,6 +266,18 @@ mod tests {
             assert!(!back.summer_time);
             assert_eq!(back.abbreviation, "CET");
         }
+    }
+
+    #[test]
+    fn a_time_before_1970_keeps_its_fraction() {
+        // Before 1879 Stockholm kept local mean time (+00:53:28).
+        let local = chrono::NaiveDate::from_ymd_opt(570, 11, 30)
+            .unwrap()
+            .and_hms_nano_opt(2, 2, 45, 25_312_770)
+            .unwrap();
+        let at = from_local(local).unwrap();
+        assert_eq!(at.to_rfc3339(), "0570-11-30T01:09:17.025312770+00:00");
+        assert_eq!(to_local(at).naive_local(), local);
     }
 
     #[test]

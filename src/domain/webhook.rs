@@ -380,7 +380,12 @@ impl UrlPolicy {
             (rest, 443)
         } else if let Some(rest) = url.strip_prefix("http://") {
             if !self.allow_http {
-                return Err("must be an https:// URL".into());
+                // A setting of this service, not the URL's shape: the spec
+                // takes both schemes.
+                return Err(
+                    "http:// is not called by this service: it calls https:// only (SAMVERKAN_WEBHOOK_ALLOW_HTTP)"
+                        .into(),
+                );
             }
             (rest, 80)
         } else {
