@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """What the outbox costs and how fast webhooks arrive, on PostgreSQL.
 
-    benches/outbox.py BIN [--baseline BASELINE_BIN] [--rate 50] [--seconds 60]
+    benches/outbox.py BIN [--without WITHOUT_BIN] [--rounds 3] [--rate 50]
+                          [--seconds 60] [--no-delivery]
 
-BIN is a release build (`cargo build --release`); BASELINE_BIN a release
-build of the commit before the outbox (benches/outbox.sh builds both). Uses
+BIN is a release build (`cargo build --release`); WITHOUT_BIN a release
+build of the same commit with benches/without-outbox.patch applied, which
+writes no outbox row (benches/outbox.sh builds both). Uses
 the PostgreSQL at $BENCH_PG (default postgres://postgres@127.0.0.1:5432),
 making and dropping its own databases. Python's standard library only.
 
@@ -14,9 +16,10 @@ making and dropping its own databases. Python's standard library only.
    its `occurred_at` (taken in the writing transaction, just before commit)
    to its receipt. Prints the count written, received, duplicates, p50, p99
    and the largest.
-2. Write latency, A/B: each binary alone on a fresh database, 8 clients
-   registering organisations as fast as answered for 20 s, in alternating
-   rounds (A B A B); prints p50 and p99 of a write and writes a second.
+2. Write latency, A/B: each binary alone on a fresh database (no webhook
+   subscribed), 8 clients registering organisations as fast as answered for
+   20 s, in alternating rounds (A B A B ...); prints p50 and p99 of a write
+   and writes a second, per round and as the mean over the rounds.
 """
 
 import argparse
@@ -224,21 +227,31 @@ def write_latency(binary, seconds=20, clients=8):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("binary")
-    p.add_argument("--baseline")
+    p.add_argument("--without", help="the same commit built with benches/without-outbox.patch")
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--rate", type=float, default=50)
     p.add_argument("--seconds", type=int, default=60)
+    p.add_argument("--no-delivery", action="store_true", help="only the write A/B")
     args = p.parse_args()
-    delivery(args.binary, args.rate, args.seconds)
-    if args.baseline:
-        rounds = {"with outbox": [], "before outbox": []}
-        for _ in range(2):
-            for name, binary in (("with outbox", args.binary), ("before outbox", args.baseline)):
-                rounds[name].append(write_latency(binary))
+    if not args.no_delivery:
+        delivery(args.binary, args.rate, args.seconds)
+    if args.without:
+        rounds = {"with outbox": [], "without outbox": []}
+        for n in range(args.rounds):
+            for name, binary in (("with outbox", args.binary), ("without outbox", args.without)):
+                result = write_latency(binary)
+                rounds[name].append(result)
+                print(f"round {n + 1} {name}: p50 {result[0] * 1000:.2f} ms, p99 {result[1] * 1000:.2f} ms, "
+                      f"{result[2]:.0f} writes/s", flush=True)
+        means = {}
         for name, results in rounds.items():
             p50 = statistics.mean(r[0] for r in results) * 1000
             p99 = statistics.mean(r[1] for r in results) * 1000
             rps = statistics.mean(r[2] for r in results)
-            print(f"write ({name}): p50 {p50:.1f} ms, p99 {p99:.1f} ms, {rps:.0f} writes/s (8 clients, 2 rounds of 20 s)")
+            means[name] = p50
+            print(f"write ({name}): p50 {p50:.2f} ms, p99 {p99:.2f} ms, {rps:.0f} writes/s "
+                  f"(8 clients, {args.rounds} rounds of 20 s)")
+        print(f"the outbox adds {100 * (means['with outbox'] / means['without outbox'] - 1):+.1f} % to a write's p50")
 
 
 if __name__ == "__main__":

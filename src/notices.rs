@@ -99,6 +99,11 @@ pub async fn run(state: web::Data<AppState>, mailer: Mailer) {
             let base = base.clone();
             state
                 .db(move |conn| {
+                    // Most rounds find nothing new: a read, not the write
+                    // lock, says so.
+                    if !outbox::has_after_consumer(conn, CONSUMER)? {
+                        return Ok(0);
+                    }
                     outbox::consume(conn, CONSUMER, BATCH, |conn, events| {
                         let link = |resource, id: &str| {
                             format!("{base}{}", crate::api::changes::href(resource, id, None))

@@ -240,6 +240,13 @@ pub fn take_due(
     batch: usize,
     lease: chrono::Duration,
 ) -> Result<Vec<Outgoing>, StoreError> {
+    // Most rounds find nothing due: a read, not the write lock, says so.
+    let due = nt::table
+        .filter(nt::status.eq(NoticeStatus::Pending.as_str()))
+        .filter(nt::next_attempt_at.le(now().naive_utc()));
+    if !diesel::select(diesel::dsl::exists(due)).get_result::<bool>(conn)? {
+        return Ok(Vec::new());
+    }
     write_transaction(conn, |conn| {
         let at = now();
         let ids: Vec<String> = match conn {

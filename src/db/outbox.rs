@@ -253,10 +253,28 @@ pub fn pruned_up_to(conn: &mut DbConnection) -> Result<Option<Position>, StoreEr
 /// Deletes the events that occurred before `before` (retention), and
 /// remembers the last position deleted so that a cursor older than it is
 /// told so rather than silently missing events. Returns how many went.
+///
+/// What goes is the prefix of the order before the first event kept, found
+/// through the position index (no index on the time: every write would pay
+/// for it); an old event behind a newer one goes at a later prune.
 pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<usize, StoreError> {
     super::write_transaction(conn, |conn| {
-        let last: Option<(i64, i64)> = ev::table
-            .filter(ev::occurred_at.lt(before.naive_utc()))
+        let first_kept: Option<(i64, i64)> = ev::table
+            .filter(ev::occurred_at.ge(before.naive_utc()))
+            .order((ev::txid.asc(), ev::id.asc()))
+            .select((ev::txid, ev::id))
+            .first(conn)
+            .optional()?;
+        // Only below the horizon: a transaction still running may yet
+        // commit an event there, and a pruned prefix must stay whole.
+        let older = ev::table.filter(ev::txid.lt(horizon(conn)?)).into_boxed();
+        let older = match first_kept {
+            Some((txid, id)) => {
+                older.filter(ev::txid.lt(txid).or(ev::txid.eq(txid).and(ev::id.lt(id))))
+            }
+            None => older,
+        };
+        let last: Option<(i64, i64)> = older
             .order((ev::txid.desc(), ev::id.desc()))
             .select((ev::txid, ev::id))
             .first(conn)
@@ -302,50 +320,9 @@ pub fn consume(
 ) -> Result<usize, StoreError> {
     use super::schema::outbox_consumers as oc;
     super::write_transaction(conn, |conn| {
-        let held: Option<(i64, i64)> = match conn {
-            DbConnection::Postgres(pg) => {
-                #[derive(QueryableByName)]
-                struct Held {
-                    #[diesel(sql_type = diesel::sql_types::BigInt)]
-                    txid: i64,
-                    #[diesel(sql_type = diesel::sql_types::BigInt)]
-                    id: i64,
-                }
-                diesel::sql_query(
-                    "SELECT txid, id FROM outbox_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED",
-                )
-                .bind::<diesel::sql_types::Text, _>(consumer)
-                .get_result::<Held>(pg)
-                .optional()?
-                .map(|h| (h.txid, h.id))
-            }
-            DbConnection::Sqlite(_) => oc::table
-                .find(consumer)
-                .select((oc::txid, oc::id))
-                .first(conn)
-                .optional()?,
-        };
-        let position = match held {
-            Some((txid, id)) => Position { txid, id },
-            None => {
-                let exists: bool = diesel::select(diesel::dsl::exists(oc::table.find(consumer)))
-                    .get_result(conn)?;
-                if exists {
-                    // Another replica holds it: its turn.
-                    return Ok(0);
-                }
-                // Two replicas meeting a new consumer at once: the second
-                // insert fails and rolls its round back.
-                diesel::insert_into(oc::table)
-                    .values((
-                        oc::name.eq(consumer),
-                        oc::txid.eq(0),
-                        oc::id.eq(0),
-                        oc::updated_at.eq(now().naive_utc()),
-                    ))
-                    .execute(conn)?;
-                Position { txid: 0, id: 0 }
-            }
+        let Some(position) = hold(conn, consumer)? else {
+            // Another replica holds it: its turn.
+            return Ok(0);
         };
         let start = pruned_up_to(conn)?.map_or(position, |p| p.max(position));
         let events = after(conn, Some(start), &[], batch)?;
@@ -364,6 +341,59 @@ pub fn consume(
     })
 }
 
+/// Takes a consumer's row for the rest of the write transaction and says
+/// where it stands; `None` when another replica holds it (PostgreSQL: `FOR
+/// UPDATE SKIP LOCKED`; SQLite's one writer takes turns). A consumer seen
+/// for the first time starts at the beginning of what is kept.
+fn hold(conn: &mut DbConnection, consumer: &str) -> Result<Option<Position>, StoreError> {
+    use super::schema::outbox_consumers as oc;
+    let held: Option<(i64, i64)> = match conn {
+        DbConnection::Postgres(pg) => {
+            #[derive(QueryableByName)]
+            struct Held {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                txid: i64,
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                id: i64,
+            }
+            diesel::sql_query(
+                "SELECT txid, id FROM outbox_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED",
+            )
+            .bind::<diesel::sql_types::Text, _>(consumer)
+            .get_result::<Held>(pg)
+            .optional()?
+            .map(|h| (h.txid, h.id))
+        }
+        DbConnection::Sqlite(_) => oc::table
+            .find(consumer)
+            .select((oc::txid, oc::id))
+            .first(conn)
+            .optional()?,
+    };
+    Ok(Some(match held {
+        Some((txid, id)) => Position { txid, id },
+        None => {
+            let exists: bool =
+                diesel::select(diesel::dsl::exists(oc::table.find(consumer))).get_result(conn)?;
+            if exists {
+                // Another replica holds it: its turn.
+                return Ok(None);
+            }
+            // Two replicas meeting a new consumer at once: the second
+            // insert fails and rolls its round back.
+            diesel::insert_into(oc::table)
+                .values((
+                    oc::name.eq(consumer),
+                    oc::txid.eq(0),
+                    oc::id.eq(0),
+                    oc::updated_at.eq(now().naive_utc()),
+                ))
+                .execute(conn)?;
+            Position { txid: 0, id: 0 }
+        }
+    }))
+}
+
 /// Makes a consumer that does not exist yet start at the present: it will
 /// be handed the changes that commit from now on, none from before (a
 /// worker switched on later does not act on the past). Nothing happens to
@@ -377,22 +407,7 @@ pub fn start_from_now(conn: &mut DbConnection, consumer: &str) -> Result<(), Sto
         if exists {
             return Ok(());
         }
-        // Below the horizon every transaction has ended: start past all of
-        // them. A transaction at or above it may still commit, so its
-        // events are still to come.
-        let present = match conn {
-            DbConnection::Postgres(_) => Position {
-                txid: horizon(conn)? - 1,
-                id: i64::MAX,
-            },
-            DbConnection::Sqlite(_) => Position {
-                txid: 0,
-                id: ev::table
-                    .select(diesel::dsl::max(ev::id))
-                    .first::<Option<i64>>(conn)?
-                    .unwrap_or(0),
-            },
-        };
+        let present = present(conn)?;
         diesel::insert_into(oc::table)
             .values((
                 oc::name.eq(consumer),
@@ -402,6 +417,59 @@ pub fn start_from_now(conn: &mut DbConnection, consumer: &str) -> Result<(), Sto
             ))
             .execute(conn)?;
         Ok(())
+    })
+}
+
+/// Moves a consumer past every event committed so far, without reading
+/// them, when `unwanted` still says (after the present is taken) that it
+/// has nothing to do with them: the webhook fan-out with no subscription
+/// passes over the stream instead of loading it batch by batch. Holds the
+/// consumer's row as [`consume`] does, and never moves it back. Returns
+/// whether it moved.
+pub fn pass_over(
+    conn: &mut DbConnection,
+    consumer: &str,
+    unwanted: impl FnOnce(&mut DbConnection) -> Result<bool, StoreError>,
+) -> Result<bool, StoreError> {
+    use super::schema::outbox_consumers as oc;
+    super::write_transaction(conn, |conn| {
+        let Some(position) = hold(conn, consumer)? else {
+            return Ok(false);
+        };
+        // The present first, then the question: whatever the answer did
+        // not see committed after the present was taken.
+        let present = present(conn)?;
+        if present <= position || !unwanted(conn)? {
+            return Ok(false);
+        }
+        diesel::update(oc::table.find(consumer))
+            .set((
+                oc::txid.eq(present.txid),
+                oc::id.eq(present.id),
+                oc::updated_at.eq(now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(true)
+    })
+}
+
+/// The position past every event committed so far. On PostgreSQL, below
+/// the horizon every transaction has ended: the present is past all of
+/// them, and a transaction at or above it may still commit, so its events
+/// are still to come. On SQLite (one writer) it is the last event.
+fn present(conn: &mut DbConnection) -> Result<Position, StoreError> {
+    Ok(match conn {
+        DbConnection::Postgres(_) => Position {
+            txid: horizon(conn)? - 1,
+            id: i64::MAX,
+        },
+        DbConnection::Sqlite(_) => Position {
+            txid: 0,
+            id: ev::table
+                .select(diesel::dsl::max(ev::id))
+                .first::<Option<i64>>(conn)?
+                .unwrap_or(0),
+        },
     })
 }
 

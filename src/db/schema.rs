@@ -68,7 +68,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    outbox_events (id) {
+    outbox_events (txid, id) {
         id -> BigInt,
         txid -> BigInt,
         event_id -> Text,

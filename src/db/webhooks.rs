@@ -168,6 +168,14 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<WebhookSubscription>, StoreEr
         .collect()
 }
 
+/// Whether any subscription is enabled.
+fn any_enabled(conn: &mut DbConnection) -> Result<bool, StoreError> {
+    Ok(
+        diesel::select(diesel::dsl::exists(ws::table.filter(ws::enabled.eq(true))))
+            .get_result(conn)?,
+    )
+}
+
 pub fn insert(
     conn: &mut DbConnection,
     details: SubscriptionDetails,
@@ -527,6 +535,11 @@ pub fn fan_out(
 ) -> Result<usize, StoreError> {
     // Most rounds find nothing new: a read, not the write lock, says so.
     if !outbox::has_after_consumer(conn, CONSUMER)? {
+        return Ok(0);
+    }
+    // With no subscription enabled there is no one to hand anything to:
+    // pass over what came (a subscription gets what occurs after it).
+    if outbox::pass_over(conn, CONSUMER, |conn| Ok(!any_enabled(conn)?))? {
         return Ok(0);
     }
     outbox::consume(conn, CONSUMER, batch, |conn, events| {
