@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         crate::domain::FieldError,
         crate::db::organisations::OrganisationSort,
         crate::api::grants::ApplicationActionName,
+        crate::api::open_data::CsvDelimiter,
         ProgrammeActionName
     ))
 )]

@@ -14,7 +14,7 @@ use crate::error::{ApiError, Problem};
 crate::text_enum!(
     /// What separates the fields of a line: `,` (the default), or `;` for
     /// a spreadsheet set to Swedish.
-    Delimiter {
+    CsvDelimiter {
         Comma => ",",
         Semicolon => ";",
     }
@@ -46,7 +46,7 @@ pub struct CsvQuery {
     pub bom: Option<bool>,
     /// The field separator: `,` (default) or `;` (`%3B` in a URL; Excel set
     /// to Swedish expects it).
-    pub delimiter: Option<Delimiter>,
+    pub delimiter: Option<CsvDelimiter>,
 }
 
 /// `200` with `body` and a strong ETag of its bytes: open data is fetched
@@ -148,9 +148,9 @@ pub async fn get_360giving_csv(
     query: crate::api::extract::ValidQuery<CsvQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let delimiter = match q.delimiter.unwrap_or(Delimiter::Comma) {
-        Delimiter::Comma => ',',
-        Delimiter::Semicolon => ';',
+    let delimiter = match q.delimiter.unwrap_or(CsvDelimiter::Comma) {
+        CsvDelimiter::Comma => ',',
+        CsvDelimiter::Semicolon => ';',
     };
     let grants = grants(&state).await?;
     let (header, rows) = table(&grants);
