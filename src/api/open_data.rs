@@ -22,7 +22,20 @@ crate::text_enum!(
 
 /// A 360Giving data package: the grants, and nothing else.
 #[derive(Serialize, ToSchema)]
-#[schema(as = GivingPackage)]
+#[schema(as = GivingPackage, example = json!({"grants": [{
+    "id": "360G-goteborg-0193516a-0000-7000-8000-0000000000a1",
+    "title": "Garaget",
+    "description": "Summer jobs for young people in Tynnered",
+    "currency": "SEK",
+    "amountAppliedFor": 80000,
+    "amountAwarded": 75000,
+    "awardDate": "2015-05-20",
+    "dateModified": "2015-05-20T12:00:00Z",
+    "recipientOrganization": [{"id": "SE-ON-8024472824", "name": "Reningsborg"}],
+    "fundingOrganization": [{"id": "360G-goteborg-unit-0193516a-0000-7000-8000-0000000000c1", "name": "SDF Västra Göteborg"}],
+    "grantProgramme": [{"code": "0193516a-0000-7000-8000-0000000000b1", "title": "Utvecklingspotten 2015"}],
+    "beneficiaryLocation": [{"name": "Västra Göteborg", "geoCode": "vastra_goteborg", "geoCodeType": "stadsdelar-2011", "countryCode": "SE"}]
+}]}))]
 pub struct Package {
     /// Every decided grant that gives money, in the order of the decisions.
     /// (The 360Giving schema asks for at least one: while nothing is
