@@ -101,6 +101,16 @@ pub struct Settings {
     pub notices: NoticeSettings,
     /// Webhook deliveries: which URLs may be called, and the retry schedule.
     pub webhooks: WebhookSettings,
+    /// The open-data exports.
+    pub open_data: OpenDataSettings,
+}
+
+/// The open-data exports (360Giving).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpenDataSettings {
+    /// The publisher's part of every 360Giving identifier,
+    /// `360G-<prefix>-...` (`SAMVERKAN_360G_PREFIX`, `goteborg` by default).
+    pub prefix: crate::domain::open_data::Prefix,
 }
 
 /// E-mail notices to organisations' contact addresses.
@@ -244,6 +254,8 @@ struct FileSettings {
     webhook_backoff_ms: Option<u64>,
     webhook_max_attempts: Option<u32>,
     webhook_disable_after: Option<u32>,
+    #[serde(rename = "360g_prefix")]
+    threesixtygiving_prefix: Option<String>,
 }
 
 impl Settings {
@@ -683,6 +695,14 @@ impl Settings {
             timeout_ms,
         };
 
+        let open_data = match env("360G_PREFIX").or(file.threesixtygiving_prefix) {
+            None => OpenDataSettings::default(),
+            Some(text) => OpenDataSettings {
+                prefix: crate::domain::open_data::Prefix::parse(&text)
+                    .map_err(|m| bad("SAMVERKAN_360G_PREFIX", m))?,
+            },
+        };
+
         Ok(Settings {
             database_url,
             bind,
@@ -703,6 +723,7 @@ impl Settings {
                 retry_ms,
             },
             webhooks,
+            open_data,
         })
     }
 }
@@ -741,6 +762,15 @@ mod tests {
         assert_eq!(settings(&pg).unwrap().pool_size, 8);
         let set = [pg[0], ("SAMVERKAN_POOL_SIZE", "24")];
         assert_eq!(settings(&set).unwrap().pool_size, 24);
+    }
+
+    #[test]
+    fn the_360giving_prefix_defaults_to_goteborg_and_is_checked() {
+        assert_eq!(settings(&[]).unwrap().open_data.prefix.as_str(), "goteborg");
+        let s = settings(&[("SAMVERKAN_360G_PREFIX", "malmo")]).unwrap();
+        assert_eq!(s.open_data.prefix.as_str(), "malmo");
+        let e = settings(&[("SAMVERKAN_360G_PREFIX", "mal mo")]).unwrap_err();
+        assert_eq!(e.setting, "SAMVERKAN_360G_PREFIX");
     }
 
     #[test]

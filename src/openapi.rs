@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "dialogue events", description = "Dialogue meetings, consultations, council meetings, leadership forums, workshops and matching meetings"),
         (name = "changes", description = "The change feed: every committed change, in commit order, for systems that integrate"),
         (name = "webhooks", description = "Signed Standard Webhooks: admins subscribe URLs to changes, read the delivery log, replay and ping"),
+        (name = "open data", description = "Public exports in open standards: decided grants as 360Giving (JSON and CSV)"),
         (name = "reference data", description = "Districts and other fixed lists"),
         (name = "operations", description = "Health, readiness and problem documentation"),
     ),
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         crate::domain::FieldError,
         crate::db::organisations::OrganisationSort,
         crate::api::grants::ApplicationActionName,
+        crate::api::open_data::CsvDelimiter,
         ProgrammeActionName
     ))
 )]

@@ -33,6 +33,8 @@ fn routes(cfg: &mut ServiceConfig) {
                 .configure(api::city_units::configure)
                 .configure(api::organisations::configure)
                 .configure(api::notices::configure)
+                .configure(api::cases::configure)
+                .configure(api::open_data::configure)
                 .configure(api::dialogue_events::configure)
                 .configure(api::partnerships::configure)
                 .configure(api::grants::configure)

@@ -1,9 +1,11 @@
 //! HTTP handlers, one module per resource, and the pieces they share. Every
 //! handler is thin: parse, authorize (domain::access), call db, respond.
 
+pub mod cases;
 pub mod changes;
 pub mod checks;
 pub mod city_units;
+pub mod csv;
 pub mod dates;
 pub mod delivery_status;
 pub mod dialogue_events;
@@ -15,6 +17,7 @@ pub mod ical;
 pub mod json_keys;
 pub mod middleware;
 pub mod notices;
+pub mod open_data;
 pub mod organisations;
 pub mod partnerships;
 pub mod problems;

@@ -1,6 +1,7 @@
 //! Persistence with diesel over one `MultiConnection`: PostgreSQL in
 //! production, SQLite embedded. One module per aggregate.
 
+pub mod cases;
 pub mod children;
 pub mod city_units;
 pub mod dialogue_events;
@@ -9,6 +10,7 @@ pub mod grants;
 pub mod idempotency;
 pub mod instrument;
 pub mod notices;
+pub mod open_data;
 pub mod organisations;
 pub mod outbox;
 pub mod page;

@@ -88,6 +88,8 @@ pub enum Action {
     ReadOrganisationContacts(OrganisationId),
     /// See the e-mail notices sent to an organisation.
     ReadOrganisationNotices(OrganisationId),
+    /// Follow every case an organisation is party to, in one list.
+    ReadOrganisationCases(OrganisationId),
     ManageCityUnits,
     /// Subscribe URLs to changes (webhooks), read their deliveries, replay.
     ManageWebhooks,
@@ -200,7 +202,9 @@ pub fn can(principal: &Principal, action: Action) -> bool {
         DeleteOrganisation | ManageCityUnits | ManageWebhooks | ReadDeliveryStatus => {
             matches!(principal, Principal::CityAdmin { .. })
         }
-        ReadOrganisationContacts(organisation) | ReadOrganisationNotices(organisation) => {
+        ReadOrganisationContacts(organisation)
+        | ReadOrganisationNotices(organisation)
+        | ReadOrganisationCases(organisation) => {
             principal.is_city() || principal.is_member_of(organisation)
         }
         ManageDialogueEvent(unit) => match principal {
@@ -278,6 +282,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Action::DeleteOrganisation => "only city admins delete organisations".into(),
         Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
         Action::ReadOrganisationNotices(_) => "an organisation's notices are for the city and the organisation itself".into(),
+        Action::ReadOrganisationCases(_) => "an organisation's cases are for the city and the organisation itself".into(),
         Action::ManageCityUnits => "only city admins manage city units".into(),
         Action::ManageWebhooks => "only city admins manage webhook subscriptions".into(),
         Action::ReadDeliveryStatus => "only city admins see the delivery status".into(),
@@ -420,6 +425,10 @@ mod tests {
             ),
             (
                 Action::ReadOrganisationNotices(own),
+                [false, true, false, true, true, true],
+            ),
+            (
+                Action::ReadOrganisationCases(own),
                 [false, true, false, true, true, true],
             ),
             (
@@ -584,12 +593,13 @@ mod tests {
         assert_eq!(covered, every, "every action has rows in the table");
     }
 
-    const EVERY_ACTION: [&str; 33] = [
+    const EVERY_ACTION: [&str; 34] = [
         "CreateOrganisation",
         "EditOrganisationField",
         "DeleteOrganisation",
         "ReadOrganisationContacts",
         "ReadOrganisationNotices",
+        "ReadOrganisationCases",
         "ManageCityUnits",
         "ManageWebhooks",
         "ReadDeliveryStatus",
@@ -630,6 +640,7 @@ mod tests {
             DeleteOrganisation => "DeleteOrganisation",
             ReadOrganisationContacts(_) => "ReadOrganisationContacts",
             ReadOrganisationNotices(_) => "ReadOrganisationNotices",
+            ReadOrganisationCases(_) => "ReadOrganisationCases",
             ManageCityUnits => "ManageCityUnits",
             ManageWebhooks => "ManageWebhooks",
             ReadDeliveryStatus => "ReadDeliveryStatus",

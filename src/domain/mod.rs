@@ -6,6 +6,7 @@
 mod text_enum;
 
 pub mod access;
+pub mod case;
 pub mod change;
 pub mod city_unit;
 pub mod dialogue;
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod local_time;
 pub mod money;
 pub mod notice;
+pub mod open_data;
 pub mod organisation;
 pub mod partnership;
 pub mod webhook;

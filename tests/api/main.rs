@@ -23,6 +23,8 @@ mod list_rules;
 mod lists_statements;
 mod merge_patch;
 mod notices;
+mod open_data;
+mod organisation_cases;
 mod organisations;
 mod partnership_invariants;
 mod partnerships;

@@ -101,8 +101,8 @@ fn every_readme_walkthrough_runs_as_written_against_the_demo() {
         .collect();
     assert_eq!(
         blocks.len(),
-        7,
-        "the demo, partnership, grant, event, change feed, webhook and notices walkthroughs"
+        9,
+        "the demo, partnership, grant, event, change feed, webhook, notices, cases and open-data walkthroughs"
     );
     let dir = tempfile::tempdir().expect("temp dir");
     for (n, block) in blocks.iter().enumerate() {

@@ -367,7 +367,9 @@ pub fn is_party(principal: &Principal, p: &Partnership, parties: &[Party]) -> bo
     is_party_by(principal, p.details.initiating_organisation, parties)
 }
 
-fn is_party_by(
+/// [`is_party`] from the parts it looks at (for a list that loads only
+/// those).
+pub fn is_party_by(
     principal: &Principal,
     initiating_organisation: Option<OrganisationId>,
     parties: &[Party],
