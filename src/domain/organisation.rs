@@ -131,6 +131,20 @@ impl OrganisationField {
         }
     }
 
+    /// Every field, in the order of the API's bodies.
+    pub const ALL: [OrganisationField; 10] = [
+        Self::Name,
+        Self::OrganisationNumber,
+        Self::LegalForm,
+        Self::Districts,
+        Self::Description,
+        Self::Website,
+        Self::ContactEmail,
+        Self::ContactPhone,
+        Self::ExternalId,
+        Self::NoticeLanguage,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Name => "name",
@@ -198,6 +212,41 @@ impl OrganisationChange {
         .into_iter()
         .filter_map(|(touched, field)| touched.then_some(field))
         .collect()
+    }
+
+    /// A change that sets the `given` fields to what `details` says (an
+    /// imported row: the fields its file has), and only those of them that
+    /// differ from `current`: an empty change when the row says nothing new.
+    pub fn to_match(
+        details: OrganisationDetails,
+        given: &[OrganisationField],
+        current: &OrganisationDetails,
+    ) -> OrganisationChange {
+        use OrganisationField as F;
+        let set = |field: F, differs: bool| given.contains(&field) && differs;
+        let d = details;
+        let c = current;
+        OrganisationChange {
+            name: set(F::Name, d.name != c.name).then_some(d.name),
+            organisation_number: set(
+                F::OrganisationNumber,
+                d.organisation_number != c.organisation_number,
+            )
+            .then_some(d.organisation_number),
+            legal_form: set(F::LegalForm, d.legal_form != c.legal_form).then_some(d.legal_form),
+            districts: set(F::Districts, d.districts != c.districts).then_some(d.districts),
+            description: set(F::Description, d.description != c.description)
+                .then_some(d.description),
+            website: set(F::Website, d.website != c.website).then_some(d.website),
+            contact_email: set(F::ContactEmail, d.contact_email != c.contact_email)
+                .then_some(d.contact_email),
+            contact_phone: set(F::ContactPhone, d.contact_phone != c.contact_phone)
+                .then_some(d.contact_phone),
+            external_id: set(F::ExternalId, d.external_id != c.external_id)
+                .then_some(d.external_id),
+            notice_language: set(F::NoticeLanguage, d.notice_language != c.notice_language)
+                .then_some(d.notice_language),
+        }
     }
 
     /// The organisation after this change.
