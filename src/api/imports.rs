@@ -43,6 +43,24 @@ crate::text_enum!(
     }
 );
 
+/// A file of rows: NDJSON lines, or CSV with a header row. Its size is
+/// bounded by `SAMVERKAN_IMPORT_MAX_BYTES` (1 GiB unless configured).
+pub struct ImportFile;
+
+impl utoipa::PartialSchema for ImportFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(1 << 30))
+            .description(Some(
+                "NDJSON lines, or CSV with a header row; at most SAMVERKAN_IMPORT_MAX_BYTES",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ImportFile {}
+
 /// How the rows are written.
 #[derive(Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
@@ -172,8 +190,8 @@ fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
         ImportQuery,
     ),
     request_body(content(
-        (String = "application/x-ndjson", example = json!("{\"name\":\"Reningsborg\",\"legal_form\":\"social_enterprise\",\"external_id\":\"reningsborg\"}\n")),
-        (String = "text/csv", example = json!("name;organisation_number;legal_form;districts;external_id\r\nReningsborg;802447-2824;social_enterprise;vastra_goteborg;reningsborg\r\n")),
+        (ImportFile = "application/x-ndjson", example = json!("{\"name\":\"Reningsborg\",\"legal_form\":\"social_enterprise\",\"external_id\":\"reningsborg\"}")),
+        (ImportFile = "text/csv", example = json!("name;organisation_number;legal_form;districts;external_id")),
     )),
     responses(
         (status = 200, description = "The file was read: a summary and each row updated or refused", body = ImportReport),
