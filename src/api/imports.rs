@@ -235,9 +235,14 @@ pub async fn import_records(
     let principal = caller.0.clone();
     let work = state.db(move |conn| {
         let body = Body::new(receiver);
-        Ok(run(
-            conn, resource, format, delimiter, mode, body, limit, &principal,
-        ))
+        let asked = Asked {
+            resource,
+            format,
+            delimiter,
+            mode,
+            limit,
+        };
+        Ok(run(conn, asked, body, &principal))
     });
     let (_, report) = futures_util::future::join(feed, work).await;
     Ok(HttpResponse::Ok().json(report??))
@@ -377,16 +382,29 @@ struct Row {
 }
 
 /// Reads the file, checks and writes its rows, and answers the report.
-fn run(
-    conn: &mut DbConnection,
+/// What an import was asked to do.
+#[derive(Clone, Copy)]
+struct Asked {
     resource: ImportResource,
     format: Format,
     delimiter: Option<u8>,
     mode: ImportMode,
-    body: Body,
     limit: u64,
+}
+
+fn run(
+    conn: &mut DbConnection,
+    asked: Asked,
+    body: Body,
     principal: &Principal,
 ) -> Result<ImportReport, ApiError> {
+    let Asked {
+        resource,
+        format,
+        delimiter,
+        mode,
+        limit,
+    } = asked;
     let mut rows = Rows::open(resource, format, delimiter, body, limit)?;
     let mut report = ImportReport {
         resource: resource.as_str().to_owned(),
