@@ -330,6 +330,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_imported_row_changes_only_the_given_fields_that_differ() {
+        let stored = OrganisationDetails {
+            name: "Reningsborg".into(),
+            organisation_number: None,
+            legal_form: LegalForm::SocialEnterprise,
+            districts: vec![District::Centrum],
+            description: Some("Second-hand".into()),
+            website: None,
+            contact_email: None,
+            contact_phone: None,
+            external_id: Some("r-1".into()),
+            notice_language: NoticeLanguage::Sv,
+        };
+        let row = OrganisationDetails {
+            name: "Reningsborg ek. för.".into(),
+            description: None,
+            ..stored.clone()
+        };
+        use OrganisationField as F;
+        // The file has no description column: the stored one stays.
+        let change = OrganisationChange::to_match(row.clone(), &[F::Name, F::LegalForm], &stored);
+        assert_eq!(change.fields(), vec![F::Name]);
+        // With the column, an empty cell clears it.
+        let change = OrganisationChange::to_match(row.clone(), &F::ALL, &stored);
+        assert_eq!(change.fields(), vec![F::Name, F::Description]);
+        // The same row again: nothing to change.
+        let same = OrganisationChange::to_match(row.clone(), &F::ALL, &change.apply_to(stored));
+        assert_eq!(same, OrganisationChange::default());
+    }
+
+    #[test]
     fn organisation_numbers_with_valid_check_digit_parse() {
         for (input, stored) in [
             ("857209-0929", "857209-0929"),
