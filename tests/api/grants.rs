@@ -612,7 +612,8 @@ fn application_lists_filter_and_refuse_bad_parameters() {
     );
     assert_eq!(ids("min_sek=10000"), [large.as_str()]);
     assert_eq!(ids("max_sek=10000"), [small.as_str()]);
-    let today = chrono::Utc::now().date_naive();
+    // A decision is dated by the city's day (Stockholm), not UTC's.
+    let today = samverkan::domain::local_time::today();
     assert_eq!(
         ids(&format!("decided_from={today}&decided_to={today}")),
         [large.as_str()]
