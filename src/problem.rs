@@ -142,8 +142,9 @@ problem_codes! {
     /// and `missing_columns` list what to fix. Nothing was written.
     ImportHeaderMismatch = ("import_header_mismatch", 422),
     /// The import file could not be read as the media type it was sent as
-    /// (a broken CSV quote, bytes that are not UTF-8). Nothing was written
-    /// after the line named.
+    /// (a broken CSV quote, bytes that are not UTF-8) at the line named. An
+    /// atomic import or a dry run wrote nothing; otherwise the batches of
+    /// 500 rows before the one that broke stay written.
     UnreadableImport = ("unreadable_import", 400),
     /// The amount is above the decider's delegation limit (delegationsordning),
     /// or the decider's token carries no delegation. Every decider needs one,

@@ -432,3 +432,18 @@ fn a_grant_application_from_a_swedish_excel_file() {
     assert_eq!(all[0]["paid_sek"], 30_000);
     assert_eq!(all[0]["status"], "paid");
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_as_unreadable() {
+    let w = World::new();
+    let token = staff(&w.unit);
+    let before = count(&w.app, &token);
+    let mut body = ndjson(&org_rows()[..1]);
+    body.extend_from_slice(b"{\"name\": \"G\xe5rd\", \"legal_form\": \"other\"}\n");
+    let res = import(&w.app, ORGS, &token, "application/x-ndjson", body);
+    assert_eq!(res.status, 400, "{}", res.text);
+    assert_eq!(res.code(), "unreadable_import");
+    assert!(res.detail().starts_with("line 2:"), "{}", res.detail());
+    // The batch it broke off in is undone.
+    assert_eq!(count(&w.app, &token), before);
+}
