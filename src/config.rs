@@ -89,6 +89,8 @@ pub struct Settings {
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
     pub body_limit_bytes: usize,
+    /// The largest body an import (`/api/v1/imports/...`) reads, streamed.
+    pub import_max_bytes: u64,
     pub cors_origins: Vec<String>,
     pub jwt: JwtSettings,
     pub log_format: LogFormat,
@@ -235,6 +237,7 @@ struct FileSettings {
     max_uri_bytes: Option<usize>,
     workers: Option<usize>,
     body_limit_bytes: Option<usize>,
+    import_max_bytes: Option<u64>,
     cors_origins: Option<Vec<String>>,
     jwt_issuer: Option<String>,
     jwt_audience: Option<String>,
@@ -461,6 +464,15 @@ impl Settings {
         )?;
         if body_limit_bytes < 1024 {
             return Err(bad("SAMVERKAN_BODY_LIMIT_BYTES", "must be at least 1024"));
+        }
+        let import_max_bytes = number(
+            "SAMVERKAN_IMPORT_MAX_BYTES",
+            env("IMPORT_MAX_BYTES"),
+            file.import_max_bytes,
+            1 << 30,
+        )?;
+        if import_max_bytes < 1024 {
+            return Err(bad("SAMVERKAN_IMPORT_MAX_BYTES", "must be at least 1024"));
         }
 
         let cors_origins = match env("CORS_ORIGINS") {
@@ -712,6 +724,7 @@ impl Settings {
             http_limits,
             workers,
             body_limit_bytes,
+            import_max_bytes,
             cors_origins,
             jwt,
             log_format,

@@ -50,6 +50,12 @@ pub struct Problem {
     /// For a refused state change (409): the actions the current state allows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_actions: Option<Vec<String>>,
+    /// For an import's refused CSV header (422): the columns it does not know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_columns: Option<Vec<String>>,
+    /// For an import's refused CSV header (422): the required columns it lacks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_columns: Option<Vec<String>>,
 }
 
 /// The base of every problem `type` URI; set once at start from the public URL.
@@ -100,6 +106,13 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// An import's CSV header row is not its resource's columns.
+    #[error("import header mismatch: {detail}")]
+    HeaderMismatch {
+        detail: String,
+        unknown: Vec<String>,
+        missing: Vec<String>,
+    },
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<String> },
     #[error("idempotency key reused with another request")]
@@ -172,6 +185,7 @@ impl ApiError {
             ApiError::PreconditionFailed { .. } => ProblemCode::VersionMismatch,
             ApiError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
+            ApiError::HeaderMismatch { .. } => ProblemCode::ImportHeaderMismatch,
             ApiError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             ApiError::IdempotencyKeyReused => ProblemCode::IdempotencyKeyReused,
             ApiError::IdempotencyInProgress => ProblemCode::IdempotencyRequestInProgress,
@@ -230,6 +244,7 @@ impl ApiError {
                 "Unsupported media type",
                 "send the body as application/json (or application/merge-patch+json for PATCH)".to_owned(),
             ),
+            ApiError::HeaderMismatch { detail, .. } => ("The header row does not fit", detail.clone()),
             ApiError::MethodNotAllowed { allow } => {
                 ("Method not allowed", format!("this resource allows: {}", allow.join(", ")))
             }
@@ -301,6 +316,14 @@ impl ApiError {
             },
             current_state,
             allowed_actions,
+            unknown_columns: match self {
+                ApiError::HeaderMismatch { unknown, .. } => Some(unknown.clone()),
+                _ => None,
+            },
+            missing_columns: match self {
+                ApiError::HeaderMismatch { missing, .. } => Some(missing.clone()),
+                _ => None,
+            },
         }
     }
 }

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "grants", description = "Grant programmes with rounds and budgets; applications, completions, decisions within delegation, payments and reports"),
         (name = "partnerships", description = "IOP agreements and other collaborations between a city unit and organisations"),
         (name = "dialogue events", description = "Dialogue meetings, consultations, council meetings, leadership forums, workshops and matching meetings"),
+        (name = "imports", description = "Bulk imports of organisations and grant applications (historical ones too) from NDJSON or CSV, with a result per row"),
         (name = "changes", description = "The change feed: every committed change, in commit order, for systems that integrate"),
         (name = "webhooks", description = "Signed Standard Webhooks: admins subscribe URLs to changes, read the delivery log, replay and ping"),
         (name = "open data", description = "Public exports in open standards: decided grants as 360Giving (JSON and CSV)"),
@@ -33,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         crate::db::organisations::OrganisationSort,
         crate::api::grants::ApplicationActionName,
         crate::api::open_data::CsvDelimiter,
+        crate::api::imports::ImportResource,
         ProgrammeActionName
     ))
 )]

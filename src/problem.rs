@@ -134,6 +134,18 @@ problem_codes! {
     /// An application changes only as a draft or when a completion is asked
     /// for.
     NotEditable = ("not_editable", 409),
+    /// An imported row says something else than what is already recorded of
+    /// a handled case (its submission, its decision, a payment). An import
+    /// adds to such a record (a later payment), never changes it.
+    RecordedOtherwise = ("recorded_otherwise", 409),
+    /// The CSV file's header row is not the resource's: `unknown_columns`
+    /// and `missing_columns` list what to fix. Nothing was written.
+    ImportHeaderMismatch = ("import_header_mismatch", 422),
+    /// The import file could not be read as the media type it was sent as
+    /// (a broken CSV quote, bytes that are not UTF-8) at the line named. An
+    /// atomic import or a dry run wrote nothing; otherwise the batches of
+    /// 500 rows before the one that broke stay written.
+    UnreadableImport = ("unreadable_import", 400),
     /// The amount is above the decider's delegation limit (delegationsordning),
     /// or the decider's token carries no delegation. Every decider needs one,
     /// admins included.

@@ -32,6 +32,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .configure(api::districts::configure)
                 .configure(api::city_units::configure)
                 .configure(api::organisations::configure)
+                .configure(api::imports::configure)
                 .configure(api::notices::configure)
                 .configure(api::cases::configure)
                 .configure(api::open_data::configure)

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod grants;
 pub mod health;
 pub mod ical;
+pub mod imports;
 pub mod json_keys;
 pub mod middleware;
 pub mod notices;

@@ -8,6 +8,7 @@ pub mod dialogue_events;
 pub mod error;
 pub mod grants;
 pub mod idempotency;
+pub mod imports;
 pub mod instrument;
 pub mod notices;
 pub mod open_data;
@@ -420,11 +421,17 @@ where
     E: From<diesel::result::Error>,
 {
     type Manager = <DbConnection as Connection>::TransactionManager;
+    // Inside another transaction (an import's batch), a savepoint: the
+    // write lock is already held, and a refused row rolls back alone.
+    let outermost_sqlite = match conn {
+        DbConnection::Sqlite(c) => !in_transaction(c)?,
+        DbConnection::Postgres(_) => false,
+    };
     match conn {
-        DbConnection::Sqlite(c) => {
+        DbConnection::Sqlite(c) if outermost_sqlite => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
-        DbConnection::Postgres(_) => Manager::begin_transaction(conn)?,
+        _ => Manager::begin_transaction(conn)?,
     }
     match f(conn) {
         Ok(value) => {
@@ -438,6 +445,13 @@ where
             Err(err)
         }
     }
+}
+
+/// Whether a transaction is open on the connection.
+fn in_transaction(c: &mut SqliteConnection) -> diesel::QueryResult<bool> {
+    Ok(AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()?
+        .is_some())
 }
 
 /// Who did something, and how, for the history and the outbox.

@@ -12,9 +12,10 @@ use super::{contains_pattern, list_column, parse, write_transaction, Actor, DbCo
 use crate::domain::change::{Audience, ResourceType, CREATED, DELETED, UPDATED};
 use crate::domain::district::District;
 use crate::domain::ids::OrganisationId;
+use crate::domain::import::RowResult;
 use crate::domain::organisation::{
     search_key, LegalForm, Organisation, OrganisationChange, OrganisationDetails,
-    OrganisationNumber,
+    OrganisationField, OrganisationNumber,
 };
 use crate::domain::{IfMatch, Version};
 
@@ -271,6 +272,57 @@ pub fn update(
             created_at: current.created_at,
             updated_at: now,
         })
+    })
+}
+
+/// The organisation an imported row names: by its `external_id`, else by
+/// its organisation number.
+fn matching(
+    conn: &mut DbConnection,
+    d: &OrganisationDetails,
+) -> Result<Option<OrganisationId>, StoreError> {
+    let mut found: Option<String> = None;
+    if let Some(external_id) = &d.external_id {
+        found = organisations::table
+            .filter(organisations::external_id.eq(external_id))
+            .select(organisations::id)
+            .first(conn)
+            .optional()?;
+    }
+    if let (None, Some(number)) = (&found, &d.organisation_number) {
+        found = organisations::table
+            .filter(organisations::organisation_number.eq(number.as_str()))
+            .select(organisations::id)
+            .first(conn)
+            .optional()?;
+    }
+    found.map(|id| parse(&id, "organisation id")).transpose()
+}
+
+/// Imports one organisation: registers it when no organisation has its
+/// `external_id` or organisation number, else sets the `given` fields
+/// through [`update`] (the same checks, lock, version and outbox change),
+/// after `authorize` has allowed each field that changes. A row that says
+/// nothing new writes nothing.
+pub fn import(
+    conn: &mut DbConnection,
+    details: OrganisationDetails,
+    given: &[OrganisationField],
+    actor: &Actor,
+    authorize: impl FnOnce(OrganisationId, &[OrganisationField]) -> Result<(), StoreError>,
+) -> Result<(RowResult, Organisation), StoreError> {
+    write_transaction(conn, |conn| match matching(conn, &details)? {
+        None => Ok((RowResult::Created, insert(conn, details, actor)?)),
+        Some(id) => {
+            super::lock(conn, super::Guard::Organisation, &id)?;
+            let current = find(conn, id)?.ok_or(StoreError::NotFound)?;
+            let change = OrganisationChange::to_match(details, given, &current.details);
+            if change == OrganisationChange::default() {
+                return Ok((RowResult::Unchanged, current));
+            }
+            authorize(id, &change.fields())?;
+            Ok((RowResult::Updated, update(conn, id, None, change, actor)?))
+        }
     })
 }
 

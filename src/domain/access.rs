@@ -95,6 +95,9 @@ pub enum Action {
     ManageWebhooks,
     /// See how far the outbox's consumers (webhooks, notices) are behind.
     ReadDeliveryStatus,
+    /// Send a file of records to `/api/v1/imports/{resource}`; each row is
+    /// then authorized as the single-record endpoint would authorize it.
+    Import,
     /// Create, change, publish, cancel an event organised by this unit (None:
     /// organised by organisations only), and record attendance and outcomes.
     ManageDialogueEvent(Option<CityUnitId>),
@@ -193,7 +196,7 @@ pub enum Refusal {
 pub fn can(principal: &Principal, action: Action) -> bool {
     use Action::*;
     match action {
-        CreateOrganisation => principal.is_city(),
+        CreateOrganisation | Import => principal.is_city(),
         EditOrganisationField(organisation, field) => match field.keeper() {
             FieldKeeper::City => principal.is_city(),
             FieldKeeper::Organisation => principal.is_member_of(organisation),
@@ -280,6 +283,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Refusal> {
             FieldKeeper::Both => format!("only the city or the organisation itself may change `{}`", field.name()),
         },
         Action::DeleteOrganisation => "only city admins delete organisations".into(),
+        Action::Import => "only city staff, admins and integrations import records".into(),
         Action::ReadOrganisationContacts(_) => "contact details are for the city and the organisation itself".into(),
         Action::ReadOrganisationNotices(_) => "an organisation's notices are for the city and the organisation itself".into(),
         Action::ReadOrganisationCases(_) => "an organisation's cases are for the city and the organisation itself".into(),
@@ -419,6 +423,7 @@ mod tests {
                 Action::DeleteOrganisation,
                 [false, false, false, false, true, false],
             ),
+            (Action::Import, [false, false, false, true, true, true]),
             (
                 Action::ReadOrganisationContacts(own),
                 [false, true, false, true, true, true],
@@ -593,8 +598,9 @@ mod tests {
         assert_eq!(covered, every, "every action has rows in the table");
     }
 
-    const EVERY_ACTION: [&str; 34] = [
+    const EVERY_ACTION: [&str; 35] = [
         "CreateOrganisation",
+        "Import",
         "EditOrganisationField",
         "DeleteOrganisation",
         "ReadOrganisationContacts",
@@ -636,6 +642,7 @@ mod tests {
         use Action::*;
         match action {
             CreateOrganisation => "CreateOrganisation",
+            Import => "Import",
             EditOrganisationField(..) => "EditOrganisationField",
             DeleteOrganisation => "DeleteOrganisation",
             ReadOrganisationContacts(_) => "ReadOrganisationContacts",

@@ -13,6 +13,7 @@ pub mod dialogue;
 pub mod district;
 pub mod grant;
 pub mod ids;
+pub mod import;
 pub mod local_time;
 pub mod money;
 pub mod notice;

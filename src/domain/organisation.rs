@@ -131,6 +131,20 @@ impl OrganisationField {
         }
     }
 
+    /// Every field, in the order of the API's bodies.
+    pub const ALL: [OrganisationField; 10] = [
+        Self::Name,
+        Self::OrganisationNumber,
+        Self::LegalForm,
+        Self::Districts,
+        Self::Description,
+        Self::Website,
+        Self::ContactEmail,
+        Self::ContactPhone,
+        Self::ExternalId,
+        Self::NoticeLanguage,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Name => "name",
@@ -198,6 +212,41 @@ impl OrganisationChange {
         .into_iter()
         .filter_map(|(touched, field)| touched.then_some(field))
         .collect()
+    }
+
+    /// A change that sets the `given` fields to what `details` says (an
+    /// imported row: the fields its file has), and only those of them that
+    /// differ from `current`: an empty change when the row says nothing new.
+    pub fn to_match(
+        details: OrganisationDetails,
+        given: &[OrganisationField],
+        current: &OrganisationDetails,
+    ) -> OrganisationChange {
+        use OrganisationField as F;
+        let set = |field: F, differs: bool| given.contains(&field) && differs;
+        let d = details;
+        let c = current;
+        OrganisationChange {
+            name: set(F::Name, d.name != c.name).then_some(d.name),
+            organisation_number: set(
+                F::OrganisationNumber,
+                d.organisation_number != c.organisation_number,
+            )
+            .then_some(d.organisation_number),
+            legal_form: set(F::LegalForm, d.legal_form != c.legal_form).then_some(d.legal_form),
+            districts: set(F::Districts, d.districts != c.districts).then_some(d.districts),
+            description: set(F::Description, d.description != c.description)
+                .then_some(d.description),
+            website: set(F::Website, d.website != c.website).then_some(d.website),
+            contact_email: set(F::ContactEmail, d.contact_email != c.contact_email)
+                .then_some(d.contact_email),
+            contact_phone: set(F::ContactPhone, d.contact_phone != c.contact_phone)
+                .then_some(d.contact_phone),
+            external_id: set(F::ExternalId, d.external_id != c.external_id)
+                .then_some(d.external_id),
+            notice_language: set(F::NoticeLanguage, d.notice_language != c.notice_language)
+                .then_some(d.notice_language),
+        }
     }
 
     /// The organisation after this change.
@@ -279,6 +328,37 @@ pub struct Organisation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_imported_row_changes_only_the_given_fields_that_differ() {
+        let stored = OrganisationDetails {
+            name: "Reningsborg".into(),
+            organisation_number: None,
+            legal_form: LegalForm::SocialEnterprise,
+            districts: vec![District::Centrum],
+            description: Some("Second-hand".into()),
+            website: None,
+            contact_email: None,
+            contact_phone: None,
+            external_id: Some("r-1".into()),
+            notice_language: NoticeLanguage::Sv,
+        };
+        let row = OrganisationDetails {
+            name: "Reningsborg ek. för.".into(),
+            description: None,
+            ..stored.clone()
+        };
+        use OrganisationField as F;
+        // The file has no description column: the stored one stays.
+        let change = OrganisationChange::to_match(row.clone(), &[F::Name, F::LegalForm], &stored);
+        assert_eq!(change.fields(), vec![F::Name]);
+        // With the column, an empty cell clears it.
+        let change = OrganisationChange::to_match(row.clone(), &F::ALL, &stored);
+        assert_eq!(change.fields(), vec![F::Name, F::Description]);
+        // The same row again: nothing to change.
+        let same = OrganisationChange::to_match(row.clone(), &F::ALL, &change.apply_to(stored));
+        assert_eq!(same, OrganisationChange::default());
+    }
 
     #[test]
     fn organisation_numbers_with_valid_check_digit_parse() {

@@ -752,7 +752,12 @@ fn every_body_bound_in_the_spec_is_the_one_the_server_holds() {
 
     let mut with_bodies: Vec<(String, String)> = Vec::new();
     for (method, path, op) in operations(&spec) {
-        if op.get("requestBody").is_some() {
+        // A file (an import's NDJSON or CSV) has no JSON fields to bound.
+        let json = op["requestBody"]["content"].as_object().is_some_and(|c| {
+            c.keys()
+                .any(|k| k.contains("json") && !k.contains("ndjson"))
+        });
+        if json {
             with_bodies.push((method, path));
         }
     }

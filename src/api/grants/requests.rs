@@ -483,7 +483,7 @@ fn application_rules(a: &CreateApplication) -> Result<(), validator::ValidationE
 
 impl CreateApplication {
     /// What the application says (the body's checks ran in the extractor).
-    pub(super) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
+    pub(crate) fn into_details(self) -> Result<ApplicationDetails, ApiError> {
         let mut errors = Vec::new();
         let requested_sek = amount("requested_sek", self.requested_sek, &mut errors);
         let budget_lines = budget_lines(self.budget_lines, &mut errors);
@@ -512,7 +512,7 @@ impl CreateApplication {
     }
 
     /// The fields the city keeps that the request sets.
-    pub(super) fn city_kept_fields(&self) -> Vec<CityKeptField> {
+    pub(crate) fn city_kept_fields(&self) -> Vec<CityKeptField> {
         [
             (
                 self.registry_number.is_some(),

@@ -18,8 +18,8 @@ use crate::db::schema::{grant_allocations as gal, grant_applications as ga};
 use crate::db::{lock, write_transaction, Actor, DbConnection, Guard, StoreError};
 use crate::domain::access::Principal;
 use crate::domain::grant::{
-    check_decision, check_submission, Application, ApplicationAction, DecideRefusal, NewDecision,
-    SubmissionRefusal,
+    check_decision, check_recorded_decision, check_submission, Application, ApplicationAction,
+    DecideRefusal, NewDecision, RecordedDecision, SubmissionRefusal,
 };
 use crate::domain::ids::GrantApplicationId;
 use crate::domain::{now, IfMatch};
@@ -30,6 +30,9 @@ pub struct ActionInput {
     pub precondition: Option<IfMatch>,
     pub message: Option<String>,
     pub decision: Option<NewDecision>,
+    /// A decision made in the past that an import records: who made it and
+    /// when (`check_recorded_decision`, not the caller's delegation).
+    pub recorded: Option<RecordedDecision>,
     pub report: Option<String>,
 }
 
@@ -77,7 +80,19 @@ pub fn act(
     action: ApplicationAction,
     input: ActionInput,
 ) -> Result<Application, StoreError> {
-    let actor = Actor::from(principal);
+    act_as(conn, id, principal, &Actor::from(principal), action, input)
+}
+
+/// [`act`], recorded in the history and the outbox as done by `actor`
+/// (an import by its caller).
+pub fn act_as(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    principal: &Principal,
+    actor: &Actor,
+    action: ApplicationAction,
+    input: ActionInput,
+) -> Result<Application, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, input.precondition.clone())?;
         authorize_action(conn, principal, &current, action)?;
@@ -118,7 +133,14 @@ pub fn act(
                     .decision
                     .clone()
                     .ok_or_else(|| StoreError::invalid("outcome", "is required to decide"))?;
-                note = Some(decide(conn, &current, principal, &actor, decision)?);
+                note = Some(decide(
+                    conn,
+                    &current,
+                    principal,
+                    actor,
+                    decision,
+                    input.recorded.clone(),
+                )?);
             }
             ApplicationAction::Report => {
                 diesel::update(ga::table.find(id.to_string()))
@@ -134,7 +156,7 @@ pub fn act(
         record(
             conn,
             id,
-            &actor,
+            actor,
             action.as_str(),
             Some(current.status),
             Some(next),
@@ -153,6 +175,7 @@ fn decide(
     principal: &Principal,
     actor: &Actor,
     decision: NewDecision,
+    recorded: Option<RecordedDecision>,
 ) -> Result<String, StoreError> {
     // Lock order: application (taken), organisation, programme. The
     // organisation's lock orders this decision against a conflict declared
@@ -164,8 +187,13 @@ fn decide(
     // Read after the programme's lock: every decision before this one has
     // added its allocation to the figures.
     let programme = find_programme(conn, d.programme)?.ok_or(StoreError::NotFound)?;
-    let conflicts = conflict_record(conn, current, &actor.subject)?;
-    let allocation = check_decision(&decision, d, &programme, principal, conflicts)?;
+    let allocation = match &recorded {
+        Some(_) => check_recorded_decision(&decision, d, &programme)?,
+        None => {
+            let conflicts = conflict_record(conn, current, &actor.subject)?;
+            check_decision(&decision, d, &programme, principal, conflicts)?
+        }
+    };
     for (year, amount) in &allocation {
         diesel::insert_into(gal::table)
             .values((
@@ -182,13 +210,22 @@ fn decide(
         decision.outcome,
         decision.granted_sek.kronor()
     );
-    let record = decision.record(
-        &actor.subject,
-        actor.role,
-        programme.details.owning_unit,
-        crate::domain::local_time::today(),
-        allocation,
-    );
+    let record = match recorded {
+        Some(r) => decision.record(
+            &r.decided_by,
+            "city_staff",
+            programme.details.owning_unit,
+            r.decided_on,
+            allocation,
+        ),
+        None => decision.record(
+            &actor.subject,
+            actor.role,
+            programme.details.owning_unit,
+            crate::domain::local_time::today(),
+            allocation,
+        ),
+    };
     diesel::update(ga::table.find(current.id.to_string()))
         .set(DecisionValues::new(&record, d.start_date.year()))
         .execute(conn)?;

@@ -23,8 +23,8 @@ use crate::db::{
     children_of, lock, parent_in, parse, write_transaction, Actor, DbConnection, Guard, StoreError,
 };
 use crate::domain::grant::{
-    check_application, Application, ApplicationAction, ApplicationDetails, ApplicationStatus,
-    Programme,
+    check_application, check_recorded_application, Application, ApplicationAction,
+    ApplicationDetails, ApplicationStatus, Programme,
 };
 use crate::domain::ids::{CityUnitId, GrantApplicationId, GrantProgrammeId};
 use crate::domain::organisation::LegalForm;
@@ -116,10 +116,34 @@ pub fn insert_application(
     d: ApplicationDetails,
     actor: &Actor,
 ) -> Result<Application, StoreError> {
+    insert_checked(conn, d, actor, false)
+}
+
+/// Creates an application (a draft) that an import records as submitted in
+/// the past (`check_recorded_application`: its programme may have closed).
+pub(super) fn insert_recorded(
+    conn: &mut DbConnection,
+    d: ApplicationDetails,
+    actor: &Actor,
+) -> Result<Application, StoreError> {
+    insert_checked(conn, d, actor, true)
+}
+
+fn insert_checked(
+    conn: &mut DbConnection,
+    d: ApplicationDetails,
+    actor: &Actor,
+    recorded: bool,
+) -> Result<Application, StoreError> {
     let id = GrantApplicationId::new();
     let now = now().naive_utc();
     write_transaction(conn, |conn| {
-        check_against_programme(conn, &d)?;
+        if recorded {
+            let (programme, form) = programme_and_form(conn, &d)?;
+            check_recorded_application(&d, &programme, form).map_err(StoreError::Invalid)?;
+        } else {
+            check_against_programme(conn, &d)?;
+        }
         if let Some(number) = &d.registry_number {
             let taken: bool = diesel::select(diesel::dsl::exists(
                 ga::table.filter(ga::registry_number.eq(number)),

@@ -19,13 +19,14 @@ mod applications;
 mod budgets;
 mod conflicts;
 mod history;
+mod imports;
 mod list;
 mod payments;
 mod programmes;
 mod reviews;
 mod rows;
 
-pub use act::{act, ActionInput};
+pub use act::{act, act_as, ActionInput};
 pub use applications::{
     find_application, import_submission, insert_application, owning_unit, owning_units,
     update_application,
@@ -34,10 +35,11 @@ pub use conflicts::{
     conflict_declarations, declare_conflict, find_conflict_declaration, release_conflict,
 };
 pub use history::{history, programme_history, HistoryEntry, ProgrammeHistoryEntry};
+pub use imports::{import_application, ImportedApplication};
 pub use list::{
     list_applications, visibility_of, ApplicationFilter, ApplicationScope, ApplicationVisibility,
 };
-pub use payments::{find_payment, pay, payments};
+pub use payments::{find_payment, pay, pay_as, payments};
 pub use programmes::{
     add_round, find_programme, find_round, insert_programme, list_programmes, set_programme_status,
     update_programme,

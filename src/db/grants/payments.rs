@@ -56,7 +56,17 @@ pub fn pay(
     principal: &Principal,
     payment: Payment,
 ) -> Result<Application, StoreError> {
-    let actor = Actor::from(principal);
+    pay_as(conn, id, principal, &Actor::from(principal), payment)
+}
+
+/// [`pay`], recorded as done by `actor` (an import by its caller).
+pub fn pay_as(
+    conn: &mut DbConnection,
+    id: GrantApplicationId,
+    principal: &Principal,
+    actor: &Actor,
+    payment: Payment,
+) -> Result<Application, StoreError> {
     write_transaction(conn, |conn| {
         let current = load_for_write(conn, id, principal, None)?;
         authorize_action(conn, principal, &current, ApplicationAction::Pay)?;
@@ -109,7 +119,7 @@ pub fn pay(
         record(
             conn,
             id,
-            &actor,
+            actor,
             "pay",
             Some(current.status),
             Some(next),

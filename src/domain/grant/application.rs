@@ -250,9 +250,28 @@ pub fn check_application(
     programme: &Programme,
     legal_form: Option<LegalForm>,
 ) -> Result<(), Vec<FieldError>> {
+    check_application_as(d, programme, legal_form, true)
+}
+
+/// [`check_application`] for an application an import records as already
+/// submitted in the past: its programme may have closed since.
+pub fn check_recorded_application(
+    d: &ApplicationDetails,
+    programme: &Programme,
+    legal_form: Option<LegalForm>,
+) -> Result<(), Vec<FieldError>> {
+    check_application_as(d, programme, legal_form, false)
+}
+
+fn check_application_as(
+    d: &ApplicationDetails,
+    programme: &Programme,
+    legal_form: Option<LegalForm>,
+    must_be_open: bool,
+) -> Result<(), Vec<FieldError>> {
     let rules = &programme.details;
     let mut errors = Vec::new();
-    if programme.status != ProgrammeStatus::Open {
+    if must_be_open && programme.status != ProgrammeStatus::Open {
         errors.push(FieldError::new(
             "programme_id",
             format!("the programme is {}, not open", programme.status),

@@ -256,13 +256,7 @@ pub fn check_decision(
     conflicts: ConflictRecord,
 ) -> Result<Vec<(i32, Sek)>, DecideRefusal> {
     let rules = &programme.details;
-    check_granted(
-        decision.outcome,
-        d.requested_sek,
-        decision.granted_sek,
-        (rules.min_sek, rules.max_sek),
-    )
-    .map_err(DecideRefusal::Amount)?;
+    check_amount(decision, d, programme)?;
     may_decide(
         principal,
         rules.owning_unit,
@@ -270,6 +264,45 @@ pub fn check_decision(
         conflicts,
     )
     .map_err(DecideRefusal::NotAllowed)?;
+    charge_to_budgets(decision, d, programme)
+}
+
+/// Checks a decision made in the past and recorded by an import: the
+/// amount for the outcome and the programme's range, and each year's
+/// budget, as [`check_decision`] checks them. The delegation and conflict
+/// rules are the decider's, checked when the decision was made; the caller
+/// importing it is not the decider. The grant per year.
+pub fn check_recorded_decision(
+    decision: &NewDecision,
+    d: &ApplicationDetails,
+    programme: &Programme,
+) -> Result<Vec<(i32, Sek)>, DecideRefusal> {
+    check_amount(decision, d, programme)?;
+    charge_to_budgets(decision, d, programme)
+}
+
+/// The amount for the outcome, within the programme's range.
+fn check_amount(
+    decision: &NewDecision,
+    d: &ApplicationDetails,
+    programme: &Programme,
+) -> Result<(), DecideRefusal> {
+    let rules = &programme.details;
+    check_granted(
+        decision.outcome,
+        d.requested_sek,
+        decision.granted_sek,
+        (rules.min_sek, rules.max_sek),
+    )
+    .map_err(DecideRefusal::Amount)
+}
+
+/// The grant per year of its period, each within what is left of its year's budget.
+fn charge_to_budgets(
+    decision: &NewDecision,
+    d: &ApplicationDetails,
+    programme: &Programme,
+) -> Result<Vec<(i32, Sek)>, DecideRefusal> {
     let allocation = allocate(decision.granted_sek, d.start_date, d.end_date);
     for (year, amount) in &allocation {
         let figures = programme.figures.iter().find(|f| f.year == *year);
@@ -284,6 +317,13 @@ pub fn check_decision(
         })?;
     }
     Ok(allocation)
+}
+
+/// Who made a decision that an import records, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedDecision {
+    pub decided_by: String,
+    pub decided_on: NaiveDate,
 }
 
 #[cfg(test)]
