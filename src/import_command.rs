@@ -276,7 +276,11 @@ fn import(settings: Settings, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     if kind == Kind::Csv {
         query.push(format!(
             "delimiter={}",
-            if chunker.delimiter == b';' { "%3B" } else { "%2C" }
+            if chunker.delimiter == b';' {
+                "%3B"
+            } else {
+                "%2C"
+            }
         ));
     }
     let query = query.join("&");
@@ -289,13 +293,22 @@ fn import(settings: Settings, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         args.chunk_rows
     };
     let mut written = true;
+    let mut first_after_resume = resumed.is_some();
     while let Some(chunk) = chunker.next_chunk(chunk_rows)? {
-        let report = if args.atomic {
+        let mut report = if args.atomic {
             let mut on_bytes = |sent: u64| progress.sent(sent, chunk.body.len() as u64);
             client.post(&query, content_type, &chunk.body, &mut on_bytes)?
         } else {
             client.post(&query, content_type, &chunk.body, &mut |_| {})?
         };
+        if first_after_resume && report.summary.error > 0 {
+            // The interrupted run's last request may still be at work on
+            // these very rows in the service (a killed client's request
+            // runs on); once it is done, the chunk comes back clean.
+            std::thread::sleep(Duration::from_secs(2));
+            report = client.post(&query, content_type, &chunk.body, &mut |_| {})?;
+        }
+        first_after_resume = false;
         written = !args.dry_run && (report.summary.error == 0 || !args.atomic);
         if report.rows_truncated {
             eprintln!("import: the service listed only part of the rows; the failed-rows file may miss some");
@@ -305,7 +318,11 @@ fn import(settings: Settings, args: &ImportArgs) -> anyhow::Result<ExitCode> {
                 Some((line, original)) => {
                     failed.write(original, &format!("line {line}: {}", row.message()))?
                 }
-                None => eprintln!("import: a row of the chunk ending at line {}: {}", chunk.next_line - 1, row.message()),
+                None => eprintln!(
+                    "import: a row of the chunk ending at line {}: {}",
+                    chunk.next_line - 1,
+                    row.message()
+                ),
             }
         }
         failed.flush()?;
@@ -342,7 +359,11 @@ fn import(settings: Settings, args: &ImportArgs) -> anyhow::Result<ExitCode> {
 fn read_state(path: &Path, resource: &str, meta: &std::fs::Metadata) -> Option<State> {
     let text = std::fs::read_to_string(path).ok()?;
     match serde_json::from_str::<State>(&text) {
-        Ok(s) if s.resource == resource && s.size == meta.len() && s.modified_ns == modified_ns(meta) => {
+        Ok(s)
+            if s.resource == resource
+                && s.size == meta.len()
+                && s.modified_ns == modified_ns(meta) =>
+        {
             Some(s)
         }
         _ => {
@@ -535,8 +556,9 @@ impl Client {
                         .read_to_string();
                     match (status, text) {
                         (200, Ok(text)) => {
-                            return serde_json::from_str(&text)
-                                .with_context(|| format!("the service's answer is not an import report: {text}"))
+                            return serde_json::from_str(&text).with_context(|| {
+                                format!("the service's answer is not an import report: {text}")
+                            })
                         }
                         (502..=504, _) => format!("the service answered {status}"),
                         (_, Ok(text)) => return Err(refused(status, &text)),
@@ -569,7 +591,11 @@ fn refused(status: u16, text: &str) -> anyhow::Error {
     for list in ["unknown_columns", "missing_columns"] {
         if let Some(columns) = problem[list].as_array().filter(|c| !c.is_empty()) {
             let names: Vec<&str> = columns.iter().filter_map(Value::as_str).collect();
-            message.push_str(&format!("; {}: {}", list.replace('_', " "), names.join(", ")));
+            message.push_str(&format!(
+                "; {}: {}",
+                list.replace('_', " "),
+                names.join(", ")
+            ));
         }
     }
     anyhow!(message)
@@ -640,14 +666,28 @@ impl<'a> Chunker<'a> {
                 .iter()
                 .position(|name| name.trim_ascii().eq_ignore_ascii_case(b"error"));
             chunker.header = without(&chunker.header, chunker.drop_column);
-            chunker.offset = reader.position().byte();
-            chunker.line = reader.position().line();
+            (chunker.offset, chunker.line) =
+                chunker.settle(reader.position().byte(), reader.position().line());
         }
         if let Some((offset, line)) = resume {
             chunker.offset = offset;
             chunker.line = line;
         }
         Ok(chunker)
+    }
+
+    /// csv leaves its position on the `\n` of a `\r\n` it ended a record
+    /// at: the byte and line where the next row really starts.
+    fn settle(&self, mut byte: u64, mut line: u64) -> (u64, u64) {
+        while let Some(b) = self.body.get(byte as usize) {
+            match b {
+                b'\n' => line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            byte += 1;
+        }
+        (byte, line)
     }
 
     fn reader(&self, from: u64) -> csv::Reader<&'a [u8]> {
@@ -686,9 +726,9 @@ impl<'a> Chunker<'a> {
         let mut record = csv::ByteRecord::new();
         let mut count = 0;
         while count < max_rows {
-            let read = reader.read_byte_record(&mut record).with_context(|| {
-                format!("the CSV file cannot be read after line {}", self.line)
-            })?;
+            let read = reader
+                .read_byte_record(&mut record)
+                .with_context(|| format!("the CSV file cannot be read after line {}", self.line))?;
             if !read {
                 break;
             }
@@ -698,7 +738,9 @@ impl<'a> Chunker<'a> {
                 .iter()
                 .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
                 .sum::<u64>();
-            let file_line = self.line + record.position().map_or(1, |p| p.line()) - 1;
+            let (_, file_line) = record.position().map_or((self.offset, self.line), |p| {
+                self.settle(self.offset + p.byte(), self.line + p.line() - 1)
+            });
             rows.insert(body_line, (file_line, Original::Csv(row)));
             body_line += 1 + newlines;
             count += 1;
@@ -707,8 +749,11 @@ impl<'a> Chunker<'a> {
             return Ok(None);
         }
         let position = reader.position();
-        let end = self.offset + position.byte();
-        self.line += position.line() - 1;
+        let (end, line) = self.settle(
+            self.offset + position.byte(),
+            self.line + position.line() - 1,
+        );
+        self.line = line;
         self.offset = end;
         Ok(Some(Chunk {
             body: writer.into_inner().map_err(|e| anyhow!("{e}"))?,
@@ -859,7 +904,10 @@ impl FailedFile {
                         // Not a JSON object: kept as it is, its error told here.
                         eprintln!(
                             "import: {}: {message}",
-                            String::from_utf8_lossy(line).chars().take(80).collect::<String>()
+                            String::from_utf8_lossy(line)
+                                .chars()
+                                .take(80)
+                                .collect::<String>()
                         );
                         let mut bytes = line.clone();
                         bytes.push(b'\n');
@@ -947,7 +995,10 @@ impl Progress {
     fn chunk_done(&mut self, at: u64, total: Summary, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64().max(0.001);
         let rate = (total.rows - self.start_rows) as f64 / seconds;
-        let message = format!("{} rows, {rate:.0} rows/s, {} errors", total.rows, total.error);
+        let message = format!(
+            "{} rows, {rate:.0} rows/s, {} errors",
+            total.rows, total.error
+        );
         match &self.bar {
             Some(bar) => {
                 bar.set_position(at);
@@ -957,7 +1008,10 @@ impl Progress {
                 let done = at.saturating_sub(self.start_offset);
                 let left = self.size.saturating_sub(at);
                 let eta = if done > 0 {
-                    format!("{:.0}s", self.started.elapsed().as_secs_f64() * left as f64 / done as f64)
+                    format!(
+                        "{:.0}s",
+                        self.started.elapsed().as_secs_f64() * left as f64 / done as f64
+                    )
                 } else {
                     "?".into()
                 };
@@ -988,15 +1042,31 @@ mod tests {
         assert_eq!(chunker.delimiter, b';');
         let first = chunker.next_chunk(2).unwrap().unwrap();
         assert_eq!(first.body, b"name;legal_form\nA;other\n\"B\nb\";other\n");
-        assert!(first.rows.contains_key(&2) && first.rows.contains_key(&3));
+        assert_eq!((first.rows[&2].0, first.rows[&3].0), (2, 3));
         assert_eq!(first.next_line, 5);
         let second = chunker.next_chunk(2).unwrap().unwrap();
         assert_eq!(second.body, b"name;legal_form\nC;other\n");
+        assert_eq!(second.rows[&2].0, 5);
         assert_eq!(second.end, file.len() as u64);
         assert!(chunker.next_chunk(2).unwrap().is_none());
         // Resumed where the first chunk ended: the same second chunk.
-        let mut resumed = Chunker::new(Kind::Csv, file, Some((first.end, first.next_line))).unwrap();
+        let mut resumed =
+            Chunker::new(Kind::Csv, file, Some((first.end, first.next_line))).unwrap();
         assert_eq!(resumed.next_chunk(2).unwrap().unwrap().body, second.body);
+    }
+
+    #[test]
+    fn csv_lines_are_right_with_crlf_line_ends() {
+        let file = b"name;legal_form\r\nA;other\r\nB;other\r\nC;other\r\n";
+        let mut chunker = Chunker::new(Kind::Csv, file, None).unwrap();
+        let first = chunker.next_chunk(2).unwrap().unwrap();
+        assert_eq!(first.body, b"name;legal_form\nA;other\nB;other\n");
+        assert_eq!(first.rows[&2].0, 2);
+        assert_eq!(first.rows[&3].0, 3);
+        assert_eq!(first.next_line, 4);
+        let second = chunker.next_chunk(2).unwrap().unwrap();
+        assert_eq!(second.rows[&2].0, 4);
+        assert!(chunker.next_chunk(2).unwrap().is_none());
     }
 
     #[test]
@@ -1005,6 +1075,7 @@ mod tests {
         let mut chunker = Chunker::new(Kind::Ndjson, file, None).unwrap();
         let first = chunker.next_chunk(2).unwrap().unwrap();
         assert_eq!(first.body, b"{\"a\":1}\n{\"a\":2}\n");
+        assert_eq!((first.rows[&1].0, first.rows[&2].0), (1, 3));
         assert_eq!(first.next_line, 4);
         let second = chunker.next_chunk(2).unwrap().unwrap();
         assert_eq!(second.body, b"{\"a\":3}\n");

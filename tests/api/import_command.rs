@@ -114,14 +114,17 @@ fn a_mixed_file_fails_its_bad_rows_into_a_file_that_imports_once_fixed() {
     let failed = dir.path().join("orgs.failed.csv");
     let text = std::fs::read_to_string(&failed).expect("a failed-rows file");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "name;organisation_number;legal_form;external_id;error");
+    assert_eq!(
+        lines[0],
+        "name;organisation_number;legal_form;external_id;error"
+    );
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[1].starts_with("Åkerbär;802613-0009;cooperative;m-2;"));
+    assert!(lines[1].contains("line 3: organisation_number: "), "{text}");
     assert!(
-        lines[1].contains("line 3: organisation_number: "),
+        lines[2].starts_with("Lyktan;;no_such_form;m-4;line 5: legal_form"),
         "{text}"
     );
-    assert!(lines[2].starts_with("Lyktan;;no_such_form;m-4;line 5: legal_form"), "{text}");
     let mut ids = external_ids(&app);
     ids.sort();
     assert_eq!(ids, ["m-1", "m-3", "m-5"]);
@@ -230,7 +233,10 @@ fn straight_against_the_database_a_clean_file_imports_and_a_rerun_is_unchanged()
         let failed = std::fs::read_to_string(dir.path().join("orgs.failed.ndjson")).unwrap();
         let row: Value = serde_json::from_str(failed.trim()).unwrap();
         assert_eq!(row["external_id"], "new-2");
-        assert!(row["_error"].as_str().unwrap().contains("legal_form"), "{row}");
+        assert!(
+            row["_error"].as_str().unwrap().contains("legal_form"),
+            "{row}"
+        );
     }
     assert_eq!(external_ids(&app).len(), 25);
 }
@@ -283,7 +289,11 @@ fn a_killed_import_resumes_after_its_last_confirmed_chunk_with_no_duplicates() {
 
     let out = run(&args);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
-    assert!(stderr(&out).contains("resuming after line"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("resuming after line"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(figure(&out, "rows"), rows as u64);
     assert!(!state.exists());
     let ids = external_ids(&app);
