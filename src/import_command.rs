@@ -788,7 +788,7 @@ impl<'a> Chunker<'a> {
             body_line += 1;
             count += 1;
         }
-        (count > 0).then(|| Chunk {
+        (count > 0).then_some(Chunk {
             body,
             rows,
             end: self.offset,

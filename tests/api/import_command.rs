@@ -3,7 +3,7 @@
 //! summary, progress lines, the failed-rows file, resume after a kill.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -241,7 +241,7 @@ fn straight_against_the_database_a_clean_file_imports_and_a_rerun_is_unchanged()
     assert_eq!(external_ids(&app).len(), 25);
 }
 
-fn wait_for(path: &PathBuf, deadline: Duration) -> bool {
+fn wait_for(path: &Path, deadline: Duration) -> bool {
     let start = Instant::now();
     while start.elapsed() < deadline {
         if path.exists() {
