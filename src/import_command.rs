@@ -952,11 +952,12 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {percent:>3}% {msg} ETA {eta}",
+                "{elapsed_precise} [{bar:20}] {percent:>3}% {msg} ETA {eta}",
             ) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_position(start_offset);
+            bar.set_message(format!("{} rows", summary.rows));
             bar
         });
         Progress {
@@ -1026,7 +1027,7 @@ impl Progress {
 
     fn finish(&self) {
         if let Some(bar) = &self.bar {
-            bar.finish();
+            bar.finish_and_clear();
         }
     }
 }
