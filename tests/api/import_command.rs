@@ -301,3 +301,28 @@ fn a_killed_import_resumes_after_its_last_confirmed_chunk_with_no_duplicates() {
     let distinct: HashSet<&String> = ids.iter().collect();
     assert_eq!(distinct.len(), rows, "no duplicates");
 }
+
+#[test]
+fn a_windows_1252_file_is_sent_as_such_and_its_failed_rows_stay_in_its_charset() {
+    let app = spawn_app();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("excel.csv");
+    std::fs::write(
+        &file,
+        b"name;legal_form;external_id\r\nG\xe5rds\xe4llskapet;other;w-1\r\n\xd6arna;nope;w-2\r\n",
+    )
+    .unwrap();
+    let out = over_http(&app, &admin(), &file, &[]);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    let orgs = organisations(&app);
+    assert_eq!(orgs.len(), 1);
+    assert_eq!(orgs[0]["name"], "Gårdsällskapet");
+    let failed = std::fs::read(dir.path().join("excel.failed.csv")).unwrap();
+    assert!(
+        failed.starts_with(
+            b"name;legal_form;external_id;error\n\xd6arna;nope;w-2;line 3: legal_form"
+        ),
+        "{}",
+        String::from_utf8_lossy(&failed)
+    );
+}
