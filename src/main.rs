@@ -1,4 +1,6 @@
-//! The command line: serve, migrate, token, openapi — nothing else.
+//! The command line: serve, migrate, token, openapi, import (its own module).
+
+mod import_command;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,10 @@ enum Command {
     },
     /// Print the OpenAPI document (regenerate openapi/openapi.json with it).
     Openapi,
+    /// Import a CSV or NDJSON file through the import endpoint, in chunks,
+    /// with progress, a failed-rows file and resume (exit 0: every row
+    /// succeeded, 1: some rows failed, 2: the import could not run).
+    Import(import_command::ImportArgs),
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -118,6 +124,7 @@ fn main() -> ExitCode {
             },
             ttl,
         ),
+        Command::Import(args) => return import_command::run(settings, args),
         Command::Openapi => {
             println!(
                 "{}",

@@ -17,6 +17,7 @@ mod event_invariants;
 mod faults;
 mod grant_invariants;
 mod grants;
+mod import_command;
 mod imports;
 mod invariants;
 mod jwt_attacks;
