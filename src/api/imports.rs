@@ -797,6 +797,8 @@ enum Rows {
         header: Vec<String>,
         resource: ImportResource,
         limit: u64,
+        /// 1 where the file has Windows line ends: what csv's line is short.
+        crlf: u64,
     },
 }
 
@@ -825,6 +827,10 @@ impl Rows {
         let first: Vec<u8> = first.to_vec();
         let first_line = first.split(|b| *b == b'\n').next().unwrap_or_default();
         let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(first_line));
+        // csv stops a record at the `\r` of `\r\n` and counts its `\n` in
+        // the next record's position: in a file with Windows line ends (as
+        // Excel saves) every record stands one line lower than csv says.
+        let crlf = u64::from(first_line.ends_with(b"\r"));
         let source: Box<dyn Read + Send> = if windows_1252 {
             Box::new(Decoded {
                 inner: reader,
@@ -862,6 +868,7 @@ impl Rows {
             header,
             resource,
             limit,
+            crlf,
         })
     }
 
@@ -891,12 +898,13 @@ impl Rows {
                 header,
                 resource,
                 limit,
+                crlf,
             } => {
                 let mut record = csv::StringRecord::new();
                 match records.read_record(&mut record) {
                     Ok(false) => Ok(None),
                     Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line());
+                        let line = record.position().map_or(0, |p| p.line() + *crlf);
                         if record.iter().all(|c| c.trim().is_empty()) {
                             return self.next_row();
                         }
@@ -906,7 +914,7 @@ impl Rows {
                         }))
                     }
                     Err(e) => {
-                        let line = e.position().map_or(0, |p| p.line());
+                        let line = e.position().map_or(0, |p| p.line() + *crlf);
                         match e.kind() {
                             csv::ErrorKind::Io(io) => Err(read_error(io, line, *limit)),
                             _ => Err(unreadable(line, e)),

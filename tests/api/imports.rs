@@ -447,3 +447,26 @@ fn a_file_that_is_not_utf8_is_refused_as_unreadable() {
     // The batch it broke off in is undone.
     assert_eq!(count(&w.app, &token), before);
 }
+
+/// Excel saves with Windows line ends: a refused row is named by the line
+/// it stands on in the file, as in a file with `\n` alone.
+#[test]
+fn a_refused_row_is_named_by_its_line_whatever_the_line_ends() {
+    let w = World::new();
+    let token = staff(&w.unit);
+    for (ends, n) in [("\r\n", 1), ("\n", 2)] {
+        let file = [
+            "name;legal_form;external_id".to_owned(),
+            format!("Radslaget {n};non_profit_association;line-ends-{n}-a"),
+            format!("Utan form {n};;line-ends-{n}-b"),
+            format!("Grannskapet {n};non_profit_association;line-ends-{n}-c"),
+        ]
+        .join(ends)
+            + ends;
+        let res = import(&w.app, ORGS, &token, "text/csv", file.into_bytes());
+        assert_eq!(summary(&res)["error"], 1, "{}", res.text);
+        let rows = res.json()["rows"].clone();
+        assert_eq!(rows[0]["line"], 3, "{ends:?}: {}", res.text);
+        assert_eq!(rows[0]["external_id"], format!("line-ends-{n}-b"));
+    }
+}
