@@ -233,8 +233,9 @@ pub async fn import_records(
     let (sender, receiver) = tokio::sync::mpsc::channel(16);
     let feed = feed(payload, sender, limit);
     let principal = caller.0.clone();
+    let line_cap = state.settings.body_limit_bytes;
     let work = state.db(move |conn| {
-        let body = Body::new(receiver);
+        let body = Body::new(receiver, line_cap);
         let asked = Asked {
             resource,
             format,
@@ -286,6 +287,8 @@ async fn feed(
 enum Cut {
     TooLarge,
     Broken,
+    /// A line longer than one record's body may be (the ordinary body limit).
+    LineTooLong(usize),
 }
 
 impl std::fmt::Display for Cut {
@@ -293,23 +296,38 @@ impl std::fmt::Display for Cut {
         f.write_str(match self {
             Cut::TooLarge => "the body is larger than the import limit",
             Cut::Broken => "the body could not be read to its end",
+            Cut::LineTooLong(cap) => {
+                return write!(
+                    f,
+                    "a line is longer than {cap} bytes, the most one record may take"
+                );
+            }
         })
     }
 }
 
 impl std::error::Error for Cut {}
 
-/// The body as a `Read`, on the blocking pool.
+/// The body as a `Read`, on the blocking pool. No line may be longer than
+/// `line_cap`: a reader buffers a line (or a CSV record) whole, so this is
+/// what keeps its memory flat for a file without line ends.
 struct Body {
     receiver: tokio::sync::mpsc::Receiver<Result<web::Bytes, Cut>>,
     current: web::Bytes,
+    line_cap: usize,
+    since_line_end: usize,
 }
 
 impl Body {
-    fn new(receiver: tokio::sync::mpsc::Receiver<Result<web::Bytes, Cut>>) -> Self {
+    fn new(
+        receiver: tokio::sync::mpsc::Receiver<Result<web::Bytes, Cut>>,
+        line_cap: usize,
+    ) -> Self {
         Body {
             receiver,
             current: web::Bytes::new(),
+            line_cap,
+            since_line_end: 0,
         }
     }
 }
@@ -323,7 +341,32 @@ impl Read for Body {
                 Some(Err(cut)) => return Err(std::io::Error::other(cut)),
             }
         }
-        let n = buf.len().min(self.current.len());
+        let mut n = buf.len().min(self.current.len());
+        let next = &self.current[..n];
+        let since = match next.iter().rposition(|b| *b == b'\n') {
+            Some(at) => n - at - 1,
+            None => self.since_line_end + n,
+        };
+        if since > self.line_cap || self.since_line_end + n > self.line_cap {
+            // Hand on what comes before the line that is too long, so the
+            // reader meets the error on that line, not on one before it.
+            let mut run = self.since_line_end;
+            for (at, byte) in next.iter().enumerate() {
+                run = if *byte == b'\n' { 0 } else { run + 1 };
+                if run > self.line_cap {
+                    n = at;
+                    break;
+                }
+            }
+            if n == 0 {
+                return Err(std::io::Error::other(Cut::LineTooLong(self.line_cap)));
+            }
+        }
+        let next = &self.current[..n];
+        self.since_line_end = match next.iter().rposition(|b| *b == b'\n') {
+            Some(at) => n - at - 1,
+            None => self.since_line_end + n,
+        };
         buf[..n].copy_from_slice(&self.current.split_to(n));
         Ok(n)
     }
@@ -914,7 +957,8 @@ impl Rows {
                         }))
                     }
                     Err(e) => {
-                        let line = e.position().map_or(0, |p| p.line() + *crlf);
+                        let line =
+                            e.position().map_or(records.position().line(), |p| p.line()) + *crlf;
                         match e.kind() {
                             csv::ErrorKind::Io(io) => Err(read_error(io, line, *limit)),
                             _ => Err(unreadable(line, e)),

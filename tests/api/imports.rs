@@ -470,3 +470,46 @@ fn a_refused_row_is_named_by_its_line_whatever_the_line_ends() {
         assert_eq!(rows[0]["external_id"], format!("line-ends-{n}-b"));
     }
 }
+
+/// A reader holds a line (or a CSV record) whole, so a line may be no
+/// longer than one record's body: a file without line ends is refused at
+/// the line where it passes that, not read into memory.
+#[test]
+fn a_line_longer_than_a_body_may_be_is_refused_by_its_line() {
+    let app = spawn_app_with(|s| s.body_limit_bytes = 4096);
+    let long = "x".repeat(8192);
+    let ndjson = format!(
+        "{}\n{}\n",
+        json!({"name": "Kort rad", "legal_form": "other", "external_id": "long-1"}),
+        json!({"name": long, "legal_form": "other", "external_id": "long-2"})
+    );
+    let csv = format!("name;legal_form;external_id\nKort rad;other;long-3\n{long};other;long-4\n");
+    for (media, body) in [("application/x-ndjson", ndjson), ("text/csv", csv)] {
+        let res = import(
+            &app,
+            &format!("{ORGS}?atomic=true"),
+            &admin(),
+            media,
+            body.into_bytes(),
+        );
+        assert_eq!(res.status, 400, "{media}: {}", res.text);
+        assert_eq!(res.code(), "unreadable_import");
+        let detail = res.json()["detail"].as_str().unwrap().to_owned();
+        assert!(
+            detail.contains("longer than 4096 bytes"),
+            "{media}: {detail}"
+        );
+        assert!(
+            detail.starts_with(if media == "text/csv" {
+                "line 3"
+            } else {
+                "line 2"
+            }),
+            "{media}: {detail}"
+        );
+    }
+    assert_eq!(
+        app.all_items("/api/v1/organisations", Some(&admin())).len(),
+        0
+    );
+}
