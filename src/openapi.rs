@@ -33,7 +33,7 @@ use utoipa::{Modify, OpenApi};
         crate::domain::FieldError,
         crate::db::organisations::OrganisationSort,
         crate::api::grants::ApplicationActionName,
-        crate::api::open_data::CsvDelimiter,
+        crate::api::csv::CsvDelimiter,
         crate::api::imports::ImportResource,
         ProgrammeActionName
     ))

@@ -2,6 +2,24 @@
 //! ended by CRLF, UTF-8 with an optional byte-order mark, `,` or `;` between
 //! fields (Excel set to Swedish reads `;` and needs the mark to read UTF-8).
 
+crate::text_enum!(
+    /// What separates the fields of a line: `,` (the default), or `;` for
+    /// a spreadsheet set to Swedish.
+    CsvDelimiter {
+        Comma => ",",
+        Semicolon => ";",
+    }
+);
+
+impl CsvDelimiter {
+    pub fn char(self) -> char {
+        match self {
+            CsvDelimiter::Comma => ',',
+            CsvDelimiter::Semicolon => ';',
+        }
+    }
+}
+
 /// The byte-order mark Excel looks for to read a file as UTF-8.
 const BOM: &str = "\u{feff}";
 

@@ -52,6 +52,8 @@ impl utoipa::PartialSchema for ImportFile {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .max_length(Some(1 << 30))
+            // Text: tabs and line ends, no other control character.
+            .pattern(Some(crate::openapi::MULTI_LINE_PATTERN))
             .description(Some(
                 "NDJSON lines, or CSV with a header row; at most SAMVERKAN_IMPORT_MAX_BYTES",
             ))
@@ -72,9 +74,7 @@ pub struct ImportQuery {
     pub atomic: Option<bool>,
     /// The CSV separator, `;` or `,`; when left out, the one the header
     /// line uses most.
-    #[param(pattern = "^[;,]$", max_length = 1)]
-    #[validate(length(min = 1, max = 1, message = "must be ; or ,"))]
-    pub delimiter: Option<String>,
+    pub delimiter: Option<crate::api::csv::CsvDelimiter>,
 }
 
 /// What became of one row (rows created or unchanged are only counted).
@@ -221,7 +221,7 @@ pub async fn import_records(
         (_, Some(true)) => ImportMode::Atomic,
         _ => ImportMode::Batches,
     };
-    let delimiter = query.delimiter.map(|d| d.as_bytes()[0]);
+    let delimiter = query.delimiter.map(|d| d.char() as u8);
     let limit = state.settings.import_max_bytes;
     let declared = req
         .headers()
@@ -410,6 +410,25 @@ impl<R: Read> Read for Decoded<R> {
 }
 
 /// Why an import read nothing or stopped.
+/// A file is text: a control character other than tab and the line ends
+/// (as the API refuses in every text it takes) makes it unreadable.
+fn refuse_control_characters<'a>(
+    line: u64,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ApiError> {
+    let refused = |c: &char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    match texts.into_iter().find_map(|t| t.chars().find(refused)) {
+        Some(c) => Err(unreadable(
+            line,
+            format_args!(
+                "a control character (U+{:04X}) where text belongs; a file may hold tabs and line ends, no other",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn unreadable(line: u64, what: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest {
         code: ProblemCode::UnreadableImport,
@@ -890,9 +909,9 @@ impl Rows {
             .delimiter(delimiter)
             .flexible(true)
             .from_reader(source);
-        let header: Vec<String> = records
-            .headers()
-            .map_err(|e| unreadable(1, e))?
+        let header = records.headers().map_err(|e| unreadable(1, e))?;
+        refuse_control_characters(1, header.iter())?;
+        let header: Vec<String> = header
             .iter()
             .enumerate()
             .map(|(i, h)| {
@@ -925,6 +944,7 @@ impl Rows {
                 if n == 0 {
                     return Ok(None);
                 }
+                refuse_control_characters(*line, [text.as_str()])?;
                 let text = text.trim_start_matches('\u{feff}').trim();
                 if text.is_empty() {
                     continue;
@@ -948,6 +968,7 @@ impl Rows {
                     Ok(false) => Ok(None),
                     Ok(true) => {
                         let line = record.position().map_or(0, |p| p.line() + *crlf);
+                        refuse_control_characters(line, record.iter())?;
                         if record.iter().all(|c| c.trim().is_empty()) {
                             return self.next_row();
                         }

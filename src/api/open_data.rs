@@ -7,18 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::csv::CsvDelimiter;
 use crate::api::AppState;
 use crate::domain::open_data::{table, to_360giving, Grant};
 use crate::error::{ApiError, Problem};
-
-crate::text_enum!(
-    /// What separates the fields of a line: `,` (the default), or `;` for
-    /// a spreadsheet set to Swedish.
-    CsvDelimiter {
-        Comma => ",",
-        Semicolon => ";",
-    }
-);
 
 /// A 360Giving data package: the grants, and nothing else.
 #[derive(Serialize, ToSchema)]
@@ -161,10 +153,7 @@ pub async fn get_360giving_csv(
     query: crate::api::extract::ValidQuery<CsvQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let delimiter = match q.delimiter.unwrap_or(CsvDelimiter::Comma) {
-        CsvDelimiter::Comma => ',',
-        CsvDelimiter::Semicolon => ';',
-    };
+    let delimiter = q.delimiter.unwrap_or(CsvDelimiter::Comma).char();
     let grants = grants(&state).await?;
     let (header, rows) = table(&grants);
     let text = super::csv::encode(&header, &rows, delimiter, q.bom.unwrap_or(false));

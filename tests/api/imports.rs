@@ -513,3 +513,49 @@ fn a_line_longer_than_a_body_may_be_is_refused_by_its_line() {
         0
     );
 }
+
+/// A file is text: a control character other than tab and the line ends
+/// makes it unreadable (400, naming the line), as in every text the API
+/// takes, and nothing is written.
+#[test]
+fn a_control_character_in_a_file_is_refused_by_its_line() {
+    let app = spawn_app_with(|_| {});
+    let ndjson = format!(
+        "{}\n{{\"name\": \"Nul\u{0}l\", \"legal_form\": \"other\"}}\n",
+        json!({"name": "Kontrollföreningen", "legal_form": "other", "external_id": "ctrl-1"})
+    );
+    let csv =
+        "name;legal_form;external_id\nKontroll\tföreningen;other;ctrl-2\nC1\u{84};other;ctrl-3\n";
+    for (media, body, line) in [
+        ("application/x-ndjson", ndjson, "line 2"),
+        ("text/csv", csv.to_owned(), "line 3"),
+    ] {
+        let res = import(
+            &app,
+            &format!("{ORGS}?atomic=true"),
+            &admin(),
+            media,
+            body.into_bytes(),
+        );
+        assert_eq!(res.status, 400, "{media}: {}", res.text);
+        assert_eq!(res.code(), "unreadable_import");
+        let detail = res.json()["detail"].as_str().unwrap().to_owned();
+        assert!(
+            detail.starts_with(line) && detail.contains("control character"),
+            "{media}: {detail}"
+        );
+    }
+    assert_eq!(
+        app.all_items("/api/v1/organisations", Some(&admin())).len(),
+        0
+    );
+    // A delimiter other than `;` or `,` is refused, whatever the format.
+    let res = import(
+        &app,
+        &format!("{ORGS}?delimiter=0"),
+        &admin(),
+        "application/x-ndjson",
+        b"{}\n".to_vec(),
+    );
+    assert_eq!(res.status, 400, "{}", res.text);
+}
