@@ -456,25 +456,7 @@ fn in_process(
         &settings.jwt.audience,
         &claims,
     )?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("import-service".into())
-        .spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                match Application::build(settings) {
-                    Ok(app) => {
-                        tx.send(Ok((app.port(), app.handle()))).ok();
-                        let _ = app.run_until_stopped().await;
-                    }
-                    Err(e) => {
-                        tx.send(Err(format!("{e:#}"))).ok();
-                    }
-                }
-            })
-        })?;
-    let (port, handle) = rx
-        .recv()
-        .map_err(|_| anyhow!("the in-process service did not start"))?
+    let (port, handle) = Application::spawn_on_thread(settings)
         .map_err(|e| anyhow!("cannot start the service on --database-url: {e}"))?;
     Ok((format!("http://127.0.0.1:{port}"), token, handle))
 }

@@ -184,6 +184,34 @@ impl Application {
         self.server.handle()
     }
 
+    /// Builds and serves on a thread of its own (an actix system of its
+    /// own), for a caller that is not async: the import command's service
+    /// on `--database-url`, and the tests' servers. Returns once it listens,
+    /// with its port and a handle to stop it; or why it could not start.
+    pub fn spawn_on_thread(
+        settings: Settings,
+    ) -> Result<(u16, actix_web::dev::ServerHandle), String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("samverkan-service".into())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    match Application::build(settings) {
+                        Ok(app) => {
+                            tx.send(Ok((app.port(), app.handle()))).ok();
+                            let _ = app.run_until_stopped().await;
+                        }
+                        Err(e) => {
+                            tx.send(Err(format!("{e:#}"))).ok();
+                        }
+                    }
+                })
+            })
+            .map_err(|e| format!("cannot start a thread for the service: {e}"))?;
+        rx.recv()
+            .map_err(|_| "the service's thread ended before it listened".to_owned())?
+    }
+
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;

@@ -3,7 +3,6 @@
 //! set), and a small HTTP client that speaks to it with real tokens.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use samverkan::config::Settings;
@@ -159,21 +158,7 @@ fn agent() -> ureq::Agent {
 
 /// Runs the server of `settings` on its own thread; returns its port and handle.
 fn start_server(settings: Settings) -> (u16, actix_web::dev::ServerHandle) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            match Application::build(settings) {
-                Ok(app) => {
-                    tx.send(Ok((app.port(), app.handle()))).ok();
-                    let _ = app.run_until_stopped().await;
-                }
-                Err(e) => {
-                    tx.send(Err(format!("{e:#}"))).ok();
-                }
-            }
-        })
-    });
-    rx.recv().expect("server thread").expect("server starts")
+    Application::spawn_on_thread(settings).expect("server starts")
 }
 
 /// Runs `request(i)` for `i in 0..n` on `n` threads released together by a
